@@ -1,0 +1,6 @@
+#pragma once
+// Everything compactor offers, in one include.
+
+#include <compactor/context.hpp>
+#include <compactor/pid.hpp>
+#include <compactor/process.hpp>

@@ -1,0 +1,113 @@
+#pragma once
+// A context: one listening ip:port plus the threads that run its processes.
+
+#include <compactor/pid.hpp>
+#include <compactor/process.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace compactor {
+
+// How a context listens, advertises itself and runs its processes.
+struct ContextOptions {
+  // The IP to listen on. "0.0.0.0" listens on every interface and advertises the host name's IP.
+  std::string ip = "127.0.0.1";
+  // The port to listen on; 0 picks a free one.
+  std::uint16_t port = 0;
+  // What goes into PIDs instead of ip/port, for NAT and containers.
+  std::optional<std::string> advertise_ip;
+  std::optional<std::uint16_t> advertise_port;
+  // Worker threads running processes; 0 means one per core.
+  unsigned workers = 0;
+  // Largest request body accepted; larger ones are answered 413 before the body is read.
+  std::size_t max_body_size = 64 * 1024 * 1024;
+  // Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP.
+  bool require_peer_address_ip_match = false;
+  // How long an outbound connection that no link holds open stays open once idle, before it is
+  // closed gracefully. Zero closes it as soon as everything queued has been written.
+  std::chrono::milliseconds idle_connection_timeout{1000};
+  // How long destruction waits for queued outbound messages to be written and acknowledged by
+  // the peer closing its side.
+  std::chrono::milliseconds shutdown_timeout{5000};
+
+  // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP, LIBPROCESS_ADVERTISE_PORT
+  // and LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH. Throws std::invalid_argument naming the variable
+  // when one holds an invalid value.
+  static ContextOptions from_environment();
+};
+
+// Counters of what a context has done since it started.
+struct ContextStats {
+  std::uint64_t messages_sent_local = 0;       // delivered to a mailbox without a socket
+  std::uint64_t messages_sent_remote = 0;      // queued on an outbound connection
+  std::uint64_t messages_received_remote = 0;  // parsed from an inbound connection
+  std::uint64_t messages_dropped = 0;          // no such process, connection failed, ...
+  std::uint64_t requests_rejected = 0;         // answered 400, 404 or 413
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_failed = 0;        // refused, reset, or closed by the peer
+};
+
+// Listens on one address and runs processes. Many contexts may live in one OS process, each with
+// its own port; messages between them never touch a socket.
+//
+// All member functions are thread-safe. Destruction terminates every process, waits for them,
+// writes what is still queued and closes connections gracefully.
+class Context {
+ public:
+  // Starts listening and the worker threads. Throws std::system_error if the address cannot be
+  // bound, std::invalid_argument for invalid options.
+  explicit Context(ContextOptions options = {});
+  ~Context();
+
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // The default context, created on first use from ContextOptions::from_environment().
+  static Context& global();
+
+  // The address that goes into this context's PIDs.
+  const Address& address() const;
+
+  // The options in force (with the bound port filled in).
+  const ContextOptions& options() const;
+
+  // Runs `process` here; the caller keeps ownership and must keep it alive until it terminated
+  // (see wait). Throws std::invalid_argument if the id is taken or the process was spawned before.
+  PID spawn(Process& process);
+
+  // Runs `process` here; the context owns it and deletes it after it terminated.
+  PID spawn(std::unique_ptr<Process> process);
+
+  // Asks the local process `pid` to terminate after what is already in its mailbox.
+  void terminate(const PID& pid);
+
+  // Blocks until the local process `pid` terminated (true) or the timeout passed (false).
+  // Do not call it from a process of this context on itself.
+  bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Sends a message from outside any process; the receiver sees `from` as the sender.
+  void send(const PID& from, const PID& to, std::string_view name, std::string_view body = {});
+
+  // A snapshot of the counters.
+  ContextStats stats() const;
+
+  // Terminates every process and closes connections gracefully; the destructor calls it.
+  void shutdown();
+
+ private:
+  std::unique_ptr<runtime::ContextCore> core_;
+};
+
+// Spawns on the global context.
+PID spawn(std::unique_ptr<Process> process);
+PID spawn(Process& process);
+void terminate(const PID& pid);
+bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+}  // namespace compactor

@@ -1,0 +1,101 @@
+#pragma once
+// An actor: a named process with message handlers, run by a Context one message at a time.
+
+#include <compactor/pid.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace compactor {
+
+class Context;
+namespace runtime {
+class ContextCore;
+class ProcessRecord;
+}  // namespace runtime
+
+// Subclass it, give it an id, install handlers, spawn it on a Context.
+//
+// A process's handlers, initialize(), finalize() and exited() never run concurrently with each
+// other: they run on one worker thread at a time, so the process's own state needs no locks.
+class Process {
+ public:
+  // Handles one message: the sender's PID (empty if the sender sent no valid PID) and the body,
+  // which is valid only during the call.
+  using Handler = std::function<void(const PID& from, std::string_view body)>;
+
+  // `id` must be unique within the context the process is spawned on.
+  explicit Process(std::string id);
+  virtual ~Process();
+
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // The process id given at construction.
+  const std::string& id() const { return id_; }
+
+  // This process's PID; empty until it is spawned.
+  const PID& self() const { return self_; }
+
+  // Sends a message to `to`, local or remote. Messages from one process to another arrive in the
+  // order they were sent. Callable from any thread once the process is spawned.
+  void send(const PID& to, std::string_view name, std::string_view body = {}) const;
+
+  // Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
+  // context breaks or cannot be made (remote). Linking to a local PID that does not exist calls
+  // exited at once.
+  void link(const PID& pid);
+
+  // Asks this process to terminate after the events already in its mailbox.
+  void terminate();
+
+ protected:
+  // Runs on the process before any message; install handlers here or in the constructor.
+  virtual void initialize() {}
+
+  // Runs on the process when it terminates, after its last handler.
+  virtual void finalize() {}
+
+  // A linked process terminated, or the connection to its context broke.
+  virtual void exited(const PID& pid);
+
+  // A message arrived whose name has no handler. The default logs it once per name.
+  virtual void unhandled(const PID& from, std::string_view name, std::string_view body);
+
+  // Installs the handler for messages named `name`, replacing any earlier one. Call it from the
+  // constructor or from the process's own handlers, never from another thread.
+  void install(std::string name, Handler handler);
+
+  // Installs a member function of the derived class as the handler for `name`.
+  template <class Derived>
+  void install(std::string name, void (Derived::*method)(const PID&, std::string_view)) {
+    auto* self = static_cast<Derived*>(this);
+    install(std::move(name), [self, method](const PID& from, std::string_view body) {
+      (self->*method)(from, body);
+    });
+  }
+
+ private:
+  friend class runtime::ContextCore;
+  friend class runtime::ProcessRecord;
+
+  // Heterogeneous lookup: a message name as a string_view finds its handler without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
+  void dispatch(const PID& from, std::string_view name, std::string_view body);
+
+  std::string id_;
+  PID self_;
+  runtime::ContextCore* context_ = nullptr;
+  std::unordered_map<std::string, Handler, NameHash, std::equal_to<>> handlers_;
+  std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
+};
+
+}  // namespace compactor

@@ -1,0 +1,57 @@
+#include <compactor/context.hpp>
+
+#include "net/network.hpp"
+#include "runtime/context_core.hpp"
+
+namespace compactor {
+
+Context::Context(ContextOptions options)
+    : core_(std::make_unique<runtime::ContextCore>(std::move(options))) {
+  auto network = std::make_unique<net::Network>(*core_);
+  auto* started = network.get();
+  const Address bound = network->bound_address();
+  core_->start(bound, std::move(network));
+  started->start();
+}
+
+Context::~Context() { shutdown(); }
+
+Context& Context::global() {
+  static Context context(ContextOptions::from_environment());
+  return context;
+}
+
+const Address& Context::address() const { return core_->address(); }
+
+const ContextOptions& Context::options() const { return core_->options(); }
+
+PID Context::spawn(Process& process) { return core_->spawn(process, nullptr); }
+
+PID Context::spawn(std::unique_ptr<Process> process) {
+  if (!process) throw std::invalid_argument("cannot spawn a null process");
+  auto& borrowed = *process;
+  return core_->spawn(borrowed, std::move(process));
+}
+
+void Context::terminate(const PID& pid) { core_->terminate(pid); }
+
+bool Context::wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout) {
+  return core_->wait(pid, timeout);
+}
+
+void Context::send(const PID& from, const PID& to, std::string_view name, std::string_view body) {
+  core_->send(from, to, name, body);
+}
+
+ContextStats Context::stats() const { return core_->counters().snapshot(); }
+
+void Context::shutdown() { core_->shutdown(); }
+
+PID spawn(std::unique_ptr<Process> process) { return Context::global().spawn(std::move(process)); }
+PID spawn(Process& process) { return Context::global().spawn(process); }
+void terminate(const PID& pid) { Context::global().terminate(pid); }
+bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout) {
+  return Context::global().wait(pid, timeout);
+}
+
+}  // namespace compactor

@@ -1,0 +1,164 @@
+#include "net/inbound_connection.hpp"
+
+#include "net/network.hpp"
+#include "pid_text.hpp"
+#include "runtime/context_core.hpp"
+#include "runtime/logging.hpp"
+#include "wire/message_head.hpp"
+#include "wire/response_writer.hpp"
+
+#include <asio/write.hpp>
+
+namespace compactor::net {
+namespace {
+
+// The peer's IP in the canonical text PIDs use (IPv4-mapped IPv6 shown as IPv4).
+std::string canonical_peer_ip(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+}  // namespace
+
+InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
+    : network_(network),
+      socket_(std::move(socket)),
+      decoder_(*this, network.core().options().max_body_size) {
+  std::error_code error;
+  const auto peer = socket_.remote_endpoint(error);
+  if (!error) {
+    peer_ip_ = canonical_peer_ip(peer.address());
+    peer_text_ = Address{peer_ip_, peer.port()}.to_string();
+  }
+}
+
+void InboundConnection::start() {
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  read();
+}
+
+void InboundConnection::read() {
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+        if (self->closed_) return;
+        if (error) {
+          // EOF or reset: whatever was parsed has been delivered already.
+          self->reading_done_ = true;
+          if (error != asio::error::eof) {
+            runtime::log().debug("inbound connection from {}: {}", self->peer_text_, error.message());
+            self->close();
+            return;
+          }
+          if (!self->write_in_flight_) self->finish();
+          return;
+        }
+        const auto status = self->decoder_.feed(self->read_buffer_.data(), size);
+        auto& core = self->network_.core();
+        switch (status) {
+          case wire::DecodeStatus::ok:
+            self->read();
+            break;
+          case wire::DecodeStatus::stopped:  // a request asked to close
+            self->reading_done_ = true;
+            break;
+          case wire::DecodeStatus::malformed:
+            runtime::StatsCounters::add(core.counters().requests_rejected);
+            runtime::log().warn("bad request from {}: {}; closing", self->peer_text_,
+                                self->decoder_.error_detail());
+            wire::append_bad_request(self->answers_, self->decoder_.error_detail(), true);
+            self->reading_done_ = true;
+            break;
+          case wire::DecodeStatus::body_too_large:
+            runtime::StatsCounters::add(core.counters().requests_rejected);
+            runtime::log().warn("request from {} rejected: {}", self->peer_text_,
+                                self->decoder_.error_detail());
+            wire::append_payload_too_large(self->answers_, self->decoder_.error_detail());
+            self->reading_done_ = true;
+            break;
+        }
+        self->write();
+      });
+}
+
+bool InboundConnection::on_request(wire::Request& request) {
+  const bool close = !request.keep_alive;
+  if (auto sender = wire::message_sender(request)) {
+    answer_message(request, *sender);
+  } else {
+    // Plain HTTP: routes are not served yet, so every request is answered 404.
+    runtime::StatsCounters::add(network_.core().counters().requests_rejected);
+    wire::append_not_found(answers_, close);
+  }
+  if (close) {
+    // The answer just queued closes the connection; libprocess's 202 says so only implicitly.
+    return false;
+  }
+  return true;
+}
+
+void InboundConnection::answer_message(wire::Request& request, std::string_view sender_text) {
+  auto& core = network_.core();
+  const bool close = !request.keep_alive;
+  runtime::StatsCounters::add(core.counters().messages_received_remote);
+  // A sender PID that does not parse is taken as empty, as libprocess does.
+  PID from = detail::parse_literal_pid(sender_text).value_or(PID());
+  if (core.options().require_peer_address_ip_match && from.address.ip != peer_ip_) {
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    core.count_dropped(1);
+    const std::string reason = "sender IP of '" + std::string(sender_text) +
+                               "' does not match the connection's peer IP " + peer_ip_;
+    runtime::log().warn("message rejected: {}", reason);
+    wire::append_bad_request(answers_, reason, close);
+    return;
+  }
+  auto target = wire::split_target(request.target);
+  if (target && core.deliver_message(target->process_id, std::move(from), std::move(target->rest),
+                                     std::move(request.body))) {
+    wire::append_accepted(answers_, close);
+    return;
+  }
+  if (!target) core.count_dropped(1);
+  runtime::StatsCounters::add(core.counters().requests_rejected);
+  wire::append_not_found(answers_, close);
+}
+
+void InboundConnection::write() {
+  if (write_in_flight_ || closed_) return;
+  if (answers_.empty()) {
+    if (reading_done_) finish();
+    return;
+  }
+  writing_.clear();
+  writing_.swap(answers_);
+  write_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                      self->write_in_flight_ = false;
+                      if (error) {
+                        self->close();
+                        return;
+                      }
+                      self->write();
+                    });
+}
+
+void InboundConnection::finish() {
+  // Everything is answered: close our side; the peer's graceful close reads to our FIN.
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  close();
+}
+
+void InboundConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ignored;
+  socket_.close(ignored);
+  network_.forget(*this);
+}
+
+}  // namespace compactor::net

@@ -1,0 +1,50 @@
+#pragma once
+// A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
+
+#include "wire/request_decoder.hpp"
+
+#include <asio/ip/tcp.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+
+namespace compactor::net {
+
+class Network;
+
+// Delivers every request it parsed completely, even if the peer resets the connection right
+// after: nothing is undone once parsed. Answers 202/404 per message, 400 or 413 and closes on
+// bytes that are not HTTP or bodies over the limit.
+//
+// @note Runs on the I/O thread only.
+class InboundConnection final : public std::enable_shared_from_this<InboundConnection>,
+                                private wire::RequestSink {
+ public:
+  InboundConnection(Network& network, asio::ip::tcp::socket socket);
+
+  void start();
+  // Closes at once (context shutdown).
+  void close();
+
+ private:
+  bool on_request(wire::Request& request) override;
+  void answer_message(wire::Request& request, std::string_view sender_text);
+  void read();
+  void write();
+  void finish();
+
+  Network& network_;
+  asio::ip::tcp::socket socket_;
+  std::string peer_ip_;
+  std::string peer_text_;
+  wire::RequestDecoder decoder_;
+  std::array<char, 64 * 1024> read_buffer_;
+  std::string answers_;  // queued while a write is in flight
+  std::string writing_;
+  bool write_in_flight_ = false;
+  bool reading_done_ = false;  // EOF, error, or a request that closes the connection
+  bool closed_ = false;
+};
+
+}  // namespace compactor::net

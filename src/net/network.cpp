@@ -1,0 +1,142 @@
+#include "net/network.hpp"
+
+#include "net/inbound_connection.hpp"
+#include "net/outbound_connection.hpp"
+#include "runtime/context_core.hpp"
+#include "runtime/logging.hpp"
+
+#include <asio/post.hpp>
+
+#include <future>
+#include <system_error>
+
+namespace compactor::net {
+namespace {
+
+asio::ip::tcp::acceptor bind_acceptor(asio::io_context& io, const ContextOptions& options) {
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options.ip), options.port);
+  asio::ip::tcp::acceptor acceptor(io);
+  std::error_code error;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    throw std::system_error(error, "cannot listen on " +
+                                       Address{options.ip, options.port}.to_string());
+  }
+  return acceptor;
+}
+
+}  // namespace
+
+Network::Network(runtime::ContextCore& core)
+    : core_(core), acceptor_(bind_acceptor(io_, core.options())) {}
+
+Network::~Network() {
+  if (io_thread_.joinable()) {
+    io_.stop();
+    io_thread_.join();
+  }
+}
+
+Address Network::bound_address() const {
+  const auto endpoint = acceptor_.local_endpoint();
+  return {endpoint.address().to_string(), endpoint.port()};
+}
+
+void Network::start() {
+  accept();
+  io_thread_ = std::thread([this] { io_.run(); });
+}
+
+void Network::accept() {
+  acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!error) {
+      runtime::StatsCounters::add(core_.counters().connections_accepted);
+      auto connection = std::make_shared<InboundConnection>(*this, std::move(socket));
+      inbound_.emplace(connection.get(), connection);
+      connection->start();
+    } else {
+      runtime::log().warn("accept on {} failed: {}", core_.address().to_string(), error.message());
+    }
+    accept();
+  });
+}
+
+std::shared_ptr<OutboundConnection> Network::connection_to(const Address& address) {
+  std::lock_guard lock(mutex_);
+  auto& slot = outbound_[address];
+  if (!slot) {
+    slot = std::make_shared<OutboundConnection>(*this, address);
+    slot->start();
+  }
+  return slot;
+}
+
+void Network::discard(const std::shared_ptr<OutboundConnection>& connection) {
+  std::lock_guard lock(mutex_);
+  const auto it = outbound_.find(connection->remote());
+  if (it != outbound_.end() && it->second == connection) outbound_.erase(it);
+}
+
+void Network::forget(const OutboundConnection& connection) {
+  std::lock_guard lock(mutex_);
+  const auto it = outbound_.find(connection.remote());
+  if (it != outbound_.end() && it->second.get() == &connection) outbound_.erase(it);
+  if (outbound_.empty()) outbound_closed_.notify_all();
+}
+
+void Network::forget(const InboundConnection& connection) {
+  inbound_.erase(&connection);
+}
+
+void Network::send(std::string_view from_text, const PID& to, std::string_view name,
+                   std::string_view body) {
+  // A connection that began closing refuses the message; the retry opens a fresh one.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto connection = connection_to(to.address);
+    if (connection->enqueue(from_text, to.id, name, body)) return;
+    discard(connection);
+  }
+  core_.count_dropped(1);
+  runtime::log().warn("message '{}' to {} dropped: no usable connection", name, to.to_string());
+}
+
+void Network::link(const PID& linker, const PID& target) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto connection = connection_to(target.address);
+    if (connection->add_link(linker, target)) return;
+    discard(connection);
+  }
+  core_.deliver_exited(linker, target);
+}
+
+void Network::shutdown(std::chrono::milliseconds timeout) {
+  if (!io_thread_.joinable()) return;
+  std::vector<std::shared_ptr<OutboundConnection>> connections;
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+    for (const auto& [address, connection] : outbound_) connections.push_back(connection);
+  }
+  for (const auto& connection : connections) connection->close_when_flushed();
+  {
+    std::unique_lock lock(mutex_);
+    outbound_closed_.wait_for(lock, timeout, [this] { return outbound_.empty(); });
+  }
+  std::promise<void> closed;
+  asio::post(io_, [this, &closed] {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    auto inbound = inbound_;
+    for (const auto& [key, connection] : inbound) connection->close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  io_.stop();
+  io_thread_.join();
+}
+
+}  // namespace compactor::net

@@ -1,0 +1,74 @@
+#pragma once
+// The network side of a context: one asio I/O thread, the listener, and the outbound connections
+// keyed by remote address.
+
+#include "runtime/transport.hpp"
+
+#include <compactor/pid.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace compactor::runtime {
+class ContextCore;
+}
+
+namespace compactor::net {
+
+class InboundConnection;
+class OutboundConnection;
+
+// @note send() and link() are called from any thread; everything asio runs on the I/O thread.
+class Network final : public runtime::RemoteTransport {
+ public:
+  // Binds the listening socket (throws std::system_error naming the address on failure).
+  explicit Network(runtime::ContextCore& core);
+  ~Network() override;
+
+  // The address the listener is bound to (with the real port when 0 was asked for).
+  Address bound_address() const;
+
+  // Starts accepting and the I/O thread.
+  void start();
+
+  void send(std::string_view from_text, const PID& to, std::string_view name,
+            std::string_view body) override;
+  void link(const PID& linker, const PID& target) override;
+  void shutdown(std::chrono::milliseconds timeout) override;
+
+  // For connections: the context they deliver to, and the I/O context they run on.
+  runtime::ContextCore& core() { return core_; }
+  asio::io_context& io() { return io_; }
+
+  // An outbound connection closed or failed: later sends to its address open a new one.
+  void forget(const OutboundConnection& connection);
+
+  // An inbound connection closed.
+  void forget(const InboundConnection& connection);
+
+ private:
+  std::shared_ptr<OutboundConnection> connection_to(const Address& address);
+  void discard(const std::shared_ptr<OutboundConnection>& connection);
+  void accept();
+
+  runtime::ContextCore& core_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread io_thread_;
+
+  std::mutex mutex_;  // guards outbound_ and is the lock shutdown() waits with
+  std::condition_variable outbound_closed_;
+  std::unordered_map<Address, std::shared_ptr<OutboundConnection>> outbound_;
+  bool shutting_down_ = false;
+
+  // Keeps inbound connections alive and reachable for shutdown; I/O thread only.
+  std::unordered_map<const InboundConnection*, std::shared_ptr<InboundConnection>> inbound_;
+};
+
+}  // namespace compactor::net

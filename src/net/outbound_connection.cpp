@@ -1,0 +1,244 @@
+#include "net/outbound_connection.hpp"
+
+#include "net/network.hpp"
+#include "runtime/context_core.hpp"
+#include "runtime/logging.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace compactor::net {
+namespace {
+
+asio::ip::tcp::endpoint endpoint_of(const Address& address) {
+  return {asio::ip::make_address(address.ip), address.port};
+}
+
+}  // namespace
+
+OutboundConnection::OutboundConnection(Network& network, Address remote)
+    : network_(network),
+      remote_(std::move(remote)),
+      host_text_(remote_.to_string()),
+      socket_(network.io()),
+      timer_(network.io()),
+      last_enqueue_(std::chrono::steady_clock::now()) {}
+
+void OutboundConnection::start() {
+  runtime::StatsCounters::add(network_.core().counters().connections_opened);
+  socket_.async_connect(endpoint_of(remote_),
+                        [self = shared_from_this()](const std::error_code& error) {
+                          self->on_connected(error);
+                        });
+}
+
+bool OutboundConnection::enqueue(std::string_view from_text, std::string_view receiver,
+                                 std::string_view name, std::string_view body) {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::closing || state_ == State::closed) return false;
+  wire::encode_message(pending_, {from_text, receiver, host_text_, name, body});
+  ++pending_messages_;
+  last_enqueue_ = std::chrono::steady_clock::now();
+  if (state_ != State::open || write_in_flight_) return true;  // written when connected / done
+  if (try_write_directly()) return true;
+  write_in_flight_ = true;
+  asio::post(network_.io(), [self = shared_from_this()] { self->flush(); });
+  return true;
+}
+
+bool OutboundConnection::try_write_directly() {
+  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped.
+  if (network_.core().options().idle_connection_timeout.count() == 0 && !persistent_) return false;
+  const ssize_t written =
+      ::send(socket_.native_handle(), pending_.data(), pending_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (written == static_cast<ssize_t>(pending_.size())) {
+    pending_.clear();
+    pending_messages_ = 0;
+    return true;
+  }
+  if (written > 0) {
+    // The rest goes through the I/O thread; its messages are still counted as pending.
+    pending_.erase(0, static_cast<std::size_t>(written));
+  }
+  return false;  // EAGAIN, a partial write, or an error the async write will report
+}
+
+bool OutboundConnection::add_link(const PID& linker, const PID& target) {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::closing || state_ == State::closed) return false;
+  persistent_ = true;
+  links_.emplace_back(linker, target);
+  return true;
+}
+
+void OutboundConnection::on_connected(const std::error_code& error) {
+  if (error) {
+    fail("cannot connect: " + error.message());
+    return;
+  }
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::connecting) return;
+    state_ = State::open;
+    if (!pending_.empty()) write_in_flight_ = true;
+  }
+  read();
+  flush();
+  arm_idle_timer();
+}
+
+void OutboundConnection::flush() {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::open && state_ != State::closing) return;
+    if (pending_.empty()) {
+      write_in_flight_ = false;
+      if (close_requested_) {
+        asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
+      }
+      return;
+    }
+    write_in_flight_ = true;
+    writing_.swap(pending_);
+    writing_messages_ = pending_messages_;
+    pending_messages_ = 0;
+  }
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                      self->on_written(error);
+                    });
+}
+
+void OutboundConnection::on_written(const std::error_code& error) {
+  if (error) {
+    fail("write failed: " + error.message());
+    return;
+  }
+  writing_.clear();
+  writing_messages_ = 0;
+  flush();
+  std::lock_guard lock(mutex_);
+  const bool idle = !write_in_flight_ && pending_.empty();
+  if (idle && !persistent_ && state_ == State::open &&
+      network_.core().options().idle_connection_timeout.count() == 0) {
+    asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
+  }
+}
+
+void OutboundConnection::read() {
+  socket_.async_read_some(asio::buffer(discard_buffer_),
+                          [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                            if (error) {
+                              bool closing;
+                              {
+                                std::lock_guard lock(self->mutex_);
+                                closing = self->state_ == State::closing;
+                              }
+                              if (closing) {  // the peer answered our FIN: a graceful close
+                                self->fail({});
+                              } else {
+                                self->fail(error == asio::error::eof ? "closed by peer"
+                                                                      : error.message());
+                              }
+                              return;
+                            }
+                            self->read();  // libprocess answers (202/404) are read and dropped
+                          });
+}
+
+void OutboundConnection::arm_idle_timer() {
+  const auto timeout = network_.core().options().idle_connection_timeout;
+  if (timeout.count() == 0) return;
+  std::chrono::steady_clock::time_point idle_since;
+  {
+    std::lock_guard lock(mutex_);
+    if (persistent_ || state_ != State::open) return;
+    idle_since = last_enqueue_;
+  }
+  timer_.expires_at(idle_since + timeout);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (error) return;
+    bool idle;
+    {
+      std::lock_guard lock(self->mutex_);
+      const auto timeout = self->network_.core().options().idle_connection_timeout;
+      idle = !self->write_in_flight_ && self->pending_.empty() &&
+             std::chrono::steady_clock::now() - self->last_enqueue_ >= timeout;
+    }
+    if (idle) {
+      self->begin_close();
+    } else {
+      self->arm_idle_timer();
+    }
+  });
+}
+
+void OutboundConnection::close_when_flushed() {
+  asio::post(network_.io(), [self = shared_from_this()] {
+    bool close_now;
+    {
+      std::lock_guard lock(self->mutex_);
+      self->close_requested_ = true;
+      self->persistent_ = false;
+      close_now = self->state_ == State::open && !self->write_in_flight_ && self->pending_.empty();
+    }
+    if (close_now) self->begin_close();
+    // Otherwise flush() closes once the queue is written, or connect/fail ends it.
+  });
+}
+
+void OutboundConnection::begin_close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::open || write_in_flight_ || !pending_.empty()) return;
+    if (persistent_ && !close_requested_) return;
+    state_ = State::closing;
+  }
+  // New sends to this address open a new connection from now on.
+  network_.forget(*this);
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // The peer answers our FIN with its own once it has read everything; bound the wait.
+  timer_.expires_after(network_.core().options().shutdown_timeout);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error) self->fail({});
+  });
+}
+
+void OutboundConnection::fail(const std::string& reason) {
+  std::vector<std::pair<PID, PID>> links;
+  std::size_t lost = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    links.swap(links_);
+    lost = pending_messages_ + writing_messages_;
+    pending_.clear();
+    pending_messages_ = 0;
+  }
+  network_.forget(*this);
+  std::error_code ignored;
+  timer_.cancel();
+  socket_.close(ignored);
+  if (reason.empty()) return;  // graceful close
+  auto& core = network_.core();
+  runtime::StatsCounters::add(core.counters().connections_failed);
+  if (lost > 0) {
+    core.count_dropped(lost);
+    runtime::log().warn("connection to {} failed ({}): {} message(s) not delivered", host_text_,
+                        reason, lost);
+  } else {
+    runtime::log().debug("connection to {} ended: {}", host_text_, reason);
+  }
+  for (const auto& [linker, target] : links) core.deliver_exited(linker, target);
+}
+
+}  // namespace compactor::net

@@ -1,0 +1,84 @@
+#pragma once
+// A connection we opened to a remote context: messages out, answers read and discarded.
+
+#include "wire/message_encoder.hpp"
+
+#include <compactor/pid.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace compactor::net {
+
+class Network;
+
+// Shared by all processes of a context that talk to one remote address. Persistent once a link
+// holds it; otherwise it closes gracefully (shut down writing, read to EOF) once idle, so that
+// the peer never sees a reset with our requests unread. When it fails (refused, reset, closed by
+// the peer) every linker is told exited and any message still queued is counted and logged.
+//
+// @note enqueue() and add_link() are called from any thread and may write straight to the socket
+// when nothing is queued (saving a hop to the I/O thread); all other work runs on the I/O thread.
+class OutboundConnection final : public std::enable_shared_from_this<OutboundConnection> {
+ public:
+  OutboundConnection(Network& network, Address remote);
+
+  const Address& remote() const { return remote_; }
+
+  // Starts connecting (I/O thread work is posted).
+  void start();
+
+  // Queues a message; false if this connection is closing or closed (open a new one).
+  bool enqueue(std::string_view from_text, std::string_view receiver, std::string_view name,
+               std::string_view body);
+
+  // Makes the connection persistent and remembers (linker, target); false if closing or closed.
+  bool add_link(const PID& linker, const PID& target);
+
+  // Writes what is queued, then closes gracefully (context shutdown).
+  void close_when_flushed();
+
+ private:
+  enum class State { connecting, open, closing, closed };
+
+  void on_connected(const std::error_code& error);
+  void flush();  // I/O thread: writes pending_
+  void on_written(const std::error_code& error);
+  void read();
+  void arm_idle_timer();
+  void begin_close();  // I/O thread
+  void fail(const std::string& reason);
+  bool try_write_directly();  // under mutex_
+
+  Network& network_;
+  const Address remote_;
+  const std::string host_text_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;  // idle close, then the graceful-close deadline
+
+  std::mutex mutex_;
+  State state_ = State::connecting;
+  std::string pending_;               // encoded, not yet handed to a write
+  std::size_t pending_messages_ = 0;
+  bool write_in_flight_ = false;      // an async write (or its scheduling) owns the socket
+  bool persistent_ = false;
+  bool close_requested_ = false;
+  std::chrono::steady_clock::time_point last_enqueue_;
+  std::vector<std::pair<PID, PID>> links_;  // (linker, target)
+
+  // I/O thread only.
+  std::string writing_;
+  std::size_t writing_messages_ = 0;
+  std::array<char, 4096> discard_buffer_;
+};
+
+}  // namespace compactor::net

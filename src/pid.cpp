@@ -1,0 +1,139 @@
+#include <compactor/pid.hpp>
+
+#include "pid_text.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <ostream>
+#include <stdexcept>
+
+namespace compactor {
+namespace detail {
+
+std::variant<PidText, std::string> split_pid(std::string_view text) {
+  const auto at = text.find('@');
+  if (at == std::string_view::npos) return std::string("missing '@'");
+  PidText parts;
+  parts.id = text.substr(0, at);
+  if (parts.id.empty()) return std::string("empty process id");
+  std::string_view rest = text.substr(at + 1);
+
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) return std::string("missing ']' after IPv6 address");
+    parts.host = rest.substr(1, close - 1);
+    parts.bracketed = true;
+    rest = rest.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return std::string("missing ':' before the port");
+    port_text = rest.substr(1);
+  } else {
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::string("missing ':' before the port");
+    parts.host = rest.substr(0, colon);
+    port_text = rest.substr(colon + 1);
+  }
+  if (parts.host.empty()) return std::string("empty host");
+  if (port_text.empty()) return std::string("empty port");
+  unsigned value = 0;
+  const auto* end = port_text.data() + port_text.size();
+  const auto [ptr, error] = std::from_chars(port_text.data(), end, value);
+  if (error != std::errc() || ptr != end || value > 65535) {
+    return "invalid port '" + std::string(port_text) + "'";
+  }
+  parts.port = static_cast<std::uint16_t>(value);
+  return parts;
+}
+
+std::optional<std::string> canonical_ip(std::string_view host, bool ipv6) {
+  if (host.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  const std::string terminated(host);  // inet_pton wants a C string
+  char text[INET6_ADDRSTRLEN];
+  if (ipv6) {
+    in6_addr address{};
+    if (inet_pton(AF_INET6, terminated.c_str(), &address) != 1) return std::nullopt;
+    return std::string(inet_ntop(AF_INET6, &address, text, sizeof text));
+  }
+  in_addr address{};
+  if (inet_pton(AF_INET, terminated.c_str(), &address) != 1) return std::nullopt;
+  return std::string(inet_ntop(AF_INET, &address, text, sizeof text));
+}
+
+std::optional<std::string> canonical_any_ip(std::string_view host) {
+  auto ip = canonical_ip(host, false);
+  return ip ? ip : canonical_ip(host, true);
+}
+
+std::optional<PID> parse_literal_pid(std::string_view text) {
+  auto split = split_pid(text);
+  const auto* parts = std::get_if<PidText>(&split);
+  if (parts == nullptr) return std::nullopt;
+  auto ip = canonical_ip(parts->host, parts->bracketed);
+  if (!ip) return std::nullopt;
+  return PID(std::string(parts->id), Address{std::move(*ip), parts->port});
+}
+
+std::optional<std::string> resolve_ipv4(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0 || result == nullptr) {
+    return std::nullopt;
+  }
+  char text[INET_ADDRSTRLEN];
+  const auto* address = reinterpret_cast<const sockaddr_in*>(result->ai_addr);
+  std::optional<std::string> ip;
+  if (inet_ntop(AF_INET, &address->sin_addr, text, sizeof text) != nullptr) ip = text;
+  freeaddrinfo(result);
+  return ip;
+}
+
+}  // namespace detail
+
+std::string Address::to_string() const {
+  if (ip.find(':') != std::string::npos) return "[" + ip + "]:" + std::to_string(port);
+  return ip + ":" + std::to_string(port);
+}
+
+PID PID::parse(std::string_view text) {
+  auto split = detail::split_pid(text);
+  if (auto* error = std::get_if<std::string>(&split)) {
+    throw std::invalid_argument("invalid PID '" + std::string(text) + "': " + *error);
+  }
+  const auto& parts = std::get<detail::PidText>(split);
+  auto ip = detail::canonical_ip(parts.host, parts.bracketed);
+  if (!ip && parts.bracketed) {
+    throw std::invalid_argument("invalid PID '" + std::string(text) + "': '" +
+                                std::string(parts.host) + "' is not an IPv6 address");
+  }
+  if (!ip) ip = detail::resolve_ipv4(std::string(parts.host));
+  if (!ip) {
+    throw std::invalid_argument("invalid PID '" + std::string(text) + "': cannot resolve host '" +
+                                std::string(parts.host) + "'");
+  }
+  return PID(std::string(parts.id), Address{std::move(*ip), parts.port});
+}
+
+std::optional<PID> PID::try_parse(std::string_view text) {
+  try {
+    return parse(text);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
+std::string PID::to_string() const {
+  if (empty()) return {};
+  return id + "@" + address.to_string();
+}
+
+std::ostream& operator<<(std::ostream& out, const PID& pid) { return out << pid.to_string(); }
+std::ostream& operator<<(std::ostream& out, const Address& address) {
+  return out << address.to_string();
+}
+
+}  // namespace compactor

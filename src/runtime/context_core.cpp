@@ -1,0 +1,190 @@
+#include "runtime/context_core.hpp"
+
+#include "pid_text.hpp"
+#include "runtime/context_registry.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/process_record.hpp"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace compactor::runtime {
+namespace {
+
+bool is_any(const std::string& ip) { return ip == "0.0.0.0" || ip == "::"; }
+
+bool is_loopback(const std::string& ip) { return ip.starts_with("127.") || ip == "::1"; }
+
+// The IP that PIDs carry when listening on every interface: the host name's, as libprocess does,
+// or loopback when the host name does not resolve.
+std::string host_ip() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0) {
+    if (auto ip = detail::resolve_ipv4(name)) return *ip;
+  }
+  return "127.0.0.1";
+}
+
+ContextOptions validated(ContextOptions options) {
+  auto ip = detail::canonical_any_ip(options.ip);
+  if (!ip) throw std::invalid_argument("invalid listen IP '" + options.ip + "'");
+  options.ip = *ip;
+  if (options.advertise_ip) {
+    auto advertised = detail::canonical_any_ip(*options.advertise_ip);
+    if (!advertised) {
+      throw std::invalid_argument("invalid advertise IP '" + *options.advertise_ip + "'");
+    }
+    options.advertise_ip = *advertised;
+  }
+  if (options.max_body_size == 0) throw std::invalid_argument("max_body_size must be positive");
+  return options;
+}
+
+}  // namespace
+
+ContextCore::ContextCore(ContextOptions options)
+    : options_(validated(std::move(options))), scheduler_(options_.workers) {}
+
+ContextCore::~ContextCore() { shutdown(); }
+
+void ContextCore::start(const Address& bound, std::unique_ptr<RemoteTransport> transport) {
+  bound_ = bound;
+  bound_to_any_ = is_any(bound.ip);
+  options_.port = bound.port;
+  address_.ip = options_.advertise_ip ? *options_.advertise_ip
+                                      : (bound_to_any_ ? host_ip() : bound.ip);
+  address_.port = options_.advertise_port ? *options_.advertise_port : bound.port;
+  transport_ = std::move(transport);
+  ContextRegistry::add(address_, *this);
+}
+
+bool ContextCore::is_local(const Address& address) const {
+  if (address.port == address_.port && address.ip == address_.ip) return true;
+  return address.port == bound_.port &&
+         (address.ip == bound_.ip || (bound_to_any_ && is_loopback(address.ip)));
+}
+
+PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
+  if (stopping_.load()) throw std::logic_error("cannot spawn on a context that is shutting down");
+  if (process.context_ != nullptr) {
+    throw std::invalid_argument("process '" + process.id() + "' was spawned already");
+  }
+  process.self_ = PID(process.id(), address_);
+  process.context_ = this;
+  auto record = std::make_shared<ProcessRecord>(process, std::move(owned), *this);
+  if (!table_.insert(process.id(), record)) {
+    process.context_ = nullptr;
+    process.self_ = PID();
+    record.reset();  // deletes an owned process; a borrowed one stays the caller's
+    throw std::invalid_argument("a process named '" + process.id() + "' already runs on " +
+                                address_.to_string());
+  }
+  const PID pid = process.self();
+  record->enqueue(InitializeEvent{});
+  return pid;
+}
+
+void ContextCore::terminate(const PID& pid) {
+  if (!is_local(pid.address)) {
+    ContextRegistry::with(pid.address, [&](ContextCore& other) { other.terminate(pid); });
+    return;
+  }
+  if (auto record = table_.find(pid.id)) record->enqueue(TerminateEvent{});
+}
+
+bool ContextCore::wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout) {
+  auto record = table_.find(pid.id);
+  if (!record || !is_local(pid.address)) return true;
+  return record->wait(timeout);
+}
+
+void ContextCore::send(const PID& from, const PID& to, std::string_view name,
+                       std::string_view body) {
+  if (is_local(to.address)) {
+    StatsCounters::add(counters_.messages_sent_local);
+    deliver_message(to.id, from, std::string(name), std::string(body));
+    return;
+  }
+  const bool in_memory = ContextRegistry::with(to.address, [&](ContextCore& other) {
+    StatsCounters::add(counters_.messages_sent_local);
+    other.deliver_message(to.id, from, std::string(name), std::string(body));
+  });
+  if (in_memory) return;
+  if (!transport_) {
+    count_dropped(1);
+    log().warn("message '{}' to {} dropped: context is not started", name, to.to_string());
+    return;
+  }
+  StatsCounters::add(counters_.messages_sent_remote);
+  transport_->send(from.to_string(), to, name, body);
+}
+
+bool ContextCore::deliver_message(std::string_view receiver, PID from, std::string name,
+                                  std::string body) {
+  auto record = table_.find(receiver);
+  if (!record) {
+    count_dropped(1);
+    log().warn("message '{}' for unknown process '{}' on {} dropped", name, receiver,
+               address_.to_string());
+    return false;
+  }
+  if (!record->enqueue(MessageEvent{std::move(from), std::move(name), std::move(body)})) {
+    count_dropped(1);
+    log().debug("message for terminated process '{}' dropped", receiver);
+    return false;
+  }
+  return true;
+}
+
+void ContextCore::deliver_exited(const PID& linker, const PID& pid) {
+  if (is_local(linker.address)) {
+    if (auto record = table_.find(linker.id)) record->enqueue(ExitedEvent{pid});
+    return;
+  }
+  // A linker in another context of this OS process; remote linkers are never told (libprocess
+  // has no exited message on the wire).
+  ContextRegistry::with(linker.address,
+                        [&](ContextCore& other) { other.deliver_exited(linker, pid); });
+}
+
+void ContextCore::link(const PID& linker, const PID& target) {
+  if (is_local(target.address)) {
+    link_local(linker, target);
+    return;
+  }
+  const bool in_memory = ContextRegistry::with(
+      target.address, [&](ContextCore& other) { other.link_local(linker, target); });
+  if (in_memory) return;
+  if (transport_) {
+    transport_->link(linker, target);
+  } else {
+    deliver_exited(linker, target);
+  }
+}
+
+void ContextCore::link_local(const PID& linker, const PID& target) {
+  auto record = table_.find(target.id);
+  if (!record || !record->add_linker(linker)) deliver_exited(linker, target);
+}
+
+void ContextCore::forget(const ProcessRecord& record) { table_.erase(record.pid().id, &record); }
+
+void ContextCore::shutdown() {
+  std::lock_guard lock(shutdown_mutex_);
+  if (shut_down_) return;
+  if (scheduler_.on_worker_thread()) {
+    throw std::logic_error("a context cannot be shut down from one of its own processes");
+  }
+  stopping_.store(true);
+  // Processes first, so that what they send while finalizing is still written out.
+  auto records = table_.all();
+  for (const auto& record : records) record->enqueue(TerminateEvent{});
+  for (const auto& record : records) record->wait(std::nullopt);
+  ContextRegistry::remove(address_, *this);
+  if (transport_) transport_->shutdown(options_.shutdown_timeout);
+  scheduler_.stop();
+  shut_down_ = true;
+}
+
+}  // namespace compactor::runtime

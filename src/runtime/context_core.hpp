@@ -1,0 +1,81 @@
+#pragma once
+// The runtime of one context: its processes, its scheduler, and where each message goes.
+
+#include "runtime/process_table.hpp"
+#include "runtime/scheduler.hpp"
+#include "runtime/stats.hpp"
+#include "runtime/transport.hpp"
+
+#include <compactor/context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace compactor::runtime {
+
+// @note Thread-safe. The public Context, the processes, the workers and the network threads all
+// call into it.
+class ContextCore {
+ public:
+  explicit ContextCore(ContextOptions options);
+  ~ContextCore();
+
+  ContextCore(const ContextCore&) = delete;
+  ContextCore& operator=(const ContextCore&) = delete;
+
+  // Completes start-up once the network listens on `bound`: fixes the advertised address and
+  // makes this context reachable in memory from the others of this OS process.
+  void start(const Address& bound, std::unique_ptr<RemoteTransport> transport);
+
+  const Address& address() const { return address_; }
+  const ContextOptions& options() const { return options_; }
+  Scheduler& scheduler() { return scheduler_; }
+  StatsCounters& counters() { return counters_; }
+
+  // True if `address` names this context (its advertised or bound address).
+  bool is_local(const Address& address) const;
+
+  PID spawn(Process& process, std::unique_ptr<Process> owned);
+  void terminate(const PID& pid);
+  bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout);
+
+  // Routes a message: a local mailbox, another context of this OS process, or the network.
+  void send(const PID& from, const PID& to, std::string_view name, std::string_view body);
+
+  // Links `linker` (a process of this context) to `target`, wherever it is.
+  void link(const PID& linker, const PID& target);
+
+  // Puts a message into the mailbox of the local process `receiver`. Returns false (and counts a
+  // drop) if there is no such process.
+  bool deliver_message(std::string_view receiver, PID from, std::string name, std::string body);
+
+  // Tells `linker` that `pid` exited, if the linker lives in this OS process.
+  void deliver_exited(const PID& linker, const PID& pid);
+
+  // A local process terminated: it is no longer found by id.
+  void forget(const ProcessRecord& record);
+
+  // Counts messages dropped somewhere in this context.
+  void count_dropped(std::size_t n) { StatsCounters::add(counters_.messages_dropped, n); }
+
+  // Terminates every process, closes the network gracefully and stops the workers. Idempotent.
+  void shutdown();
+
+ private:
+  void link_local(const PID& linker, const PID& target);
+
+  ContextOptions options_;
+  Address bound_;
+  Address address_;
+  bool bound_to_any_ = false;
+  StatsCounters counters_;
+  ProcessTable table_;
+  Scheduler scheduler_;
+  std::unique_ptr<RemoteTransport> transport_;
+  std::atomic<bool> stopping_{false};
+  std::mutex shutdown_mutex_;
+  bool shut_down_ = false;
+};
+
+}  // namespace compactor::runtime

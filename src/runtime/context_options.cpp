@@ -1,0 +1,60 @@
+#include <compactor/context.hpp>
+
+#include "pid_text.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace compactor {
+namespace {
+
+std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+std::uint16_t port_from(const char* name, const std::string& text) {
+  unsigned value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || ptr != end || value > 65535) {
+    throw std::invalid_argument(std::string(name) + "='" + text + "' is not a port (0-65535)");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+std::string ip_from(const char* name, const std::string& text) {
+  auto ip = detail::canonical_any_ip(text);
+  if (!ip) throw std::invalid_argument(std::string(name) + "='" + text + "' is not an IP address");
+  return *ip;
+}
+
+bool flag_from(const char* name, const std::string& text) {
+  if (text == "1" || text == "true") return true;
+  if (text == "0" || text == "false" || text.empty()) return false;
+  throw std::invalid_argument(std::string(name) + "='" + text + "' is not a boolean (true/false/1/0)");
+}
+
+}  // namespace
+
+ContextOptions ContextOptions::from_environment() {
+  ContextOptions options;
+  if (auto v = env("LIBPROCESS_IP")) options.ip = ip_from("LIBPROCESS_IP", *v);
+  if (auto v = env("LIBPROCESS_PORT")) options.port = port_from("LIBPROCESS_PORT", *v);
+  if (auto v = env("LIBPROCESS_ADVERTISE_IP")) {
+    options.advertise_ip = ip_from("LIBPROCESS_ADVERTISE_IP", *v);
+  }
+  if (auto v = env("LIBPROCESS_ADVERTISE_PORT")) {
+    options.advertise_port = port_from("LIBPROCESS_ADVERTISE_PORT", *v);
+  }
+  if (auto v = env("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH")) {
+    options.require_peer_address_ip_match =
+        flag_from("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", *v);
+  }
+  return options;
+}
+
+}  // namespace compactor

@@ -1,0 +1,39 @@
+#pragma once
+// The contexts of this OS process by address, so that a message between two of them is handed
+// over in memory instead of through a socket.
+
+#include <compactor/pid.hpp>
+
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace compactor::runtime {
+
+class ContextCore;
+
+class ContextRegistry {
+ public:
+  static void add(const Address& address, ContextCore& context);
+  static void remove(const Address& address, const ContextCore& context);
+
+  // Calls `use(context)` for the context at `address` while it is guaranteed to stay registered;
+  // false if there is none.
+  template <class Use>
+  static bool with(const Address& address, Use&& use) {
+    auto& self = instance();
+    std::shared_lock lock(self.mutex_);
+    const auto it = self.contexts_.find(address);
+    if (it == self.contexts_.end()) return false;
+    use(*it->second);
+    return true;
+  }
+
+ private:
+  static ContextRegistry& instance();
+
+  std::shared_mutex mutex_;
+  std::unordered_map<Address, ContextCore*> contexts_;
+};
+
+}  // namespace compactor::runtime

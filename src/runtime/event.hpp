@@ -1,0 +1,31 @@
+#pragma once
+// What a process's mailbox holds.
+
+#include <compactor/pid.hpp>
+
+#include <string>
+#include <variant>
+
+namespace compactor::runtime {
+
+// A message for one of the process's handlers.
+struct MessageEvent {
+  PID from;
+  std::string name;
+  std::string body;
+};
+
+// A linked process terminated or its connection broke.
+struct ExitedEvent {
+  PID pid;
+};
+
+// Run initialize(); always the first event of a process.
+struct InitializeEvent {};
+
+// Run finalize() and terminate.
+struct TerminateEvent {};
+
+using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent>;
+
+}  // namespace compactor::runtime

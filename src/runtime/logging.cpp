@@ -1,0 +1,18 @@
+#include "runtime/logging.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+namespace compactor::runtime {
+
+spdlog::logger& log() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    auto existing = spdlog::get("compactor");
+    if (existing) return existing;
+    auto created = spdlog::stderr_color_mt("compactor");
+    created->set_level(spdlog::level::info);
+    return created;
+  }();
+  return *logger;
+}
+
+}  // namespace compactor::runtime

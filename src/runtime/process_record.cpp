@@ -1,0 +1,112 @@
+#include "runtime/process_record.hpp"
+
+#include "runtime/context_core.hpp"
+#include "runtime/logging.hpp"
+
+#include <exception>
+
+namespace compactor::runtime {
+
+ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context)
+    : process_(process),
+      owned_(std::move(owned)),
+      context_(context),
+      pid_(process.self()),
+      pid_text_(process.self().to_string()) {}
+
+ProcessRecord::~ProcessRecord() = default;
+
+bool ProcessRecord::enqueue(Event&& event) {
+  if (terminated()) return false;
+  mailbox_.push(std::move(event));
+  if (!scheduled_.exchange(true, std::memory_order_acq_rel)) {
+    context_.scheduler().schedule(shared_from_this());
+  }
+  return true;
+}
+
+void ProcessRecord::run() {
+  mailbox_.take_all(batch_);
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    if (terminated()) {
+      drop_remaining(i);
+      break;
+    }
+    handle(batch_[i]);
+  }
+  batch_.clear();
+  scheduled_.store(false, std::memory_order_release);
+  if (!mailbox_.empty() && !scheduled_.exchange(true, std::memory_order_acq_rel)) {
+    context_.scheduler().schedule(shared_from_this());
+  }
+}
+
+void ProcessRecord::handle(Event& event) {
+  try {
+    if (auto* message = std::get_if<MessageEvent>(&event)) {
+      process_.dispatch(message->from, message->name, message->body);
+    } else if (auto* exited = std::get_if<ExitedEvent>(&event)) {
+      process_.exited(exited->pid);
+    } else if (std::holds_alternative<InitializeEvent>(event)) {
+      process_.initialize();
+    } else {
+      terminate_now();
+    }
+  } catch (const std::exception& error) {
+    log().error("process {}: handler threw: {}", pid_text_, error.what());
+  } catch (...) {
+    log().error("process {}: handler threw a non-standard exception", pid_text_);
+  }
+}
+
+void ProcessRecord::terminate_now() {
+  terminated_.store(true, std::memory_order_release);
+  try {
+    process_.finalize();
+  } catch (const std::exception& error) {
+    log().error("process {}: finalize threw: {}", pid_text_, error.what());
+  }
+  context_.forget(*this);
+  std::vector<PID> linkers;
+  {
+    std::lock_guard lock(state_mutex_);
+    linkers.swap(linkers_);
+  }
+  for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
+  owned_.reset();
+  {
+    std::lock_guard lock(state_mutex_);
+    finished_ = true;
+  }
+  // From here on process_ may be destroyed by its owner, whom wait() releases.
+  terminated_signal_.notify_all();
+}
+
+void ProcessRecord::drop_remaining(std::size_t from_index) {
+  std::size_t dropped = 0;
+  for (std::size_t i = from_index; i < batch_.size(); ++i) {
+    if (std::holds_alternative<MessageEvent>(batch_[i])) ++dropped;
+  }
+  if (dropped > 0) {
+    context_.count_dropped(dropped);
+    log().debug("process {} terminated: dropped {} queued message(s)", pid_text_, dropped);
+  }
+}
+
+bool ProcessRecord::add_linker(const PID& linker) {
+  std::lock_guard lock(state_mutex_);
+  if (terminated()) return false;
+  linkers_.push_back(linker);
+  return true;
+}
+
+bool ProcessRecord::wait(std::optional<std::chrono::milliseconds> timeout) {
+  std::unique_lock lock(state_mutex_);
+  if (!timeout) {
+    terminated_signal_.wait(lock, [this] { return finished_; });
+    return true;
+  }
+  return terminated_signal_.wait_for(lock, *timeout, [this] { return finished_; });
+}
+
+}  // namespace compactor::runtime

@@ -1,0 +1,70 @@
+#pragma once
+// The runtime's side of a spawned process: mailbox, scheduling state, linkers, termination.
+
+#include "runtime/mailbox.hpp"
+
+#include <compactor/process.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace compactor::runtime {
+
+class ContextCore;
+
+// @note enqueue(), add_linker() and wait() are thread-safe. run() is called by the scheduler only,
+// and never on two threads at once: the `scheduled_` flag admits one runner.
+class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
+ public:
+  ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context);
+  ~ProcessRecord();
+
+  const PID& pid() const { return pid_; }
+  const std::string& pid_text() const { return pid_text_; }
+
+  // Queues `event` and schedules the process if it was idle. Returns false, dropping the event,
+  // once the process has terminated.
+  bool enqueue(Event&& event);
+
+  // Runs the events queued now, then reschedules itself if more arrived.
+  void run();
+
+  // Registers `linker` to get exited(pid()) on termination; false if it already terminated.
+  bool add_linker(const PID& linker);
+
+  // Blocks until the process terminated or the timeout passed.
+  bool wait(std::optional<std::chrono::milliseconds> timeout);
+
+  bool terminated() const { return terminated_.load(std::memory_order_acquire); }
+
+  // Events queued and not yet run.
+  std::size_t queued() const { return mailbox_.size(); }
+
+ private:
+  void handle(Event& event);
+  void terminate_now();
+  void drop_remaining(std::size_t from_index);
+
+  Process& process_;
+  std::unique_ptr<Process> owned_;
+  ContextCore& context_;
+  const PID pid_;
+  const std::string pid_text_;
+
+  Mailbox mailbox_;
+  std::atomic<bool> scheduled_{false};
+  std::vector<Event> batch_;  // touched only by the running worker
+
+  std::atomic<bool> terminated_{false};
+  std::mutex state_mutex_;
+  std::condition_variable terminated_signal_;
+  bool finished_ = false;  // guarded by state_mutex_: finalize ran and linkers were told
+  std::vector<PID> linkers_;  // guarded by state_mutex_
+};
+
+}  // namespace compactor::runtime

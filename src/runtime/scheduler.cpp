@@ -1,0 +1,98 @@
+#include "runtime/scheduler.hpp"
+
+#include "runtime/process_record.hpp"
+
+namespace compactor::runtime {
+namespace {
+
+// The worker state of the current thread.
+struct WorkerSlot {
+  const Scheduler* owner = nullptr;
+  Scheduler::Task next;
+  unsigned next_streak = 0;  // tasks run in a row from `next`, to bound starvation of the queue
+};
+thread_local WorkerSlot tls_worker;
+
+// After this many tasks taken from the run-next slot, a worker takes one from the shared queue.
+constexpr unsigned kMaxNextStreak = 64;
+
+}  // namespace
+
+Scheduler::Scheduler(unsigned workers) {
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  workers_.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+bool Scheduler::on_worker_thread() const { return tls_worker.owner == this; }
+
+void Scheduler::schedule(Task task) {
+  if (tls_worker.owner == this) {
+    // The newest runnable process runs next on this warm thread; an older one goes to the queue.
+    std::swap(task, tls_worker.next);
+    if (!task) return;
+  }
+  push_shared(std::move(task));
+}
+
+void Scheduler::push_shared(Task task) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(task));
+    wake = sleeping_ > 0;
+  }
+  if (wake) wake_.notify_one();
+}
+
+Scheduler::Task Scheduler::pop_shared() {
+  std::unique_lock lock(mutex_);
+  while (queue_.empty()) {
+    if (stopping_) return nullptr;
+    ++sleeping_;
+    wake_.wait(lock);
+    --sleeping_;
+  }
+  Task task = std::move(queue_.front());
+  queue_.pop_front();
+  return task;
+}
+
+void Scheduler::worker_loop() {
+  tls_worker.owner = this;
+  for (;;) {
+    Task task;
+    if (tls_worker.next && tls_worker.next_streak < kMaxNextStreak) {
+      task = std::move(tls_worker.next);
+      tls_worker.next = nullptr;
+      ++tls_worker.next_streak;
+    } else {
+      if (tls_worker.next) {  // let the queue have a turn; the slot's task waits behind it
+        push_shared(std::move(tls_worker.next));
+        tls_worker.next = nullptr;
+      }
+      tls_worker.next_streak = 0;
+      task = pop_shared();
+      if (!task) break;
+    }
+    task->run();
+  }
+  tls_worker.owner = nullptr;
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
+}
+
+}  // namespace compactor::runtime

@@ -1,0 +1,55 @@
+#pragma once
+// Worker threads that run runnable processes, one process on one thread at a time.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace compactor::runtime {
+
+class ProcessRecord;
+
+// A shared run queue plus, per worker, a "run next" slot: a process made runnable by the process
+// a worker is running goes into that worker's slot and runs right after, on the same thread, with
+// no lock and no wake-up. That keeps a ping-pong between two processes on one warm core; a
+// process displaced from the slot goes to the shared queue, where idle workers pick it up.
+// Idle workers sleep on a condition variable: an idle context uses no CPU.
+//
+// @note schedule() is thread-safe. A process is scheduled only by whoever flips its
+// `scheduled` flag (ProcessRecord), so it is never queued twice.
+class Scheduler {
+ public:
+  using Task = std::shared_ptr<ProcessRecord>;
+
+  explicit Scheduler(unsigned workers);
+  ~Scheduler();
+
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Makes `task` runnable.
+  void schedule(Task task);
+
+  // Runs what is queued, then joins the workers. Idempotent.
+  void stop();
+
+  // True when called from one of this scheduler's workers.
+  bool on_worker_thread() const;
+
+ private:
+  void worker_loop();
+  void push_shared(Task task);
+  Task pop_shared();  // blocks; returns null once stopping and empty
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> queue_;
+  unsigned sleeping_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace compactor::runtime

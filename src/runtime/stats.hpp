@@ -1,0 +1,33 @@
+#pragma once
+// The counters behind ContextStats, updated from any thread.
+
+#include <compactor/context.hpp>
+
+#include <atomic>
+#include <cstdint>
+
+namespace compactor::runtime {
+
+struct StatsCounters {
+  std::atomic<std::uint64_t> messages_sent_local{0};
+  std::atomic<std::uint64_t> messages_sent_remote{0};
+  std::atomic<std::uint64_t> messages_received_remote{0};
+  std::atomic<std::uint64_t> messages_dropped{0};
+  std::atomic<std::uint64_t> requests_rejected{0};
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_opened{0};
+  std::atomic<std::uint64_t> connections_failed{0};
+
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+
+  ContextStats snapshot() const {
+    auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+    return {get(messages_sent_local),   get(messages_sent_remote), get(messages_received_remote),
+            get(messages_dropped),      get(requests_rejected),    get(connections_accepted),
+            get(connections_opened),    get(connections_failed)};
+  }
+};
+
+}  // namespace compactor::runtime

@@ -1,0 +1,32 @@
+#include "wire/message_head.hpp"
+
+#include "wire/percent_encoding.hpp"
+
+namespace compactor::wire {
+
+std::optional<PathTarget> split_target(std::string_view target) {
+  const auto query = target.find_first_of("?#");
+  if (query != std::string_view::npos) target = target.substr(0, query);
+  if (target.size() < 2 || target.front() != '/') return std::nullopt;
+  auto decoded = percent_decode(target.substr(1));
+  if (!decoded) return std::nullopt;
+  PathTarget result;
+  const auto slash = decoded->find('/');
+  result.process_id = decoded->substr(0, slash);
+  if (slash != std::string::npos) result.rest = decoded->substr(slash + 1);
+  if (result.process_id.empty()) return std::nullopt;
+  return result;
+}
+
+std::optional<std::string_view> message_sender(const Request& request) {
+  if (request.method != "POST") return std::nullopt;
+  for (const auto& h : request.headers) {
+    if (iequals(h.name, "Libprocess-From")) return h.value;
+  }
+  constexpr std::string_view kPrefix = "libprocess/";
+  const auto agent = request.header("User-Agent");
+  if (agent.starts_with(kPrefix)) return agent.substr(kPrefix.size());
+  return std::nullopt;
+}
+
+}  // namespace compactor::wire

@@ -1,0 +1,86 @@
+#pragma once
+// Incremental HTTP/1.x request decoder over Node's http-parser (the parser libprocess uses):
+// bytes in, complete requests out. Handles Content-Length, chunked and empty bodies, pipelining,
+// gzip bodies, and rejects bodies over a limit from the headers, before buffering them.
+
+#include "wire/request.hpp"
+
+#include <http_parser.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace compactor::wire {
+
+// Receives the decoder's requests.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  // Called once per complete request, in order. Return false to stop decoding (for example after
+  // a request that closes the connection); feed() then returns DecodeStatus::stopped.
+  virtual bool on_request(Request& request) = 0;
+};
+
+// Why decoding stopped.
+enum class DecodeStatus {
+  ok,              // all bytes consumed, waiting for more
+  stopped,         // the sink asked to stop
+  malformed,       // not HTTP (answer 400 and close)
+  body_too_large,  // over max_body_size (answer 413 and close)
+};
+
+// Not thread-safe: one decoder per connection, fed from one thread.
+class RequestDecoder {
+ public:
+  RequestDecoder(RequestSink& sink, std::size_t max_body_size);
+
+  RequestDecoder(const RequestDecoder&) = delete;
+  RequestDecoder& operator=(const RequestDecoder&) = delete;
+
+  // Decodes `size` bytes, calling the sink for each request completed. Once it returned anything
+  // but ok, the decoder is finished and further calls return the same status.
+  DecodeStatus feed(const char* data, std::size_t size);
+
+  // What went wrong, for the 400/413 answer and the log ("invalid HTTP method", ...).
+  const std::string& error_detail() const { return error_detail_; }
+
+  // True if a request has started but not completed (bytes are buffered).
+  bool in_request() const { return in_request_; }
+
+ private:
+  // Where one header's name and value sit in header_text_.
+  struct HeaderSpan {
+    std::uint32_t name_offset = 0, name_size = 0, value_offset = 0, value_size = 0;
+  };
+
+  static const http_parser_settings& settings();
+  static int on_message_begin(http_parser* parser);
+  static int on_url(http_parser* parser, const char* at, std::size_t size);
+  static int on_header_field(http_parser* parser, const char* at, std::size_t size);
+  static int on_header_value(http_parser* parser, const char* at, std::size_t size);
+  static int on_headers_complete(http_parser* parser);
+  static int on_body(http_parser* parser, const char* at, std::size_t size);
+  static int on_message_complete(http_parser* parser);
+
+  int fail(DecodeStatus status, std::string detail);
+  int complete_request();
+
+  RequestSink& sink_;
+  std::size_t max_body_size_;
+  http_parser parser_{};
+  DecodeStatus status_ = DecodeStatus::ok;
+  std::string error_detail_;
+  bool in_request_ = false;
+  bool last_was_value_ = false;
+
+  std::string url_;
+  std::string header_text_;
+  std::vector<HeaderSpan> header_spans_;
+  Request request_;
+  std::string inflated_;
+};
+
+}  // namespace compactor::wire

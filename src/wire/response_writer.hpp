@@ -1,0 +1,27 @@
+#pragma once
+// Writes the HTTP/1.1 answers a libprocess receiver gives, with Date and Content-Length.
+
+#include <string>
+#include <string_view>
+
+namespace compactor::wire {
+
+// Appends a complete response. `close` adds `Connection: close`.
+void append_response(std::string& out, int status, std::string_view reason,
+                     std::string_view content_type, std::string_view body, bool close);
+
+// 202 Accepted, empty body: the answer to every message for an existing process.
+void append_accepted(std::string& out, bool close);
+
+// 404 Not Found with body "404 Not Found.", as libprocess answers.
+void append_not_found(std::string& out, bool close);
+
+// 400 Bad Request or 413 Payload Too Large with a plain-text reason, always closing.
+void append_bad_request(std::string& out, std::string_view detail, bool close);
+void append_payload_too_large(std::string& out, std::string_view detail);
+
+// The current time as an HTTP Date value ("Sun, 22 Nov 2026 10:00:00 GMT"), recomputed once a
+// second per thread.
+std::string_view http_date();
+
+}  // namespace compactor::wire
