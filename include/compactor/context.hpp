@@ -20,8 +20,8 @@ struct ContextOptions {
   // The port to listen on; 0 picks a free one.
   std::uint16_t port = 0;
   // What goes into PIDs instead of ip/port, for NAT and containers.
-  std::optional<std::string> advertise_ip;
-  std::optional<std::uint16_t> advertise_port;
+  std::optional<std::string> advertise_ip{};
+  std::optional<std::uint16_t> advertise_port{};
   // Worker threads running processes; 0 means one per core.
   unsigned workers = 0;
   // Largest request body accepted; larger ones are answered 413 before the body is read.

@@ -70,7 +70,10 @@ std::shared_ptr<OutboundConnection> Network::connection_to(const Address& addres
   auto& slot = outbound_[address];
   if (!slot) {
     slot = std::make_shared<OutboundConnection>(*this, address);
-    slot->start();
+    const auto predecessor = closing_.find(address);
+    if (predecessor == closing_.end() || !predecessor->second->start_after_close(slot)) {
+      slot->start();
+    }
   }
   return slot;
 }
@@ -81,11 +84,22 @@ void Network::discard(const std::shared_ptr<OutboundConnection>& connection) {
   if (it != outbound_.end() && it->second == connection) outbound_.erase(it);
 }
 
+bool Network::begin_closing(const std::shared_ptr<OutboundConnection>& connection) {
+  std::lock_guard lock(mutex_);
+  if (!connection->mark_closing()) return false;
+  const auto it = outbound_.find(connection->remote());
+  if (it != outbound_.end() && it->second == connection) outbound_.erase(it);
+  closing_[connection->remote()] = connection;
+  return true;
+}
+
 void Network::forget(const OutboundConnection& connection) {
   std::lock_guard lock(mutex_);
-  const auto it = outbound_.find(connection.remote());
-  if (it != outbound_.end() && it->second.get() == &connection) outbound_.erase(it);
-  if (outbound_.empty()) outbound_closed_.notify_all();
+  for (auto* map : {&outbound_, &closing_}) {
+    const auto it = map->find(connection.remote());
+    if (it != map->end() && it->second.get() == &connection) map->erase(it);
+  }
+  if (outbound_.empty() && closing_.empty()) outbound_closed_.notify_all();
 }
 
 void Network::forget(const InboundConnection& connection) {
@@ -124,7 +138,8 @@ void Network::shutdown(std::chrono::milliseconds timeout) {
   for (const auto& connection : connections) connection->close_when_flushed();
   {
     std::unique_lock lock(mutex_);
-    outbound_closed_.wait_for(lock, timeout, [this] { return outbound_.empty(); });
+    outbound_closed_.wait_for(lock, timeout,
+                              [this] { return outbound_.empty() && closing_.empty(); });
   }
   std::promise<void> closed;
   asio::post(io_, [this, &closed] {

@@ -46,7 +46,12 @@ class Network final : public runtime::RemoteTransport {
   runtime::ContextCore& core() { return core_; }
   asio::io_context& io() { return io_; }
 
-  // An outbound connection closed or failed: later sends to its address open a new one.
+  // Moves an idle outbound connection to closing, atomically with respect to connection_to():
+  // later sends to its address open a new connection, which starts only once this one is closed,
+  // so that messages cannot overtake each other. False if the connection is not idle.
+  bool begin_closing(const std::shared_ptr<OutboundConnection>& connection);
+
+  // An outbound connection is closed or failed.
   void forget(const OutboundConnection& connection);
 
   // An inbound connection closed.
@@ -65,6 +70,7 @@ class Network final : public runtime::RemoteTransport {
   std::mutex mutex_;  // guards outbound_ and is the lock shutdown() waits with
   std::condition_variable outbound_closed_;
   std::unordered_map<Address, std::shared_ptr<OutboundConnection>> outbound_;
+  std::unordered_map<Address, std::shared_ptr<OutboundConnection>> closing_;
   bool shutting_down_ = false;
 
   // Keeps inbound connections alive and reachable for shutdown; I/O thread only.

@@ -37,6 +37,13 @@ void OutboundConnection::start() {
                         });
 }
 
+bool OutboundConnection::start_after_close(std::shared_ptr<OutboundConnection> successor) {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::closed) return false;
+  successor_ = std::move(successor);
+  return true;
+}
+
 bool OutboundConnection::enqueue(std::string_view from_text, std::string_view receiver,
                                  std::string_view name, std::string_view body) {
   std::lock_guard lock(mutex_);
@@ -194,15 +201,16 @@ void OutboundConnection::close_when_flushed() {
   });
 }
 
+bool OutboundConnection::mark_closing() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::open || write_in_flight_ || !pending_.empty()) return false;
+  if (persistent_ && !close_requested_) return false;
+  state_ = State::closing;
+  return true;
+}
+
 void OutboundConnection::begin_close() {
-  {
-    std::lock_guard lock(mutex_);
-    if (state_ != State::open || write_in_flight_ || !pending_.empty()) return;
-    if (persistent_ && !close_requested_) return;
-    state_ = State::closing;
-  }
-  // New sends to this address open a new connection from now on.
-  network_.forget(*this);
+  if (!network_.begin_closing(shared_from_this())) return;
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   // The peer answers our FIN with its own once it has read everything; bound the wait.
@@ -214,12 +222,14 @@ void OutboundConnection::begin_close() {
 
 void OutboundConnection::fail(const std::string& reason) {
   std::vector<std::pair<PID, PID>> links;
+  std::shared_ptr<OutboundConnection> successor;
   std::size_t lost = 0;
   {
     std::lock_guard lock(mutex_);
     if (state_ == State::closed) return;
     state_ = State::closed;
     links.swap(links_);
+    successor.swap(successor_);
     lost = pending_messages_ + writing_messages_;
     pending_.clear();
     pending_messages_ = 0;
@@ -228,6 +238,8 @@ void OutboundConnection::fail(const std::string& reason) {
   std::error_code ignored;
   timer_.cancel();
   socket_.close(ignored);
+  // The peer has read everything this connection carried: its successor may go.
+  if (successor) successor->start();
   if (reason.empty()) return;  // graceful close
   auto& core = network_.core();
   runtime::StatsCounters::add(core.counters().connections_failed);

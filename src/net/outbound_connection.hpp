@@ -37,12 +37,20 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   // Starts connecting (I/O thread work is posted).
   void start();
 
+  // Starts `successor` (a new connection to the same address) once this one is closed; false if
+  // it is closed already (start it now). Called with the network's lock held.
+  bool start_after_close(std::shared_ptr<OutboundConnection> successor);
+
   // Queues a message; false if this connection is closing or closed (open a new one).
   bool enqueue(std::string_view from_text, std::string_view receiver, std::string_view name,
                std::string_view body);
 
   // Makes the connection persistent and remembers (linker, target); false if closing or closed.
   bool add_link(const PID& linker, const PID& target);
+
+  // Marks the connection closing if it is open and idle (nothing queued or being written) and no
+  // link holds it. Called by Network::begin_closing with the network's lock held.
+  bool mark_closing();
 
   // Writes what is queued, then closes gracefully (context shutdown).
   void close_when_flushed();
@@ -74,6 +82,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   bool close_requested_ = false;
   std::chrono::steady_clock::time_point last_enqueue_;
   std::vector<std::pair<PID, PID>> links_;  // (linker, target)
+  std::shared_ptr<OutboundConnection> successor_;  // started when this one is closed
 
   // I/O thread only.
   std::string writing_;

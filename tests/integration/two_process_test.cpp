@@ -1,0 +1,126 @@
+// Two OS processes over real loopback sockets: this test process and the `compactor` tool.
+
+#include <compactor/context.hpp>
+
+#include "support/child_process.hpp"
+#include "support/recorder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <regex>
+
+namespace compactor {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+
+// `compactor serve` in its own OS process, and its PID.
+struct Server {
+  explicit Server(std::vector<std::string> extra = {}) : child(args(std::move(extra))) {
+    const auto line = child.wait_for_line("PID ", 10s);
+    if (!line) throw std::runtime_error("compactor serve did not start");
+    pid = PID::parse(line->substr(4));
+  }
+
+  static std::vector<std::string> args(std::vector<std::string> extra) {
+    std::vector<std::string> argv{COMPACTOR_TOOL, "serve", "--ip", "127.0.0.1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+
+  ChildProcess child;
+  PID pid;
+};
+
+TEST(TwoProcesses, TenThousandUnlinkedMessagesAllArrive) {
+  Server server({"--quiet"});
+  // Close each connection the moment its queue is written: the case where real libprocess loses
+  // messages to resets.
+  Context context({.idle_connection_timeout = 0ms});
+  testing::Recorder client("client");
+  context.spawn(client);
+  constexpr int kCount = 10000;
+  for (int i = 0; i < kCount; ++i) client.send(server.pid, "ping", std::to_string(i));
+  ASSERT_TRUE(client.wait_messages(kCount, 60s)) << client.messages().size() << " pongs";
+  const auto pongs = client.messages();
+  for (int i = 0; i < kCount; ++i) ASSERT_EQ(pongs[i].body, std::to_string(i));
+  EXPECT_EQ(context.stats().messages_dropped, 0u);
+}
+
+TEST(TwoProcesses, KillNineOfALinkedPeerFiresExited) {
+  Server server({"--quiet"});
+  Context context;
+  testing::Recorder client("client");
+  context.spawn(client);
+  client.link(server.pid);
+  client.send(server.pid, "ping", "alive?");
+  ASSERT_TRUE(client.wait_messages(1, 10s));
+  server.child.kill(SIGKILL);
+  ASSERT_TRUE(client.wait_exited(1, 10s));
+  EXPECT_EQ(client.exited_pids()[0], server.pid);
+}
+
+TEST(TwoProcesses, ServePrintsMessagesAndExitedLinks) {
+  Server server;
+  {
+    Context context;
+    testing::Recorder client("client");
+    context.spawn(client);
+    client.send(server.pid, "ping", "12345");
+    ASSERT_TRUE(client.wait_messages(1, 10s));
+    const auto recv = server.child.wait_for_line("recv ", 10s);
+    ASSERT_TRUE(recv);
+    EXPECT_EQ(*recv, "recv ping from " + client.self().to_string() + " (5 bytes)");
+    // The context goes away: serve, which linked back to its peer, sees the link break.
+    context.shutdown();
+    const auto exited = server.child.wait_for_line("exited ", 10s);
+    ASSERT_TRUE(exited);
+    EXPECT_EQ(*exited, "exited " + client.self().to_string());
+  }
+}
+
+TEST(TwoProcesses, SendToolDeliversAndExitsZero) {
+  Server server;
+  ChildProcess send({COMPACTOR_TOOL, "send", server.pid.to_string(), "greeting", "hello there"});
+  EXPECT_EQ(send.wait(10s), 0);
+  const auto recv = server.child.wait_for_line("recv greeting", 10s);
+  ASSERT_TRUE(recv);
+  EXPECT_TRUE(recv->ends_with("(11 bytes)")) << *recv;
+}
+
+TEST(TwoProcesses, SendToolFailsClearlyWhenUnreachable) {
+  std::uint16_t port;
+  {
+    Context probe;  // a port nobody listens on once the probe is gone
+    port = probe.address().port;
+  }
+  ChildProcess send({COMPACTOR_TOOL, "send", "pong@127.0.0.1:" + std::to_string(port), "m", "x"});
+  EXPECT_EQ(send.wait(10s), 1);
+}
+
+TEST(TwoProcesses, PingToolReportsRoundTrips) {
+  Server server({"--quiet"});
+  ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "2000", "-w", "10",
+                     "--size", "64", "--link"});
+  const auto line = ping.read_line(30s);
+  ASSERT_TRUE(line);
+  EXPECT_TRUE(std::regex_match(
+      *line, std::regex("2000 round trips, 10 in flight, 64 bytes: \\d+ msg/s, p50 [0-9.]+ us, "
+                        "p99 [0-9.]+ us")))
+      << *line;
+  EXPECT_EQ(ping.wait(10s), 0);
+}
+
+TEST(TwoProcesses, PingToolFailsWhenThePeerDies) {
+  Server server({"--quiet"});
+  server.child.kill(SIGKILL);
+  server.child.wait(10s);
+  ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "10", "--link",
+                     "--timeout", "10"});
+  EXPECT_EQ(ping.wait(20s), 1);
+}
+
+}  // namespace
+}  // namespace compactor

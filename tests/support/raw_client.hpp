@@ -1,0 +1,69 @@
+#pragma once
+// A blocking TCP client with timeouts, for speaking raw bytes to a context in tests.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace compactor::testing {
+
+class RawClient {
+ public:
+  RawClient(const std::string& ip, std::uint16_t port);
+  explicit RawClient(int connected_fd) : fd_(connected_fd) {}
+  ~RawClient();
+
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  void write(std::string_view bytes);
+  void shutdown_write();
+
+  // Reads until the peer closes or `timeout` passes; `closed` tells which.
+  std::string read_until_close(std::chrono::milliseconds timeout, bool* closed = nullptr);
+
+  // Reads until at least `size` bytes arrived or `timeout` passed.
+  std::string read_at_least(std::size_t size, std::chrono::milliseconds timeout);
+
+  // Closes with SO_LINGER 0, so the peer sees a reset.
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// A listening socket on 127.0.0.1 with a free port: a "sink" that sees what a context sends.
+class RawListener {
+ public:
+  RawListener();
+  ~RawListener();
+  std::uint16_t port() const { return port_; }
+  // The next connection, or null after `timeout`.
+  std::unique_ptr<RawClient> accept(std::chrono::milliseconds timeout);
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// One entry of a probe capture: the request sent and the answer seen, as raw bytes.
+struct ProbeCase {
+  std::string title;
+  std::string request;
+  std::string answer;  // "<EOF>" at the end means the connection was closed
+};
+
+// Reads a probe capture (`--- N title` / `>>> b'...'` / `<<< b'...'` lines).
+std::vector<ProbeCase> read_probe_capture(const std::string& path);
+
+// Decodes a Python bytes literal body (the text between b' and ').
+std::string decode_python_bytes(std::string_view literal);
+
+// The test data directory (tests/data).
+std::string data_path(const std::string& name);
+
+}  // namespace compactor::testing

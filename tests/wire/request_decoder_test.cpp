@@ -1,0 +1,191 @@
+#include "wire/request_decoder.hpp"
+
+#include "wire/gzip.hpp"
+#include "wire/message_head.hpp"
+
+#include <gtest/gtest.h>
+
+namespace compactor::wire {
+namespace {
+
+// What the tests look at of each request, copied out of the decoder's views.
+struct Seen {
+  std::string method, target, from, body;
+  bool keep_alive = false;
+  bool is_message = false;
+};
+
+class CollectingSink : public RequestSink {
+ public:
+  bool on_request(Request& request) override {
+    Seen seen{std::string(request.method), std::string(request.target), {}, request.body,
+              request.keep_alive, false};
+    if (auto from = message_sender(request)) {
+      seen.is_message = true;
+      seen.from = std::string(*from);
+    }
+    requests.push_back(std::move(seen));
+    return !stop_after_each;
+  }
+  std::vector<Seen> requests;
+  bool stop_after_each = false;
+};
+
+constexpr std::size_t kLimit = 1024;
+
+TEST(RequestDecoder, ContentLengthBody) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes =
+      "POST /pong/hello HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Length: 5\r\n"
+      "Libprocess-From: probe@127.0.0.1:1\r\n\r\nhello";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 1u);
+  EXPECT_EQ(sink.requests[0].body, "hello");
+  EXPECT_EQ(sink.requests[0].from, "probe@127.0.0.1:1");
+  EXPECT_TRUE(sink.requests[0].keep_alive);
+}
+
+TEST(RequestDecoder, ChunkedBodyFedOneByteAtATime) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes =
+      "POST /pong/hello HTTP/1.1\r\nUser-Agent: libprocess/probe@127.0.0.1:1\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3\r\n th\r\n0\r\n\r\n";
+  for (const char c : bytes) ASSERT_EQ(decoder.feed(&c, 1), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 1u);
+  EXPECT_EQ(sink.requests[0].body, "hi th");
+  EXPECT_EQ(sink.requests[0].from, "probe@127.0.0.1:1");  // legacy User-Agent only
+}
+
+TEST(RequestDecoder, PipelinedRequestsInOneRead) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  std::string bytes;
+  for (int i = 0; i < 3; ++i) {
+    bytes += "POST /pong/m" + std::to_string(i) +
+             " HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\nContent-Length: 1\r\n\r\n" +
+             std::to_string(i);
+  }
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sink.requests[i].target, "/pong/m" + std::to_string(i));
+    EXPECT_EQ(sink.requests[i].body, std::to_string(i));
+  }
+}
+
+TEST(RequestDecoder, HeaderNamesInAnyCaseAndLibprocessFromWins) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes =
+      "POST /pong/x HTTP/1.1\r\nuser-agent: libprocess/ua@127.0.0.1:1\r\n"
+      "LIBPROCESS-FROM: lf@127.0.0.1:2\r\n\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 1u);
+  EXPECT_EQ(sink.requests[0].from, "lf@127.0.0.1:2");
+}
+
+TEST(RequestDecoder, PlainHttpIsNotAMessage) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes = "GET /pong/stats HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "POST /pong/hello HTTP/1.1\r\nUser-Agent: curl/8\r\n\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 2u);
+  EXPECT_FALSE(sink.requests[0].is_message);
+  EXPECT_FALSE(sink.requests[1].is_message);
+}
+
+TEST(RequestDecoder, GzipBodyIsInflated) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string zipped = gzip("zipped payload");
+  const std::string bytes = "POST /pong/hello HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                            "Content-Encoding: gzip\r\nContent-Length: " +
+                            std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 1u);
+  EXPECT_EQ(sink.requests[0].body, "zipped payload");
+}
+
+TEST(RequestDecoder, GzipBombStopsAtTheLimit) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string zipped = gzip(std::string(256 * 1024, 'a'));  // 256 KiB inflate from a few hundred bytes
+  ASSERT_LT(zipped.size(), kLimit);
+  const std::string bytes = "POST /p/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                            "Content-Encoding: gzip\r\nContent-Length: " +
+                            std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::body_too_large);
+  EXPECT_TRUE(sink.requests.empty());
+}
+
+TEST(RequestDecoder, CorruptGzipIsMalformed) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes = "POST /p/m HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::malformed);
+  EXPECT_EQ(decoder.error_detail(), "corrupt gzip body");
+}
+
+TEST(RequestDecoder, OversizedContentLengthIsRejectedFromTheHeaders) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  // No body bytes at all: the decision is made before anything is buffered.
+  const std::string head = "POST /p/m HTTP/1.1\r\nContent-Length: 9437184\r\n\r\n";
+  EXPECT_EQ(decoder.feed(head.data(), head.size()), DecodeStatus::body_too_large);
+  EXPECT_EQ(decoder.error_detail(), "body of 9437184 bytes exceeds max_body_size 1024");
+}
+
+TEST(RequestDecoder, OversizedChunkedBodyIsRejectedWhileStreaming) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string head = "POST /p/m HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_EQ(decoder.feed(head.data(), head.size()), DecodeStatus::ok);
+  const std::string chunk = "400\r\n" + std::string(1024, 'c') + "\r\n";
+  EXPECT_EQ(decoder.feed(chunk.data(), chunk.size()), DecodeStatus::ok);
+  EXPECT_EQ(decoder.feed("1\r\nc", 4), DecodeStatus::body_too_large);
+}
+
+TEST(RequestDecoder, GarbageIsMalformedAndStaysSo) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string garbage = "\x16\x03\x01garbage\r\n\r\n";
+  EXPECT_EQ(decoder.feed(garbage.data(), garbage.size()), DecodeStatus::malformed);
+  EXPECT_FALSE(decoder.error_detail().empty());
+  EXPECT_EQ(decoder.feed("GET / HTTP/1.1\r\n\r\n", 18), DecodeStatus::malformed);
+}
+
+TEST(RequestDecoder, PathWithoutLeadingSlashIsMalformed) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes = "POST pong/hello HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::malformed);
+}
+
+TEST(RequestDecoder, SinkCanStopAfterARequest) {
+  CollectingSink sink;
+  sink.stop_after_each = true;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::stopped);
+  EXPECT_EQ(sink.requests.size(), 1u);
+}
+
+TEST(MessageHead, SplitsAndDecodesTargets) {
+  auto t = split_target("/%70ong/a/b?x=1");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->process_id, "pong");
+  EXPECT_EQ(t->rest, "a/b");
+  t = split_target("/pong");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->rest, "");
+  EXPECT_FALSE(split_target("/"));
+  EXPECT_FALSE(split_target("//x"));
+  EXPECT_FALSE(split_target("/po%zzng/x"));
+  EXPECT_FALSE(split_target("/po%7"));
+}
+
+}  // namespace
+}  // namespace compactor::wire

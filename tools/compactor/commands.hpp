@@ -1,0 +1,35 @@
+#pragma once
+// The subcommands of the `compactor` tool: each registers its options and returns the code to
+// exit with.
+
+#include <compactor/context.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace compactor::tool {
+
+// Options every subcommand has: where its own context listens.
+struct ContextFlags {
+  std::string ip;
+  std::uint16_t port = 0;
+  unsigned workers = 0;
+
+  void add_to(CLI::App& command);
+  // LIBPROCESS_* from the environment, overridden by the flags given.
+  ContextOptions options() const;
+};
+
+// Each returns the function that runs the subcommand once the command line is parsed.
+std::function<int()> add_serve(CLI::App& app);
+std::function<int()> add_send(CLI::App& app);
+std::function<int()> add_ping(CLI::App& app);
+
+// Blocks SIGINT and SIGTERM in this and every thread started later, so that wait_for_signal()
+// can take them; call first in main.
+void block_termination_signals();
+// Waits until SIGINT or SIGTERM arrives.
+void wait_for_signal();
+
+}  // namespace compactor::tool

@@ -1,0 +1,28 @@
+// compactor: a "curl" for libprocess. Serves, sends and pings libprocess messages.
+
+#include "commands.hpp"
+
+#include <fmt/core.h>
+
+#include <exception>
+
+int main(int argc, char** argv) {
+  using namespace compactor::tool;
+  block_termination_signals();
+  CLI::App app{"compactor: talk to libprocess (Mesos) and compactor processes"};
+  app.require_subcommand(1);
+  std::function<int()> run;
+  const auto serve = add_serve(app);
+  const auto send = add_send(app);
+  const auto ping = add_ping(app);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (app.got_subcommand("serve")) return serve();
+    if (app.got_subcommand("send")) return send();
+    if (app.got_subcommand("ping")) return ping();
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "error: {}\n", error.what());
+    return 1;
+  }
+  return 1;
+}

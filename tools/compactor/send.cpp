@@ -1,0 +1,63 @@
+// compactor send: sends one message and waits until it is written and the connection closed.
+
+#include "commands.hpp"
+
+#include <compactor/compactor.hpp>
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace compactor::tool {
+namespace {
+
+std::string read_all(std::istream& in) {
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string body_from(const std::string& argument, const std::string& file) {
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read '" + file + "'");
+    return read_all(in);
+  }
+  if (argument == "-") return read_all(std::cin);
+  return argument;
+}
+
+}  // namespace
+
+std::function<int()> add_send(CLI::App& app) {
+  auto* command = app.add_subcommand("send", "send one message to a PID");
+  struct Flags {
+    ContextFlags context;
+    std::string to, name, body, file;
+  };
+  auto flags = std::make_shared<Flags>();
+  flags->context.add_to(*command);
+  command->add_option("pid", flags->to, "receiver, id@ip:port")->required();
+  command->add_option("name", flags->name, "message name")->required();
+  command->add_option("body", flags->body, "message body, or - to read standard input");
+  command->add_option("--file", flags->file, "read the body from this file");
+  return [flags] {
+    const PID to = PID::parse(flags->to);
+    const std::string body = body_from(flags->body, flags->file);
+    Context context(flags->context.options());
+    Process sender("send");
+    context.spawn(sender);
+    sender.send(to, flags->name, body);
+    context.shutdown();  // writes the message and closes gracefully
+    const auto stats = context.stats();
+    if (stats.messages_dropped > 0 || stats.connections_failed > 0) {
+      fmt::print(stderr, "error: '{}' was not delivered to {}: its connection failed\n", flags->name,
+                 to.to_string());
+      return 1;
+    }
+    return 0;
+  };
+}
+
+}  // namespace compactor::tool
