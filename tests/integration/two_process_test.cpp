@@ -3,6 +3,7 @@
 #include <compactor/context.hpp>
 
 #include "support/child_process.hpp"
+#include "support/raw_client.hpp"
 #include "support/recorder.hpp"
 
 #include <gtest/gtest.h>
@@ -91,12 +92,9 @@ TEST(TwoProcesses, SendToolDeliversAndExitsZero) {
 }
 
 TEST(TwoProcesses, SendToolFailsClearlyWhenUnreachable) {
-  std::uint16_t port;
-  {
-    Context probe;  // a port nobody listens on once the probe is gone
-    port = probe.address().port;
-  }
-  ChildProcess send({COMPACTOR_TOOL, "send", "pong@127.0.0.1:" + std::to_string(port), "m", "x"});
+  testing::RefusingPort refusing;
+  ChildProcess send(
+      {COMPACTOR_TOOL, "send", "pong@127.0.0.1:" + std::to_string(refusing.port()), "m", "x"});
   EXPECT_EQ(send.wait(10s), 1);
 }
 

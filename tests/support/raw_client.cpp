@@ -85,19 +85,33 @@ void RawClient::reset() {
   fd_ = -1;
 }
 
-RawListener::RawListener() {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+
+// A TCP socket bound to 127.0.0.1 on a free port; listening if asked.
+int bound_socket(bool listening, std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = 0;
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   socklen_t size = sizeof address;
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd_, 16) != 0 ||
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    throw std::runtime_error("cannot listen on 127.0.0.1");
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      (listening && ::listen(fd, 16) != 0) ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot bind a socket on 127.0.0.1");
   }
-  port_ = ntohs(address.sin_port);
+  port = ntohs(address.sin_port);
+  return fd;
 }
+
+}  // namespace
+
+RawListener::RawListener() { fd_ = bound_socket(true, port_); }
+
+RefusingPort::RefusingPort() { fd_ = bound_socket(false, port_); }
+
+RefusingPort::~RefusingPort() { ::close(fd_); }
 
 RawListener::~RawListener() { close(); }
 

@@ -50,6 +50,19 @@ class RawListener {
   std::uint16_t port_ = 0;
 };
 
+// A port on 127.0.0.1 that is bound but not listening: connecting to it is refused, and no other
+// test can take it while this object lives (unlike a port that was merely closed).
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 // One entry of a probe capture: the request sent and the answer seen, as raw bytes.
 struct ProbeCase {
   std::string title;
