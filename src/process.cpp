@@ -3,6 +3,7 @@
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
 
+#include <exception>
 #include <stdexcept>
 
 namespace compactor {
@@ -27,7 +28,13 @@ runtime::ContextCore& spawned_context(runtime::ContextCore* context, const std::
 
 Process::Process(std::string id) : id_(std::move(id)) { check_id(id_); }
 
-Process::~Process() = default;
+Process::~Process() {
+  if (running_.load(std::memory_order_acquire)) {
+    runtime::log().critical("process {} destroyed while running: terminate it and wait first",
+                            self_.to_string());
+    std::terminate();
+  }
+}
 
 void Process::send(const PID& to, std::string_view name, std::string_view body) const {
   spawned_context(context_, id_).send(self_, to, name, body);

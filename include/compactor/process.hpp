@@ -3,6 +3,7 @@
 
 #include <compactor/pid.hpp>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ class Process {
 
   // `id` must be unique within the context the process is spawned on.
   explicit Process(std::string id);
+
+  // A spawned process must have terminated before it is destroyed (Context::wait, or destroying
+  // the context first); destroying a running one is a bug, reported and fatal like a joinable
+  // std::thread's, since its handlers could still be running on a worker.
   virtual ~Process();
 
   Process(const Process&) = delete;
@@ -94,6 +99,7 @@ class Process {
   std::string id_;
   PID self_;
   runtime::ContextCore* context_ = nullptr;
+  std::atomic<bool> running_{false};  // spawned and not yet terminated
   std::unordered_map<std::string, Handler, NameHash, std::equal_to<>> handlers_;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
 };

@@ -72,10 +72,12 @@ PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
   }
   process.self_ = PID(process.id(), address_);
   process.context_ = this;
+  process.running_.store(true, std::memory_order_release);
   auto record = std::make_shared<ProcessRecord>(process, std::move(owned), *this);
   if (!table_.insert(process.id(), record)) {
     process.context_ = nullptr;
     process.self_ = PID();
+    process.running_.store(false, std::memory_order_release);
     record.reset();  // deletes an owned process; a borrowed one stays the caller's
     throw std::invalid_argument("a process named '" + process.id() + "' already runs on " +
                                 address_.to_string());

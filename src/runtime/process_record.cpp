@@ -73,6 +73,7 @@ void ProcessRecord::terminate_now() {
     linkers.swap(linkers_);
   }
   for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
+  process_.running_.store(false, std::memory_order_release);
   owned_.reset();
   {
     std::lock_guard lock(state_mutex_);

@@ -39,8 +39,8 @@ TEST(TwoProcesses, TenThousandUnlinkedMessagesAllArrive) {
   Server server({"--quiet"});
   // Close each connection the moment its queue is written: the case where real libprocess loses
   // messages to resets.
-  Context context({.idle_connection_timeout = 0ms});
   testing::Recorder client("client");
+  Context context({.idle_connection_timeout = 0ms});
   context.spawn(client);
   constexpr int kCount = 10000;
   for (int i = 0; i < kCount; ++i) client.send(server.pid, "ping", std::to_string(i));
@@ -52,8 +52,8 @@ TEST(TwoProcesses, TenThousandUnlinkedMessagesAllArrive) {
 
 TEST(TwoProcesses, KillNineOfALinkedPeerFiresExited) {
   Server server({"--quiet"});
-  Context context;
   testing::Recorder client("client");
+  Context context;
   context.spawn(client);
   client.link(server.pid);
   client.send(server.pid, "ping", "alive?");
@@ -66,8 +66,8 @@ TEST(TwoProcesses, KillNineOfALinkedPeerFiresExited) {
 TEST(TwoProcesses, ServePrintsMessagesAndExitedLinks) {
   Server server;
   {
-    Context context;
     testing::Recorder client("client");
+    Context context;
     context.spawn(client);
     client.send(server.pid, "ping", "12345");
     ASSERT_TRUE(client.wait_messages(1, 10s));

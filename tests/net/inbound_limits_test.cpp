@@ -19,8 +19,8 @@ std::string message(const std::string& from, const std::string& body) {
 }
 
 TEST(InboundLimits, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
-  Context context({.max_body_size = 1024});
   testing::Recorder sink("sink");
+  Context context({.max_body_size = 1024});
   context.spawn(sink);
   RawClient client("127.0.0.1", context.address().port);
   client.write("POST /sink/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\nContent-Length: 9437184\r\n\r\n");
@@ -33,8 +33,8 @@ TEST(InboundLimits, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
 }
 
 TEST(InboundLimits, PeerAddressMatchOffAcceptsAnySenderIp) {
-  Context context;
   testing::Recorder sink("sink");
+  Context context;
   context.spawn(sink);
   RawClient client("127.0.0.1", context.address().port);
   client.write(message("spoof@192.0.2.1:1", "x"));
@@ -44,8 +44,8 @@ TEST(InboundLimits, PeerAddressMatchOffAcceptsAnySenderIp) {
 }
 
 TEST(InboundLimits, PeerAddressMatchOnRejectsSpoofedSenders) {
-  Context context({.require_peer_address_ip_match = true});
   testing::Recorder sink("sink");
+  Context context({.require_peer_address_ip_match = true});
   context.spawn(sink);
   RawClient client("127.0.0.1", context.address().port);
   client.write(message("spoof@192.0.2.1:1", "spoofed") + message("honest@127.0.0.1:1", "honest"));
@@ -68,8 +68,8 @@ TEST(InboundLimits, PlainHttpWithoutRoutesIs404) {
 }
 
 TEST(InboundLimits, RequestsParsedBeforeAResetAreDelivered) {
-  Context context;
   testing::Recorder sink("sink");
+  Context context;
   context.spawn(sink);
   constexpr int kCount = 500;
   std::string batch;

@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 
 TEST(Outbound, SendsWhatLibprocessSendsAndClosesGracefullyWhenIdle) {
   testing::RawListener listener;
-  Context context({.idle_connection_timeout = 100ms});
   testing::Recorder sender("sender");
+  Context context({.idle_connection_timeout = 100ms});
   context.spawn(sender);
   const PID sink("pong", {"127.0.0.1", listener.port()});
   sender.send(sink, "hello", "hi there");
@@ -35,8 +35,8 @@ TEST(Outbound, SendsWhatLibprocessSendsAndClosesGracefullyWhenIdle) {
 
 TEST(Outbound, RemoteLinkPutsNoBytesOnTheWireAndStaysOpen) {
   testing::RawListener listener;
-  Context context({.idle_connection_timeout = 50ms});
   testing::Recorder linker("linker");
+  Context context({.idle_connection_timeout = 50ms});
   context.spawn(linker);
   const PID remote("pong", {"127.0.0.1", listener.port()});
   linker.link(remote);
@@ -53,8 +53,8 @@ TEST(Outbound, RemoteLinkPutsNoBytesOnTheWireAndStaysOpen) {
 TEST(Outbound, LinkToAClosedPortFiresExited) {
   testing::RefusingPort refusing;
   const std::uint16_t port = refusing.port();
-  Context context;
   testing::Recorder linker("linker");
+  Context context;
   context.spawn(linker);
   const PID remote("pong", {"127.0.0.1", port});
   linker.link(remote);
@@ -66,8 +66,8 @@ TEST(Outbound, LinkToAClosedPortFiresExited) {
 TEST(Outbound, MessagesToAClosedPortAreCountedAsDropped) {
   testing::RefusingPort refusing;
   const std::uint16_t port = refusing.port();
-  Context context;
   Process sender("sender");
+  Context context;
   context.spawn(sender);
   sender.send(PID("pong", {"127.0.0.1", port}), "m", "x");
   context.shutdown();
@@ -76,8 +76,8 @@ TEST(Outbound, MessagesToAClosedPortAreCountedAsDropped) {
 
 TEST(Outbound, ShutdownWritesWhatIsQueuedFirst) {
   testing::RawListener listener;
-  Context context({.idle_connection_timeout = 60000ms});
   Process sender("sender");
+  Context context({.idle_connection_timeout = 60000ms});
   context.spawn(sender);
   const PID sink("pong", {"127.0.0.1", listener.port()});
   for (int i = 0; i < 1000; ++i) sender.send(sink, "m", std::string(100, 'y'));

@@ -38,8 +38,8 @@ std::string complete_request(std::string request) {
 }
 
 TEST(ProbeReplay, AnswersAsRealLibprocessDoes) {
-  Context context;
   testing::Recorder pong("pong");
+  Context context;
   context.spawn(pong);
   const auto cases = testing::read_probe_capture(testing::data_path("probe_lp.txt"));
   ASSERT_EQ(cases.size(), 18u);

@@ -13,8 +13,8 @@ using testing::Recorder;
 using namespace std::chrono_literals;
 
 TEST(Context, DuplicateProcessIdIsAnError) {
-  Context context;
   Process first("same"), second("same");
+  Context context;
   context.spawn(first);
   try {
     context.spawn(second);
@@ -41,11 +41,10 @@ TEST(Context, OwnedProcessIsDeletedAfterTermination) {
 }
 
 TEST(Context, ContextsInOneOsProcessTalkWithoutSockets) {
+  Recorder receiver("receiver"), sender("sender");
   Context a, b;
   ASSERT_NE(a.address().port, b.address().port);
-  Recorder receiver("receiver");
   b.spawn(receiver);
-  Recorder sender("sender");
   a.spawn(sender);
   sender.send(receiver.self(), "hello", "across");
   ASSERT_TRUE(receiver.wait_messages(1));
@@ -62,10 +61,10 @@ TEST(Context, ExplicitPortAndAdvertisedAddress) {
   Context probe;  // find a free port, then release it
   const auto port = probe.address().port;
   probe.shutdown();
+  Process p("p");
   Context context({.port = port, .advertise_ip = "10.1.2.3", .advertise_port = 6000});
   EXPECT_EQ(context.options().port, port);
   EXPECT_EQ(context.address().to_string(), "10.1.2.3:6000");
-  Process p("p");
   EXPECT_EQ(context.spawn(p).to_string(), "p@10.1.2.3:6000");
 }
 

@@ -41,10 +41,10 @@ TEST(Process, LocalPingPong) {
 }
 
 TEST(Process, MessagesFromOneSenderArriveInOrder) {
-  Context context;
   Recorder receiver("receiver");
-  context.spawn(receiver);
   Process sender("sender");
+  Context context;
+  context.spawn(receiver);
   context.spawn(sender);
   constexpr int kCount = 20000;
   for (int i = 0; i < kCount; ++i) sender.send(receiver.self(), "n", std::to_string(i));
@@ -71,8 +71,8 @@ class Exclusive : public Process {
 };
 
 TEST(Process, HandlersNeverRunConcurrently) {
-  Context context({.workers = 4});
   Exclusive target;
+  Context context({.workers = 4});
   context.spawn(target);
   constexpr int kThreads = 4, kPerThread = 5000;
   std::vector<std::thread> senders;
@@ -90,8 +90,8 @@ TEST(Process, HandlersNeverRunConcurrently) {
 }
 
 TEST(Process, LinkToMissingLocalProcessFiresAtOnce) {
-  Context context;
   Recorder linker("linker");
+  Context context;
   context.spawn(linker);
   const PID ghost("ghost", context.address());
   linker.link(ghost);
@@ -100,8 +100,8 @@ TEST(Process, LinkToMissingLocalProcessFiresAtOnce) {
 }
 
 TEST(Process, TerminatingProcessNotifiesItsLinkers) {
+  Recorder a("a"), b("b"), late("late");
   Context context;
-  Recorder a("a"), b("b");
   context.spawn(a);
   context.spawn(b);
   Process target("target");
@@ -114,7 +114,6 @@ TEST(Process, TerminatingProcessNotifiesItsLinkers) {
   ASSERT_TRUE(b.wait_exited(1));
   EXPECT_EQ(a.exited_pids()[0], pid);
   // Linking after termination fires at once too.
-  Recorder late("late");
   context.spawn(late);
   late.link(pid);
   EXPECT_TRUE(late.wait_exited(1));
@@ -133,8 +132,8 @@ class Lifecycle : public Process {
 
 TEST(Process, InitializeFirstFinalizeLast) {
   std::vector<std::string> log;
-  Context context;
   Lifecycle process(log);
+  Context context;
   const PID pid = context.spawn(process);
   context.send(PID(), pid, "m", "one");
   context.send(PID(), pid, "m", "two");
@@ -154,8 +153,8 @@ class Thrower : public Process {
 };
 
 TEST(Process, AThrowingHandlerIsLoggedAndTheProcessGoesOn) {
-  Context context;
   Thrower thrower;
+  Context context;
   const PID pid = context.spawn(thrower);
   context.send(PID(), pid, "boom");
   context.send(PID(), pid, "ok");

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a bounded time.
+# Usage: scripts/fuzz.sh [seconds per target, default 60]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+build=${BUILD_DIR:-build-fuzz}
+CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCOMPACTOR_BUILD_FUZZ=ON -DCOMPACTOR_BUILD_TESTS=OFF -DCOMPACTOR_BUILD_EXAMPLES=OFF \
+  -DCOMPACTOR_BUILD_TOOLS=OFF -DCOMPACTOR_SANITIZERS=address,undefined >/dev/null
+cmake --build "$build"
+for target in request_decoder_fuzz pid_fuzz; do
+  corpus="$build/corpus/$target"
+  mkdir -p "$corpus"
+  cp fuzz/seeds/"${target%_fuzz}"/* "$corpus"/ 2>/dev/null || true
+  echo "== $target for ${seconds}s"
+  "$build/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$corpus" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY" || true
+  [[ ${PIPESTATUS[0]} == 0 ]] || { echo "$target found a crash"; exit 1; }
+done

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what compactor needs to build, test, fuzz and benchmark, from Debian's packages.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libasio-dev libhttp-parser-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang
+)
+# The CAF baseline of the benchmarks, only where asked for (it is large).
+if [[ "${COMPACTOR_WITH_CAF:-0}" == 1 ]]; then packages+=(libcaf-dev); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+sudo=""
+if [[ $(id -u) != 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
