@@ -1,0 +1,59 @@
+// The CAF 0.17 baseline of local_ping_pong_bench: the same ping-pong between two event-based
+// actors of one actor system, 1 and 100 in flight, messages per second both ways.
+
+#include <caf/all.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <future>
+#include <memory>
+
+namespace {
+
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using pong_atom = caf::atom_constant<caf::atom("pong")>;
+
+caf::behavior ponger(caf::event_based_actor* self) {
+  return {[=](ping_atom, const std::string& body) {
+    self->send(caf::actor_cast<caf::actor>(self->current_sender()), pong_atom::value, body);
+  }};
+}
+
+caf::behavior pinger(caf::event_based_actor* self, caf::actor pong, std::int64_t total,
+                     std::int64_t in_flight, std::promise<void>* done) {
+  auto sent = std::make_shared<std::int64_t>(0);
+  auto received = std::make_shared<std::int64_t>(0);
+  for (std::int64_t i = 0; i < std::min(in_flight, total); ++i) {
+    ++*sent;
+    self->send(pong, ping_atom::value, std::string("x"));
+  }
+  return {[=](pong_atom, const std::string&) {
+    if (++*received == total) {
+      done->set_value();
+      self->quit();
+    } else if (*sent < total) {
+      ++*sent;
+      self->send(pong, ping_atom::value, std::string("x"));
+    }
+  }};
+}
+
+void CafPingPong(benchmark::State& state) {
+  const auto in_flight = state.range(0);
+  constexpr std::int64_t kRoundTrips = 100000;
+  caf::actor_system_config config;
+  caf::actor_system system{config};
+  auto pong = system.spawn(ponger);
+  for (auto _ : state) {
+    std::promise<void> done;
+    system.spawn(pinger, pong, kRoundTrips, in_flight, &done);
+    done.get_future().wait();
+  }
+  caf::anon_send_exit(pong, caf::exit_reason::user_shutdown);
+  state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
+}
+BENCHMARK(CafPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,71 @@
+// Ping-pong between two processes of one context: messages per second (pings and pongs both
+// count, as CAF's benchmark counts them) with 1 and 100 pings in flight.
+
+#include <compactor/compactor.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <future>
+
+namespace {
+
+using namespace compactor;
+
+class Pong : public Process {
+ public:
+  Pong() : Process("pong") {}
+  void initialize() override {
+    install("ping", [this](const PID& from, std::string_view body) { send(from, "pong", body); });
+  }
+};
+
+// Keeps `in_flight` pings outstanding until `total` pongs came back, then fulfils the promise.
+class Ping : public Process {
+ public:
+  Ping(PID pong, std::int64_t total, std::int64_t in_flight)
+      : Process("ping"), pong_(std::move(pong)), total_(total), in_flight_(in_flight) {}
+
+  std::future<void> done() { return done_.get_future(); }
+
+  void initialize() override {
+    install("pong", [this](const PID&, std::string_view) {
+      if (++received_ == total_) {
+        done_.set_value();
+      } else if (sent_ < total_) {
+        ping();
+      }
+    });
+    for (std::int64_t i = 0; i < std::min(in_flight_, total_); ++i) ping();
+  }
+
+ private:
+  void ping() {
+    ++sent_;
+    send(pong_, "ping", "x");
+  }
+
+  PID pong_;
+  std::int64_t total_, in_flight_, sent_ = 0, received_ = 0;
+  std::promise<void> done_;
+};
+
+void LocalPingPong(benchmark::State& state) {
+  const auto in_flight = state.range(0);
+  constexpr std::int64_t kRoundTrips = 100000;
+  Context context;
+  const PID pong = context.spawn(std::make_unique<Pong>());
+  for (auto _ : state) {
+    auto ping = std::make_unique<Ping>(pong, kRoundTrips, in_flight);
+    auto done = ping->done();
+    const PID pid = context.spawn(std::move(ping));
+    done.wait();
+    context.terminate(pid);
+    context.wait(pid);
+  }
+  state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
+}
+BENCHMARK(LocalPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
