@@ -14,14 +14,9 @@ ticks=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-start_server() {
-  coproc SERVER { exec "$tool" serve --quiet --ip 127.0.0.1 --port 0 "$@"; }
-  read -r _ pid <&"${SERVER[0]}"
-  echo "$pid"
-}
-
-pid=$(start_server)
+coproc SERVER { exec "$tool" serve --quiet --ip 127.0.0.1 --port 0; }
 server=$SERVER_PID
+read -r _ pid <&"${SERVER[0]}"
 trap 'kill $server 2>/dev/null || true' EXIT
 echo "server: $pid"
 

@@ -59,7 +59,8 @@ std::optional<std::string> canonical_ip(std::string_view host, bool ipv6) {
   }
   in_addr address{};
   if (inet_pton(AF_INET, terminated.c_str(), &address) != 1) return std::nullopt;
-  return std::string(inet_ntop(AF_INET, &address, text, sizeof text));
+  // inet_pton takes only the canonical dotted-decimal form (no leading zeros, four parts).
+  return terminated;
 }
 
 std::optional<std::string> canonical_any_ip(std::string_view host) {

@@ -104,8 +104,12 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
   auto& core = network_.core();
   const bool close = !request.keep_alive;
   runtime::StatsCounters::add(core.counters().messages_received_remote);
-  // A sender PID that does not parse is taken as empty, as libprocess does.
-  PID from = detail::parse_literal_pid(sender_text).value_or(PID());
+  if (sender_text != last_sender_text_) {
+    // A sender PID that does not parse is taken as empty, as libprocess does.
+    last_sender_ = detail::parse_literal_pid(sender_text).value_or(PID());
+    last_sender_text_.assign(sender_text);
+  }
+  PID from = last_sender_;
   if (core.options().require_peer_address_ip_match && from.address.ip != peer_ip_) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
     core.count_dropped(1);

@@ -5,6 +5,8 @@
 
 #include <asio/ip/tcp.hpp>
 
+#include <compactor/pid.hpp>
+
 #include <array>
 #include <memory>
 #include <string>
@@ -37,6 +39,10 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   Network& network_;
   asio::ip::tcp::socket socket_;
   std::string peer_ip_;
+  // The last sender seen: a connection usually carries one sender's messages, so its PID text is
+  // parsed once, not per message.
+  std::string last_sender_text_;
+  PID last_sender_;
   std::string peer_text_;
   wire::RequestDecoder decoder_;
   std::array<char, 64 * 1024> read_buffer_;

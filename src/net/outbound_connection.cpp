@@ -51,11 +51,26 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
   wire::encode_message(pending_, {from_text, receiver, host_text_, name, body});
   ++pending_messages_;
   last_enqueue_ = std::chrono::steady_clock::now();
-  if (state_ != State::open || write_in_flight_) return true;  // written when connected / done
-  if (try_write_directly()) return true;
-  write_in_flight_ = true;
-  asio::post(network_.io(), [self = shared_from_this()] { self->flush(); });
+  if (state_ != State::open || write_in_flight_ || flush_deferred_) return true;  // written later
+  if (runtime::defer_flush(shared_from_this())) {
+    flush_deferred_ = true;
+    return true;
+  }
+  write_now();
   return true;
+}
+
+void OutboundConnection::flush() {
+  std::lock_guard lock(mutex_);
+  flush_deferred_ = false;
+  if (state_ != State::open || write_in_flight_ || pending_.empty()) return;
+  write_now();
+}
+
+void OutboundConnection::write_now() {
+  if (try_write_directly()) return;
+  write_in_flight_ = true;
+  asio::post(network_.io(), [self = shared_from_this()] { self->write_pending(); });
 }
 
 bool OutboundConnection::try_write_directly() {
@@ -97,11 +112,11 @@ void OutboundConnection::on_connected(const std::error_code& error) {
     if (!pending_.empty()) write_in_flight_ = true;
   }
   read();
-  flush();
+  write_pending();
   arm_idle_timer();
 }
 
-void OutboundConnection::flush() {
+void OutboundConnection::write_pending() {
   {
     std::lock_guard lock(mutex_);
     if (state_ != State::open && state_ != State::closing) return;
@@ -130,7 +145,7 @@ void OutboundConnection::on_written(const std::error_code& error) {
   }
   writing_.clear();
   writing_messages_ = 0;
-  flush();
+  write_pending();
   std::lock_guard lock(mutex_);
   const bool idle = !write_in_flight_ && pending_.empty();
   if (idle && !persistent_ && state_ == State::open &&
@@ -197,7 +212,7 @@ void OutboundConnection::close_when_flushed() {
       close_now = self->state_ == State::open && !self->write_in_flight_ && self->pending_.empty();
     }
     if (close_now) self->begin_close();
-    // Otherwise flush() closes once the queue is written, or connect/fail ends it.
+    // Otherwise write_pending() closes once the queue is written, or connect/fail ends it.
   });
 }
 

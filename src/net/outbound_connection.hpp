@@ -1,6 +1,7 @@
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
+#include "runtime/deferred_flush.hpp"
 #include "wire/message_encoder.hpp"
 
 #include <compactor/pid.hpp>
@@ -26,9 +27,12 @@ class Network;
 // the peer never sees a reset with our requests unread. When it fails (refused, reset, closed by
 // the peer) every linker is told exited and any message still queued is counted and logged.
 //
-// @note enqueue() and add_link() are called from any thread and may write straight to the socket
-// when nothing is queued (saving a hop to the I/O thread); all other work runs on the I/O thread.
-class OutboundConnection final : public std::enable_shared_from_this<OutboundConnection> {
+// @note enqueue() and add_link() are called from any thread. When nothing is being written, the
+// sending thread writes straight to the socket (saving a hop to the I/O thread), and a worker does
+// so once per batch of its process's handlers (one system call for many messages); everything
+// else runs on the I/O thread.
+class OutboundConnection final : public std::enable_shared_from_this<OutboundConnection>,
+                                 public runtime::DeferredFlush {
  public:
   OutboundConnection(Network& network, Address remote);
 
@@ -48,6 +52,9 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   // Makes the connection persistent and remembers (linker, target); false if closing or closed.
   bool add_link(const PID& linker, const PID& target);
 
+  // Writes what the current batch queued (runtime::DeferredFlush).
+  void flush() override;
+
   // Marks the connection closing if it is open and idle (nothing queued or being written) and no
   // link holds it. Called by Network::begin_closing with the network's lock held.
   bool mark_closing();
@@ -59,7 +66,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   enum class State { connecting, open, closing, closed };
 
   void on_connected(const std::error_code& error);
-  void flush();  // I/O thread: writes pending_
+  void write_pending();  // I/O thread: writes pending_
+  void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
   void on_written(const std::error_code& error);
   void read();
   void arm_idle_timer();
@@ -78,6 +86,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   std::string pending_;               // encoded, not yet handed to a write
   std::size_t pending_messages_ = 0;
   bool write_in_flight_ = false;      // an async write (or its scheduling) owns the socket
+  bool flush_deferred_ = false;       // a worker flushes at the end of its batch
   bool persistent_ = false;
   bool close_requested_ = false;
   std::chrono::steady_clock::time_point last_enqueue_;

@@ -1,5 +1,6 @@
 #include "runtime/scheduler.hpp"
 
+#include "runtime/deferred_flush.hpp"
 #include "runtime/process_record.hpp"
 
 namespace compactor::runtime {
@@ -77,7 +78,9 @@ void Scheduler::worker_loop() {
       task = pop_shared();
       if (!task) break;
     }
+    begin_batch();
     task->run();
+    end_batch();
   }
   tls_worker.owner = nullptr;
 }
