@@ -60,12 +60,15 @@ void Process::install(std::string name, Handler handler) {
 }
 
 void Process::dispatch(const PID& from, std::string_view name, std::string_view body) {
-  const auto it = handlers_.find(name);
-  if (it == handlers_.end()) {
-    unhandled(from, name, body);
-    return;
+  if (last_handler_ == nullptr || last_handler_->first != name) {
+    const auto it = handlers_.find(name);
+    if (it == handlers_.end()) {
+      unhandled(from, name, body);
+      return;
+    }
+    last_handler_ = &*it;
   }
-  it->second(from, body);
+  last_handler_->second(from, body);
 }
 
 }  // namespace compactor

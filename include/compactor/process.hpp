@@ -101,6 +101,9 @@ class Process {
   runtime::ContextCore* context_ = nullptr;
   std::atomic<bool> running_{false};  // spawned and not yet terminated
   std::unordered_map<std::string, Handler, NameHash, std::equal_to<>> handlers_;
+  // The handler found last: a process mostly gets the same few messages, and comparing a short
+  // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.
+  const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
 };
 

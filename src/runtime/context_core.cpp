@@ -103,14 +103,17 @@ bool ContextCore::wait(const PID& pid, std::optional<std::chrono::milliseconds> 
 
 void ContextCore::send(const PID& from, const PID& to, std::string_view name,
                        std::string_view body) {
+  auto message = [&] {
+    return Event(std::in_place_type<MessageEvent>, from, std::string(name), std::string(body));
+  };
   if (is_local(to.address)) {
     StatsCounters::add(counters_.messages_sent_local);
-    deliver_message(to.id, from, std::string(name), std::string(body));
+    deliver(to.id, message());
     return;
   }
   const bool in_memory = ContextRegistry::with(to.address, [&](ContextCore& other) {
     StatsCounters::add(counters_.messages_sent_local);
-    other.deliver_message(to.id, from, std::string(name), std::string(body));
+    other.deliver(to.id, message());
   });
   if (in_memory) return;
   if (!transport_) {
@@ -122,16 +125,28 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   transport_->send(from.to_string(), to, name, body);
 }
 
-bool ContextCore::deliver_message(std::string_view receiver, PID from, std::string name,
-                                  std::string body) {
-  auto record = table_.find(receiver);
-  if (!record) {
+ProcessRecord* ContextCore::find_receiver(std::string_view id,
+                                          std::shared_ptr<ProcessRecord>& holder) {
+  auto* sender = ProcessRecord::current();
+  if (sender == nullptr || &sender->context() != this) {
+    holder = table_.find(id);
+    return holder.get();
+  }
+  auto& cached = sender->last_receiver();
+  if (!cached || cached->terminated() || cached->pid().id != id) cached = table_.find(id);
+  return cached.get();
+}
+
+bool ContextCore::deliver(std::string_view receiver, Event&& message) {
+  std::shared_ptr<ProcessRecord> holder;
+  auto* record = find_receiver(receiver, holder);
+  if (record == nullptr) {
     count_dropped(1);
-    log().warn("message '{}' for unknown process '{}' on {} dropped", name, receiver,
-               address_.to_string());
+    log().warn("message '{}' for unknown process '{}' on {} dropped",
+               std::get<MessageEvent>(message).name, receiver, address_.to_string());
     return false;
   }
-  if (!record->enqueue(MessageEvent{std::move(from), std::move(name), std::move(body)})) {
+  if (!record->enqueue(std::move(message))) {
     count_dropped(1);
     log().debug("message for terminated process '{}' dropped", receiver);
     return false;

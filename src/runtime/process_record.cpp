@@ -6,6 +6,13 @@
 #include <exception>
 
 namespace compactor::runtime {
+namespace {
+
+thread_local ProcessRecord* tls_current = nullptr;
+
+}  // namespace
+
+ProcessRecord* ProcessRecord::current() { return tls_current; }
 
 ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context)
     : process_(process),
@@ -26,6 +33,7 @@ bool ProcessRecord::enqueue(Event&& event) {
 }
 
 void ProcessRecord::run() {
+  tls_current = this;
   mailbox_.take_all(batch_);
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (terminated()) {
@@ -35,6 +43,7 @@ void ProcessRecord::run() {
     handle(batch_[i]);
   }
   batch_.clear();
+  tls_current = nullptr;
   scheduled_.store(false, std::memory_order_release);
   if (!mailbox_.empty() && !scheduled_.exchange(true, std::memory_order_acq_rel)) {
     context_.scheduler().schedule(shared_from_this());
@@ -67,6 +76,7 @@ void ProcessRecord::terminate_now() {
     log().error("process {}: finalize threw: {}", pid_text_, error.what());
   }
   context_.forget(*this);
+  last_receiver_.reset();
   std::vector<PID> linkers;
   {
     std::lock_guard lock(state_mutex_);

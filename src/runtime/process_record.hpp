@@ -45,6 +45,15 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // Events queued and not yet run.
   std::size_t queued() const { return mailbox_.size(); }
 
+  ContextCore& context() const { return context_; }
+
+  // The process whose events this thread is running, or null.
+  static ProcessRecord* current();
+
+  // The local process this one sent to last, so that a conversation skips the process table.
+  // Touched only by the thread running this process.
+  std::shared_ptr<ProcessRecord>& last_receiver() { return last_receiver_; }
+
  private:
   void handle(Event& event);
   void terminate_now();
@@ -59,6 +68,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   Mailbox mailbox_;
   std::atomic<bool> scheduled_{false};
   std::vector<Event> batch_;  // touched only by the running worker
+  std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
   std::atomic<bool> terminated_{false};
   std::mutex state_mutex_;
