@@ -2,6 +2,7 @@
 // A process's queue of events: many producers, one consumer at a time.
 
 #include "runtime/event.hpp"
+#include "runtime/spin_lock.hpp"
 
 #include <mutex>
 #include <vector>
@@ -35,7 +36,7 @@ class Mailbox {
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable SpinLock mutex_;
   std::vector<Event> events_;
 };
 
