@@ -57,31 +57,26 @@ void InboundConnection::read() {
           return;
         }
         const auto status = self->decoder_.feed(self->read_buffer_.data(), size);
-        auto& core = self->network_.core();
-        switch (status) {
-          case wire::DecodeStatus::ok:
-            self->read();
-            break;
-          case wire::DecodeStatus::stopped:  // a request asked to close
-            self->reading_done_ = true;
-            break;
-          case wire::DecodeStatus::malformed:
-            runtime::StatsCounters::add(core.counters().requests_rejected);
-            runtime::log().warn("bad request from {}: {}; closing", self->peer_text_,
-                                self->decoder_.error_detail());
-            wire::append_bad_request(self->answers_, self->decoder_.error_detail(), true);
-            self->reading_done_ = true;
-            break;
-          case wire::DecodeStatus::body_too_large:
-            runtime::StatsCounters::add(core.counters().requests_rejected);
-            runtime::log().warn("request from {} rejected: {}", self->peer_text_,
-                                self->decoder_.error_detail());
-            wire::append_payload_too_large(self->answers_, self->decoder_.error_detail());
-            self->reading_done_ = true;
-            break;
+        if (status == wire::DecodeStatus::ok) {
+          self->read();
+        } else {
+          // A request asked to close, or the bytes cannot be decoded: answer what we have, close.
+          self->reading_done_ = true;
+          if (status != wire::DecodeStatus::stopped) self->reject(status);
         }
         self->write();
       });
+}
+
+void InboundConnection::reject(wire::DecodeStatus status) {
+  const auto& detail = decoder_.error_detail();
+  runtime::StatsCounters::add(network_.core().counters().requests_rejected);
+  runtime::log().warn("request from {} rejected, closing: {}", peer_text_, detail);
+  if (status == wire::DecodeStatus::body_too_large) {
+    wire::append_payload_too_large(answers_, detail);
+  } else {
+    wire::append_bad_request(answers_, detail, true);
+  }
 }
 
 bool InboundConnection::on_request(wire::Request& request) {
