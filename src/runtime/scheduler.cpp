@@ -2,6 +2,7 @@
 
 #include "runtime/deferred_flush.hpp"
 #include "runtime/process_record.hpp"
+#include "runtime/spin_lock.hpp"
 
 namespace compactor::runtime {
 namespace {
@@ -16,6 +17,9 @@ thread_local WorkerSlot tls_worker;
 
 // After this many tasks taken from the run-next slot, a worker takes one from the shared queue.
 constexpr unsigned kMaxNextStreak = 64;
+
+// About 10-20 us of pause instructions.
+constexpr int kSpinsBeforeSleep = 400;
 
 }  // namespace
 
@@ -43,6 +47,7 @@ void Scheduler::push_shared(Task task) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(task));
+    queued_.fetch_add(1, std::memory_order_relaxed);
     wake = sleeping_ > 0;
   }
   if (wake) wake_.notify_one();
@@ -50,12 +55,22 @@ void Scheduler::push_shared(Task task) {
 
 Scheduler::Task Scheduler::pop_shared() {
   std::unique_lock lock(mutex_);
+  if (queue_.empty() && !stopping_) {
+    // Work often arrives within microseconds (the answer to what was just sent): spin a little
+    // before paying for a futex sleep and wake-up.
+    lock.unlock();
+    for (int i = 0; i < kSpinsBeforeSleep && queued_.load(std::memory_order_relaxed) == 0; ++i) {
+      cpu_relax();
+    }
+    lock.lock();
+  }
   while (queue_.empty()) {
     if (stopping_) return nullptr;
     ++sleeping_;
     wake_.wait(lock);
     --sleeping_;
   }
+  queued_.fetch_sub(1, std::memory_order_relaxed);
   Task task = std::move(queue_.front());
   queue_.pop_front();
   return task;

@@ -1,6 +1,7 @@
 #pragma once
 // Worker threads that run runnable processes, one process on one thread at a time.
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -47,6 +48,7 @@ class Scheduler {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> queue_;
+  std::atomic<std::size_t> queued_{0};  // queue_.size(), readable without the lock
   unsigned sleeping_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
