@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   auto percentile = [&](double fraction) {
     auto samples = round_trips;
     const auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1));
-    std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index), samples.end());
+    std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
+                     samples.end());
     return std::chrono::duration<double, std::micro>(samples[index]).count();
   };
   std::printf("%zu round trips, %zu in flight, %zu bytes: %.0f msg/s, p50 %.1f us, p99 %.1f us\n",

@@ -6,7 +6,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libasio-dev libhttp-parser-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang
+  clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )
 # The CAF baseline of the benchmarks, only where asked for (it is large).
 if [[ "${COMPACTOR_WITH_CAF:-0}" == 1 ]]; then packages+=(libcaf-dev); fi

@@ -50,7 +50,7 @@ struct ContextStats {
   std::uint64_t requests_rejected = 0;         // answered 400, 404 or 413
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_opened = 0;
-  std::uint64_t connections_failed = 0;        // refused, reset, or closed by the peer
+  std::uint64_t connections_failed = 0;  // refused, reset, or closed by the peer
 };
 
 // Listens on one address and runs processes. Many contexts may live in one OS process, each with

@@ -44,28 +44,32 @@ void InboundConnection::read() {
   socket_.async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
-        if (self->closed_) return;
-        if (error) {
-          // EOF or reset: whatever was parsed has been delivered already.
-          self->reading_done_ = true;
-          if (error != asio::error::eof) {
-            runtime::log().debug("inbound connection from {}: {}", self->peer_text_, error.message());
-            self->close();
-            return;
-          }
-          if (!self->write_in_flight_) self->finish();
-          return;
-        }
-        const auto status = self->decoder_.feed(self->read_buffer_.data(), size);
-        if (status == wire::DecodeStatus::ok) {
-          self->read();
-        } else {
-          // A request asked to close, or the bytes cannot be decoded: answer what we have, close.
-          self->reading_done_ = true;
-          if (status != wire::DecodeStatus::stopped) self->reject(status);
-        }
-        self->write();
+        self->on_read(error, size);
       });
+}
+
+void InboundConnection::on_read(const std::error_code& error, std::size_t size) {
+  if (closed_) return;
+  if (error) {
+    // EOF or reset: whatever was parsed has been delivered already.
+    reading_done_ = true;
+    if (error != asio::error::eof) {
+      runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
+      close();
+    } else if (!write_in_flight_) {
+      finish();
+    }
+    return;
+  }
+  const auto status = decoder_.feed(read_buffer_.data(), size);
+  if (status == wire::DecodeStatus::ok) {
+    read();
+  } else {
+    // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
+    reading_done_ = true;
+    if (status != wire::DecodeStatus::stopped) reject(status);
+  }
+  write();
 }
 
 void InboundConnection::reject(wire::DecodeStatus status) {

@@ -33,6 +33,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool on_request(wire::Request& request) override;
   void answer_message(wire::Request& request, std::string_view sender_text);
   void read();
+  void on_read(const std::error_code& error, std::size_t size);
   // Answers a request that could not be decoded (400) or was too large (413).
   void reject(wire::DecodeStatus status);
   void write();

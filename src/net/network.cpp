@@ -22,8 +22,8 @@ asio::ip::tcp::acceptor bind_acceptor(asio::io_context& io, const ContextOptions
   if (!error) acceptor.bind(endpoint, error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    throw std::system_error(error, "cannot listen on " +
-                                       Address{options.ip, options.port}.to_string());
+    throw std::system_error(error,
+                            "cannot listen on " + Address{options.ip, options.port}.to_string());
   }
   return acceptor;
 }
@@ -102,9 +102,7 @@ void Network::forget(const OutboundConnection& connection) {
   if (outbound_.empty() && closing_.empty()) outbound_closed_.notify_all();
 }
 
-void Network::forget(const InboundConnection& connection) {
-  inbound_.erase(&connection);
-}
+void Network::forget(const InboundConnection& connection) { inbound_.erase(&connection); }
 
 void Network::send(std::string_view from_text, const PID& to, std::string_view name,
                    std::string_view body) {

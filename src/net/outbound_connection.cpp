@@ -31,10 +31,9 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
 
 void OutboundConnection::start() {
   runtime::StatsCounters::add(network_.core().counters().connections_opened);
-  socket_.async_connect(endpoint_of(remote_),
-                        [self = shared_from_this()](const std::error_code& error) {
-                          self->on_connected(error);
-                        });
+  socket_.async_connect(
+      endpoint_of(remote_),
+      [self = shared_from_this()](const std::error_code& error) { self->on_connected(error); });
 }
 
 bool OutboundConnection::start_after_close(std::shared_ptr<OutboundConnection> successor) {
@@ -76,8 +75,8 @@ void OutboundConnection::write_now() {
 bool OutboundConnection::try_write_directly() {
   // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped.
   if (network_.core().options().idle_connection_timeout.count() == 0 && !persistent_) return false;
-  const ssize_t written =
-      ::send(socket_.native_handle(), pending_.data(), pending_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  const ssize_t written = ::send(socket_.native_handle(), pending_.data(), pending_.size(),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
   if (written == static_cast<ssize_t>(pending_.size())) {
     pending_.clear();
     pending_messages_ = 0;
@@ -157,22 +156,25 @@ void OutboundConnection::on_written(const std::error_code& error) {
 void OutboundConnection::read() {
   socket_.async_read_some(asio::buffer(discard_buffer_),
                           [self = shared_from_this()](const std::error_code& error, std::size_t) {
-                            if (error) {
-                              bool closing;
-                              {
-                                std::lock_guard lock(self->mutex_);
-                                closing = self->state_ == State::closing;
-                              }
-                              if (closing) {  // the peer answered our FIN: a graceful close
-                                self->fail({});
-                              } else {
-                                self->fail(error == asio::error::eof ? "closed by peer"
-                                                                      : error.message());
-                              }
-                              return;
-                            }
-                            self->read();  // libprocess answers (202/404) are read and dropped
+                            self->on_read(error);
                           });
+}
+
+void OutboundConnection::on_read(const std::error_code& error) {
+  if (!error) {
+    read();  // libprocess answers (202/404) are read and dropped
+    return;
+  }
+  bool closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing = state_ == State::closing;
+  }
+  if (closing) {
+    fail({});  // the peer answered our FIN: a graceful close
+  } else {
+    fail(error == asio::error::eof ? "closed by peer" : error.message());
+  }
 }
 
 void OutboundConnection::arm_idle_timer() {

@@ -70,6 +70,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
   void on_written(const std::error_code& error);
   void read();
+  void on_read(const std::error_code& error);
   void arm_idle_timer();
   void begin_close();  // I/O thread
   void fail(const std::string& reason);
@@ -83,14 +84,14 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
 
   std::mutex mutex_;
   State state_ = State::connecting;
-  std::string pending_;               // encoded, not yet handed to a write
+  std::string pending_;  // encoded, not yet handed to a write
   std::size_t pending_messages_ = 0;
-  bool write_in_flight_ = false;      // an async write (or its scheduling) owns the socket
-  bool flush_deferred_ = false;       // a worker flushes at the end of its batch
+  bool write_in_flight_ = false;  // an async write (or its scheduling) owns the socket
+  bool flush_deferred_ = false;   // a worker flushes at the end of its batch
   bool persistent_ = false;
   bool close_requested_ = false;
   std::chrono::steady_clock::time_point last_enqueue_;
-  std::vector<std::pair<PID, PID>> links_;  // (linker, target)
+  std::vector<std::pair<PID, PID>> links_;         // (linker, target)
   std::shared_ptr<OutboundConnection> successor_;  // started when this one is closed
 
   // I/O thread only.

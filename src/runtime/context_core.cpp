@@ -52,8 +52,8 @@ void ContextCore::start(const Address& bound, std::unique_ptr<RemoteTransport> t
   bound_ = bound;
   bound_to_any_ = is_any(bound.ip);
   options_.port = bound.port;
-  address_.ip = options_.advertise_ip ? *options_.advertise_ip
-                                      : (bound_to_any_ ? host_ip() : bound.ip);
+  address_.ip =
+      options_.advertise_ip ? *options_.advertise_ip : (bound_to_any_ ? host_ip() : bound.ip);
   address_.port = options_.advertise_port ? *options_.advertise_port : bound.port;
   transport_ = std::move(transport);
   ContextRegistry::add(address_, *this);

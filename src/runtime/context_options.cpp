@@ -35,7 +35,8 @@ std::string ip_from(const char* name, const std::string& text) {
 bool flag_from(const char* name, const std::string& text) {
   if (text == "1" || text == "true") return true;
   if (text == "0" || text == "false" || text.empty()) return false;
-  throw std::invalid_argument(std::string(name) + "='" + text + "' is not a boolean (true/false/1/0)");
+  throw std::invalid_argument(std::string(name) + "='" + text +
+                              "' is not a boolean (true/false/1/0)");
 }
 
 }  // namespace

@@ -67,13 +67,13 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   std::atomic<bool> scheduled_{false};
-  std::vector<Event> batch_;  // touched only by the running worker
+  std::vector<Event> batch_;                      // touched only by the running worker
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
   std::atomic<bool> terminated_{false};
   std::mutex state_mutex_;
   std::condition_variable terminated_signal_;
-  bool finished_ = false;  // guarded by state_mutex_: finalize ran and linkers were told
+  bool finished_ = false;     // guarded by state_mutex_: finalize ran and linkers were told
   std::vector<PID> linkers_;  // guarded by state_mutex_
 };
 

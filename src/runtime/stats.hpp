@@ -23,10 +23,12 @@ struct StatsCounters {
   }
 
   ContextStats snapshot() const {
-    auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
-    return {get(messages_sent_local),   get(messages_sent_remote), get(messages_received_remote),
-            get(messages_dropped),      get(requests_rejected),    get(connections_accepted),
-            get(connections_opened),    get(connections_failed)};
+    auto get = [](const std::atomic<std::uint64_t>& c) {
+      return c.load(std::memory_order_relaxed);
+    };
+    return {get(messages_sent_local), get(messages_sent_remote), get(messages_received_remote),
+            get(messages_dropped),    get(requests_rejected),    get(connections_accepted),
+            get(connections_opened),  get(connections_failed)};
   }
 };
 

@@ -115,8 +115,8 @@ TEST(TwoProcesses, PingToolFailsWhenThePeerDies) {
   Server server({"--quiet"});
   server.child.kill(SIGKILL);
   server.child.wait(10s);
-  ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "10", "--link",
-                     "--timeout", "10"});
+  ChildProcess ping(
+      {COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "10", "--link", "--timeout", "10"});
   EXPECT_EQ(ping.wait(20s), 1);
 }
 

@@ -23,7 +23,8 @@ TEST(InboundLimits, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
   Context context({.max_body_size = 1024});
   context.spawn(sink);
   RawClient client("127.0.0.1", context.address().port);
-  client.write("POST /sink/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\nContent-Length: 9437184\r\n\r\n");
+  client.write(
+      "POST /sink/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\nContent-Length: 9437184\r\n\r\n");
   bool closed = false;
   const std::string answer = client.read_until_close(10s, &closed);
   EXPECT_TRUE(closed);

@@ -138,17 +138,32 @@ std::string decode_python_bytes(std::string_view literal) {
     }
     const char e = literal[++i];
     switch (e) {
-      case 'r': out.push_back('\r'); break;
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case '\\': out.push_back('\\'); break;
-      case '\'': out.push_back('\''); break;
-      case '"': out.push_back('"'); break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case '\'':
+        out.push_back('\'');
+        break;
+      case '"':
+        out.push_back('"');
+        break;
       case 'x':
-        out.push_back(static_cast<char>(std::stoi(std::string(literal.substr(i + 1, 2)), nullptr, 16)));
+        out.push_back(
+            static_cast<char>(std::stoi(std::string(literal.substr(i + 1, 2)), nullptr, 16)));
         i += 2;
         break;
-      default: out.push_back('\\'); out.push_back(e);
+      default:
+        out.push_back('\\');
+        out.push_back(e);
     }
   }
   return out;
@@ -183,6 +198,8 @@ std::vector<ProbeCase> read_probe_capture(const std::string& path) {
   return cases;
 }
 
-std::string data_path(const std::string& name) { return std::string(COMPACTOR_TEST_DATA) + "/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string(COMPACTOR_TEST_DATA) + "/" + name;
+}
 
 }  // namespace compactor::testing

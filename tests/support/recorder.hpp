@@ -23,12 +23,14 @@ class Recorder : public Process {
   explicit Recorder(std::string id) : Process(std::move(id)) {}
 
   // Waits until at least `count` messages arrived; returns false on timeout.
-  bool wait_messages(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool wait_messages(std::size_t count,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return messages_.size() >= count; });
   }
 
-  bool wait_exited(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool wait_exited(std::size_t count,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return exited_.size() >= count; });
   }

@@ -18,8 +18,12 @@ struct Seen {
 class CollectingSink : public RequestSink {
  public:
   bool on_request(Request& request) override {
-    Seen seen{std::string(request.method), std::string(request.target), {}, request.body,
-              request.keep_alive, false};
+    Seen seen{std::string(request.method),
+              std::string(request.target),
+              {},
+              request.body,
+              request.keep_alive,
+              false};
     if (auto from = message_sender(request)) {
       seen.is_message = true;
       seen.from = std::string(*from);
@@ -89,8 +93,9 @@ TEST(RequestDecoder, HeaderNamesInAnyCaseAndLibprocessFromWins) {
 TEST(RequestDecoder, PlainHttpIsNotAMessage) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
-  const std::string bytes = "GET /pong/stats HTTP/1.1\r\nHost: x\r\n\r\n"
-                            "POST /pong/hello HTTP/1.1\r\nUser-Agent: curl/8\r\n\r\n";
+  const std::string bytes =
+      "GET /pong/stats HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /pong/hello HTTP/1.1\r\nUser-Agent: curl/8\r\n\r\n";
   EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
   ASSERT_EQ(sink.requests.size(), 2u);
   EXPECT_FALSE(sink.requests[0].is_message);
@@ -101,9 +106,10 @@ TEST(RequestDecoder, GzipBodyIsInflated) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
   const std::string zipped = gzip("zipped payload");
-  const std::string bytes = "POST /pong/hello HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
-                            "Content-Encoding: gzip\r\nContent-Length: " +
-                            std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
+  const std::string bytes =
+      "POST /pong/hello HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: " +
+      std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
   EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
   ASSERT_EQ(sink.requests.size(), 1u);
   EXPECT_EQ(sink.requests[0].body, "zipped payload");
@@ -112,11 +118,13 @@ TEST(RequestDecoder, GzipBodyIsInflated) {
 TEST(RequestDecoder, GzipBombStopsAtTheLimit) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
-  const std::string zipped = gzip(std::string(256 * 1024, 'a'));  // 256 KiB inflate from a few hundred bytes
+  const std::string zipped =
+      gzip(std::string(256 * 1024, 'a'));  // 256 KiB inflate from a few hundred bytes
   ASSERT_LT(zipped.size(), kLimit);
-  const std::string bytes = "POST /p/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
-                            "Content-Encoding: gzip\r\nContent-Length: " +
-                            std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
+  const std::string bytes =
+      "POST /p/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: " +
+      std::to_string(zipped.size()) + "\r\n\r\n" + zipped;
   EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::body_too_large);
   EXPECT_TRUE(sink.requests.empty());
 }
@@ -124,7 +132,8 @@ TEST(RequestDecoder, GzipBombStopsAtTheLimit) {
 TEST(RequestDecoder, CorruptGzipIsMalformed) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
-  const std::string bytes = "POST /p/m HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope";
+  const std::string bytes =
+      "POST /p/m HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope";
   EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::malformed);
   EXPECT_EQ(decoder.error_detail(), "corrupt gzip body");
 }

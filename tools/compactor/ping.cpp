@@ -90,7 +90,8 @@ class Pinger : public Process {
 double percentile_us(std::vector<Clock::duration> samples, double fraction) {
   if (samples.empty()) return 0;
   const auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1));
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index), samples.end());
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
+                   samples.end());
   return std::chrono::duration<double, std::micro>(samples[index]).count();
 }
 
@@ -107,11 +108,14 @@ std::function<int()> add_ping(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   flags->context.add_to(*command);
   command->add_option("pid", flags->to, "the pong process, id@ip:port")->required();
-  command->add_option("-n", flags->plan.count, "round trips (default 1000)")->check(CLI::PositiveNumber);
-  command->add_option("-w", flags->plan.in_flight, "pings in flight (default 1)")->check(CLI::PositiveNumber);
+  command->add_option("-n", flags->plan.count, "round trips (default 1000)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("-w", flags->plan.in_flight, "pings in flight (default 1)")
+      ->check(CLI::PositiveNumber);
   command->add_option("--size", flags->plan.size, "body bytes (default 0)");
   command->add_flag("--link", flags->plan.link, "link to the target first");
-  command->add_option("--timeout", flags->timeout_s, "give up after this many seconds (default 30)");
+  command->add_option("--timeout", flags->timeout_s,
+                      "give up after this many seconds (default 30)");
   return [flags] {
     flags->plan.target = PID::parse(flags->to);
     Context context(flags->context.options());
@@ -132,10 +136,11 @@ std::function<int()> add_ping(CLI::App& app) {
       return 1;
     }
     const double seconds = std::chrono::duration<double>(result.elapsed).count();
-    fmt::print("{} round trips, {} in flight, {} bytes: {:.0f} msg/s, p50 {:.1f} us, p99 {:.1f} us\n",
-               flags->plan.count, flags->plan.in_flight, flags->plan.size,
-               2.0 * static_cast<double>(flags->plan.count) / seconds,
-               percentile_us(result.round_trips, 0.50), percentile_us(result.round_trips, 0.99));
+    fmt::print(
+        "{} round trips, {} in flight, {} bytes: {:.0f} msg/s, p50 {:.1f} us, p99 {:.1f} us\n",
+        flags->plan.count, flags->plan.in_flight, flags->plan.size,
+        2.0 * static_cast<double>(flags->plan.count) / seconds,
+        percentile_us(result.round_trips, 0.50), percentile_us(result.round_trips, 0.99));
     return 0;
   };
 }

@@ -52,8 +52,8 @@ std::function<int()> add_send(CLI::App& app) {
     context.shutdown();  // writes the message and closes gracefully
     const auto stats = context.stats();
     if (stats.messages_dropped > 0 || stats.connections_failed > 0) {
-      fmt::print(stderr, "error: '{}' was not delivered to {}: its connection failed\n", flags->name,
-                 to.to_string());
+      fmt::print(stderr, "error: '{}' was not delivered to {}: its connection failed\n",
+                 flags->name, to.to_string());
       return 1;
     }
     return 0;
