@@ -5,14 +5,15 @@
 namespace compactor::runtime {
 
 spdlog::logger& log() {
-  static const std::shared_ptr<spdlog::logger> logger = [] {
+  // Never destroyed: the global context may still log while static objects are torn down at exit.
+  static const auto* logger = new std::shared_ptr<spdlog::logger>([] {
     auto existing = spdlog::get("compactor");
     if (existing) return existing;
     auto created = spdlog::stderr_color_mt("compactor");
     created->set_level(spdlog::level::info);
     return created;
-  }();
-  return *logger;
+  }());
+  return **logger;
 }
 
 }  // namespace compactor::runtime
