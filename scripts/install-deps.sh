@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
-  libasio-dev libhttp-parser-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
+  libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )
