@@ -10,6 +10,11 @@ namespace compactor::runtime {
 
 // A message for one of the process's handlers.
 struct MessageEvent {
+  // A constructor, not aggregate initialization, so that variants can build it in place with
+  // compilers that lack C++20's parenthesized aggregate initialization (clang 14).
+  MessageEvent(PID from, std::string name, std::string body)
+      : from(std::move(from)), name(std::move(name)), body(std::move(body)) {}
+
   PID from;
   std::string name;
   std::string body;
