@@ -2,6 +2,7 @@
 // The four asyncactor messages and their msgpack wire form, byte for byte as asyncactor 0.24.0
 // sends them: maps with str keys in the order of its attribute assignment.
 
+#include <compactor/beacon/config.hpp>
 #include <compactor/beacon/value.hpp>
 
 #include <optional>
@@ -15,17 +16,6 @@ namespace compactor::beacon {
 // `init`: sent once at start-up; seeing one's own twice means a duplicate name.
 struct InitMessage {
   std::string node;
-};
-
-// The group's timing configuration, as carried by `vers` (all seven fields, ints stay ints).
-struct Config {
-  Value cycle = 10;
-  Value gap = 1.5;
-  Value nodes = 5;
-  Value splits = 4;
-  Value n_hosts = 10;
-  Value version = 0;
-  Value force_in = 0;
 };
 
 // `vers`: the configuration; `node` is the original author (absent after update_config).

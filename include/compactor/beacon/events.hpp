@@ -1,0 +1,68 @@
+#pragma once
+// What a beacon group member reports, with asyncactor's meaning and timing.
+
+#include <compactor/beacon/config.hpp>
+#include <compactor/beacon/value.hpp>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace compactor::beacon {
+
+// This member holds the tag ("somewhat-leader"), G after its accepted ping.
+struct TagEvent {
+  std::string node;
+  Value value;
+};
+
+// This member no longer holds the tag.
+struct UntagEvent {};
+
+// This member lost the tag to a colliding ping with priority.
+struct DetagEvent {
+  std::string winner;
+};
+
+// One per cycle, 2G after the cycle's first ping arrived: who holds the tag now.
+struct PingEvent {
+  std::string node;
+  Value value;
+  std::vector<std::string> history;
+};
+
+// This member is not ready (nil value) and a ready member spoke; the ready nodes it named.
+struct GoodNodeEvent {
+  std::vector<std::string> nodes;
+};
+
+// A split healed or a newcomer appeared: this member's position in its old history, whether the
+// other side's history replaced it, and both histories.
+struct RecoverEvent {
+  int prio = 0;
+  bool replace = false;
+  std::vector<std::string> local_nodes;
+  std::vector<std::string> remote_nodes;
+};
+
+// A higher-version configuration was adopted.
+struct SetupEvent {
+  Config config;
+};
+
+// Every payload received, before parsing (only when asked for).
+struct RawEvent {
+  std::string payload;
+};
+
+// Fatal for asyncactor, reported here: another member uses this name (our `init` came back twice),
+// or our own `init` never came back (the channel does not echo). The member stops.
+struct ErrorEvent {
+  enum class Kind { duplicate_name, no_echo } kind;
+  std::string detail;
+};
+
+using Event = std::variant<TagEvent, UntagEvent, DetagEvent, PingEvent, GoodNodeEvent, RecoverEvent,
+                           SetupEvent, RawEvent, ErrorEvent>;
+
+}  // namespace compactor::beacon

@@ -1,0 +1,404 @@
+#include "beacon/beacon_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace compactor::beacon {
+namespace {
+
+const std::vector<std::string>& history_of(const Message& message) {
+  static const std::vector<std::string> none;
+  if (const auto* ping = std::get_if<PingMessage>(&message)) return ping->history;
+  if (const auto* hist = std::get_if<HistoryMessage>(&message)) return hist->history;
+  return none;
+}
+
+const Value& value_in(const Message& message) {
+  static const Value nil;
+  if (const auto* ping = std::get_if<PingMessage>(&message)) return ping->value;
+  if (const auto* hist = std::get_if<HistoryMessage>(&message)) return hist->value;
+  return nil;
+}
+
+// Python's list[begin:end] of a name list.
+std::vector<std::string> slice(const std::vector<std::string>& names, std::size_t begin,
+                               std::size_t end) {
+  begin = std::min(begin, names.size());
+  end = std::min(end, names.size());
+  return {names.begin() + static_cast<std::ptrdiff_t>(begin),
+          names.begin() + static_cast<std::ptrdiff_t>(end)};
+}
+
+// asyncactor's "wait G·(1 − 2^−pos)": 0, G/2, 3G/4, ... for positions 0, 1, 2, ...
+double staggered(double gap, int pos) { return gap * (1 - std::ldexp(1.0, -pos)); }
+
+std::size_t bound(long long nodes) { return nodes > 0 ? static_cast<std::size_t>(nodes) : 0; }
+
+}  // namespace
+
+BeaconState::BeaconState(std::string name, Config config, Options options,
+                         std::function<double()> random)
+    : name_(std::move(name)),
+      config_(std::move(config)),
+      options_(options),
+      random_(std::move(random)),
+      tagged_(options.enabled ? 0 : -1),
+      history_(bound(options.enabled ? config_.nodes_count() : 0)),
+      setup_node_(name_) {
+  config_.validate();
+}
+
+long long BeaconState::nodes() const { return tagged_ < 0 ? off_nodes_ : config_.nodes_count(); }
+
+void BeaconState::send(const Message& message) { broadcasts_.push_back(encode(message)); }
+
+void BeaconState::post(Event event) { events_.push_back(std::move(event)); }
+
+std::vector<std::string> BeaconState::take_broadcasts() { return std::exchange(broadcasts_, {}); }
+
+std::vector<Event> BeaconState::take_events() { return std::exchange(events_, {}); }
+
+Value BeaconState::value_of(std::string_view node) const {
+  const auto it = values_.find(node);
+  return it == values_.end() ? Value() : it->second;
+}
+
+void BeaconState::start(Time now) {
+  if (started_) return;
+  started_ = true;
+  send(InitMessage{name_});
+  send(SetupMessage{setup_node_, config_});
+  startup_end_ = now + (random_() / 2 + 1.5) * config_.gap_s() + config_.cycle_s();
+}
+
+void BeaconState::on_payload(Time now, std::string_view payload) {
+  if (stopped_) return;
+  if (options_.send_raw) post(RawEvent{std::string(payload)});
+  auto decoded = decode(payload);
+  if (std::holds_alternative<DecodeError>(decoded)) {
+    ++malformed_;
+    return;
+  }
+  Message message = std::move(std::get<Message>(decoded));
+  if (const auto* init = std::get_if<InitMessage>(&message); init && init->node == name_) {
+    if (self_seen_) {
+      post(ErrorEvent{ErrorEvent::Kind::duplicate_name,
+                      "another member of the group is named '" + name_ + "'"});
+      stopped_ = true;
+      return;
+    }
+    self_seen_ = true;
+  }
+  if (startup_end_ != kNever || !started_) {
+    startup_queue_.push_back(std::move(message));  // processed once the start-up delay is over
+    return;
+  }
+  process(now, message);
+}
+
+void BeaconState::finish_startup(Time now) {
+  startup_end_ = kNever;
+  if (!self_seen_) {
+    post(ErrorEvent{ErrorEvent::Kind::no_echo,
+                    "our own init never came back: the channel must echo a member's messages"});
+    stopped_ = true;
+    return;
+  }
+  send_ping(now);
+  loop_step(now);
+  while (!startup_queue_.empty() && !stopped_) {
+    Message message = std::move(startup_queue_.front());
+    startup_queue_.pop_front();
+    process(now, message);
+  }
+}
+
+Time BeaconState::next_deadline() const {
+  if (stopped_) return kNever;
+  Time next = std::min({startup_end_, main_deadline_, ping_window_end_, version_resend_at_});
+  for (const auto& [node, delayed] : delayed_histories_) next = std::min(next, delayed.at);
+  return next;
+}
+
+void BeaconState::on_timer(Time now) {
+  // Due timers run in deadline order, as the Python tasks would wake.
+  for (Time due = next_deadline(); due <= now && !stopped_; due = next_deadline()) {
+    if (startup_end_ == due) {
+      finish_startup(now);
+    } else if (main_deadline_ == due) {
+      main_deadline_ = kNever;
+      if (tagged_ == 0) send_ping(now);
+      loop_step(now);
+    } else if (ping_window_end_ == due) {
+      ping_window_end_ = kNever;
+      if (tagged_ <= 0 && ping_window_last_) {
+        ++valid_pings_;
+        const auto& message = *ping_window_last_;
+        post(PingEvent{std::string(node_of(message)), value_in(message), history_of(message)});
+      }
+      ping_window_last_.reset();
+    } else if (version_resend_at_ == due) {
+      version_resend_at_ = kNever;
+      send(SetupMessage{setup_node_, config_});
+    } else {
+      for (auto it = delayed_histories_.begin(); it != delayed_histories_.end(); ++it) {
+        if (it->second.at != due) continue;
+        const auto history = std::move(it->second.history);
+        delayed_histories_.erase(it);
+        send_history(history);
+        break;
+      }
+    }
+  }
+}
+
+void BeaconState::send_ping(Time now) {
+  if (tagged_ < 0) return;
+  values_[name_] = value_;
+  if (!history_.empty()) tagged_ = 1;
+  history_.add(name_);
+  set_next_ping_time(now);
+  send(PingMessage{name_, value_, history_.head(bound(config_.splits_count()))});
+}
+
+void BeaconState::send_history(const std::vector<std::string>& history) {
+  if (tagged_ < 0 || history.empty()) return;
+  send(HistoryMessage{value_of(history.front()), slice(history, 0, bound(config_.splits_count()))});
+}
+
+void BeaconState::loop_step(Time now) {
+  if (stopped_ || startup_end_ != kNever || !started_) return;
+  const double cycle = config_.cycle_s();
+  const double gap = config_.gap_s();
+  if (tagged_ == 0) {
+    main_deadline_ = std::max(next_ping_time_, now);
+    return;
+  }
+  if (t_dest_ > now) {
+    main_deadline_ = t_dest_;
+    return;
+  }
+  double wait = 0;
+  if (tagged_ < 0) {
+    wait = 2 * gap;
+  } else if (tagged_ == 1) {
+    wait = gap;
+    tagged_ = 2;
+  } else if (tagged_ == 2) {
+    wait = cycle - gap / 2;
+    post(TagEvent{name_, value_});
+    tagged_ = 3;
+    ++valid_pings_;
+  } else {
+    wait = 1.5 * gap;
+    post(UntagEvent{});
+    count_not_on_ = 0;
+    tagged_ = 0;
+  }
+  t_dest_ = now + wait;
+  main_deadline_ = t_dest_;
+}
+
+void BeaconState::set_next_ping_time(Time now) {
+  next_ping_time_ = now + config_.cycle_s() + config_.gap_s() * time_to_next_ping();
+}
+
+double BeaconState::time_to_next_ping() {
+  if (history_.empty()) return 1.9 - random_() / 5;  // we might be the only node
+  if (history_[0] == name_) return 2;                // we sent the last ping
+  // p: 1-based position of the first ready node; s: ours; both within the first `nodes`.
+  int p = 0, s = 0, length = 1;
+  for (const auto& h : history_.names()) {
+    if (p == 0 && !value_of(h).is_nil()) p = length;
+    if (h == name_) s = length;
+    ++length;
+    if (nodes() > 0 && length > nodes()) break;
+  }
+  if (!ready_ && p > length / 2) return 2 + random_() / 3;  // the first ready node is too far back
+  const long long todo = nodes() > 0 ? nodes() - static_cast<long long>(history_.size()) : 1;
+  const long long total = std::max(static_cast<long long>(values_.size()), config_.hosts_count());
+  return ping_delay(s - 1, length, todo, total);
+}
+
+double BeaconState::ping_delay(int pos, int length, long long todo, long long total) {
+  if (pos >= 0) return 1 - std::ldexp(1.0, -(length - pos)) / 2;  // on the list: last one first
+  const double hosts = static_cast<double>(total);
+  if (config_.force_in_enabled()) {
+    if (static_cast<double>(count_not_on_) >= hosts) return random_() / 4;
+    if (random_() > static_cast<double>(count_not_on_ - 1) / hosts) return 0.5 + random_() / 2;
+    return random_() / 2;
+  }
+  double f;
+  if (todo > 0) {
+    f = static_cast<double>(todo);  // the list is short: newcomers try harder
+  } else {
+    ++count_not_on_;
+    f = hosts;
+  }
+  if (random_() < 1 / f / hosts) return random_() / 3;  // the early newcomer slot
+  return 1.5 + random_() / 2;                           // the fallback slot
+}
+
+void BeaconState::process(Time now, const Message& message) {
+  if (tagged_ == 1) tagged_ = 0;  // a message while about to be tagged: skip this turn
+  if (process_msg(now, message)) {
+    if (tagged_ == 3) {
+      post(UntagEvent{});
+      count_not_on_ = 0;
+    }
+    tagged_ = 0;
+  }
+  loop_step(now);
+}
+
+void BeaconState::queue_for_ping_event(Time now, const Message& message) {
+  if (ping_window_end_ == kNever) ping_window_end_ = now + 2 * config_.gap_s();
+  ping_window_last_ = message;
+}
+
+bool BeaconState::has_priority(const std::string& a, const std::string& b) const {
+  const Value a_value = value_of(a);
+  const Value b_value = value_of(b);
+  if (a_value.is_nil() != b_value.is_nil()) return b_value.is_nil();  // nil loses
+  if (!a_value.is_nil() && !(a_value == b_value)) {
+    // Incomparable values crash asyncactor; here the message simply has no priority.
+    const auto order = python_compare(a_value, b_value);
+    return order && *order == std::partial_ordering::greater;
+  }
+  return a < b;  // equal values: the smaller name wins
+}
+
+bool BeaconState::process_msg(Time now, const Message& message) {
+  if (tagged_ < 0) {  // passive: only watch
+    set_next_ping_time(now);
+    queue_for_ping_event(now, message);
+    return false;
+  }
+  const std::string prev_node = history_.empty() ? std::string() : history_[0];
+
+  if (const auto* ping = std::get_if<PingMessage>(&message)) {
+    // A ping ends a pending delayed `hist` for its sender, or is remembered for later recoveries.
+    if (!delayed_histories_.erase(ping->node)) recovered_pings_[ping->node] = valid_pings_;
+  } else if (std::holds_alternative<InitMessage>(message)) {
+    return false;
+  } else if (const auto* setup = std::get_if<SetupMessage>(&message)) {
+    const double theirs = setup->config.version_number();
+    const double mine = config_.version_number();
+    if (theirs > mine) {
+      config_ = setup->config;
+      setup_node_ = setup->node;
+      post(SetupEvent{config_});
+    } else if (theirs < mine) {
+      if (tagged_ > 1) {
+        send(SetupMessage{setup_node_, config_});
+      } else if (const int pos = history_.index_of(name_); pos > 0) {
+        version_resend_at_ = now + staggered(config_.gap_s(), pos);
+      }
+    } else {
+      version_resend_at_ = kNever;  // someone else re-sent it
+    }
+    return false;
+  }
+
+  const std::string node(node_of(message));
+  if (node == name_ || node == prev_node) return false;  // own echo, or the same sender again
+
+  const Value& their_value = value_in(message);
+  values_[node] = their_value;
+  const auto& their_history = history_of(message);
+  if (value_.is_nil() && !their_value.is_nil()) {
+    std::vector<std::string> ready;
+    for (const auto& h : their_history) {
+      if (!value_of(h).is_nil()) ready.push_back(h);
+    }
+    post(GoodNodeEvent{std::move(ready)});
+  }
+
+  if (!their_history.empty() && slice(their_history, 1, 2) == history_.head(1) &&
+      !history_.empty()) {
+    if (std::holds_alternative<HistoryMessage>(message)) return false;  // recovery already running
+    history_.add(node);                                                 // normal succession
+    set_next_ping_time(now);
+    queue_for_ping_event(now, message);
+    return true;
+  }
+
+  // Colliding pings: the same previous ping (same slot), a healed split, or a newcomer.
+  const bool same_prev =
+      !their_history.empty() && slice(their_history, 1, 2) == slice(history_.names(), 1, 2);
+  const bool prefer_new = has_priority(node, prev_node);
+  const NodeList old_history(0, history_.names());
+  if (prefer_new) {
+    history_ = NodeList(bound(nodes()), their_history);
+    if (tagged_ != 0) {
+      if (tagged_ == 3) post(DetagEvent{node});
+      tagged_ = 0;
+    }
+    set_next_ping_time(now);
+    queue_for_ping_event(now, message);
+  }
+  if (same_prev) return prefer_new;
+
+  if (!value_.is_nil()) {
+    if (const int pos = old_history.index_of(name_); pos >= 0) {
+      NodeList remote(0, their_history);
+      if (!std::holds_alternative<HistoryMessage>(message)) remote.add(node);
+      post(RecoverEvent{pos, prefer_new, old_history.names(), remote.names()});
+      start_delayed_history(now, pos, old_history);
+    }
+  }
+  return prefer_new;
+}
+
+void BeaconState::start_delayed_history(Time now, int pos, const NodeList& old_history) {
+  const std::string& node = old_history[0];
+  if (delayed_histories_.count(node) != 0) return;  // a send for this node is pending already
+  const auto seen = recovered_pings_.find(node);
+  if (seen != recovered_pings_.end() && nodes() > 1 &&
+      static_cast<double>(seen->second) <
+          static_cast<double>(valid_pings_) - static_cast<double>(nodes()) / 2) {
+    recovered_pings_.erase(seen);  // that node's last ping is too old to speak for it
+    return;
+  }
+  if (seen != recovered_pings_.end()) recovered_pings_.erase(seen);
+  delayed_histories_[node] = {now + staggered(config_.gap_s(), pos), old_history.names()};
+}
+
+void BeaconState::enable(Time now, std::optional<long long> length) {
+  if (length && config_.nodes_count() < *length) {
+    config_.nodes = Value(static_cast<std::int64_t>(*length));
+    config_.version = Value(static_cast<std::int64_t>(config_.version_number()) + 1);
+    send(SetupMessage{setup_node_, config_});
+  }
+  if (tagged_ != -1) return;
+  tagged_ = 0;
+  history_.clear();
+  history_.set_max_size(bound(nodes()));
+  count_not_on_ = 1;
+  send_ping(now);
+  loop_step(now);
+}
+
+void BeaconState::disable(Time now, std::optional<long long> length) {
+  if (tagged_ == 3) post(UntagEvent{});
+  if (length) off_nodes_ = *length;
+  history_.set_max_size(bound(length.value_or(0)));
+  tagged_ = -1;
+  loop_step(now);
+}
+
+void BeaconState::update_config(Time now, Config config) {
+  config.validate();
+  if (config.version_number() <= config_.version_number()) {
+    throw std::invalid_argument("update_config needs a version above " +
+                                config_.version.to_string());
+  }
+  config_ = std::move(config);
+  setup_node_.reset();  // asyncactor sends this `vers` without a node
+  send(SetupMessage{setup_node_, config_});
+  loop_step(now);
+}
+
+}  // namespace compactor::beacon

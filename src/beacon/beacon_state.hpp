@@ -1,0 +1,138 @@
+#pragma once
+// The asyncactor 0.24.0 beacon algorithm as a sans-I/O state machine: payloads and timer expiries
+// in, payloads to broadcast and events out. No sockets, no threads, no clock of its own: the
+// caller passes the time (seconds on any monotonic scale) and asks when to call back.
+
+#include "beacon/messages.hpp"
+#include "beacon/node_list.hpp"
+
+#include <compactor/beacon/events.hpp>
+
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace compactor::beacon {
+
+// Seconds on the caller's monotonic clock.
+using Time = double;
+
+// @note Not thread-safe: one owner drives it (a channel driver or a simulator).
+class BeaconState {
+ public:
+  struct Options {
+    bool enabled = true;    // a disabled (passive) member never pings but still reports PingEvents
+    bool send_raw = false;  // report every payload as a RawEvent
+  };
+
+  // `random` returns uniform values in [0, 1); inject a seeded one for deterministic runs.
+  BeaconState(std::string name, Config config, Options options, std::function<double()> random);
+
+  const std::string& name() const { return name_; }
+
+  // Broadcasts `init` and `vers` and starts the start-up delay.
+  void start(Time now);
+
+  // A payload from the channel (own echoes included).
+  void on_payload(Time now, std::string_view payload);
+
+  // Runs every timer due at `now`.
+  void on_timer(Time now);
+
+  // When on_timer() wants to be called next; +infinity if never.
+  Time next_deadline() const;
+
+  // The outputs produced so far, handed over and cleared.
+  std::vector<std::string> take_broadcasts();
+  std::vector<Event> take_events();
+
+  // API of asyncactor's Actor.
+  void set_value(Value value) { value_ = std::move(value); }
+  const Value& value() const { return value_; }
+  void set_ready() { ready_ = true; }
+  void enable(Time now, std::optional<long long> length = std::nullopt);
+  void disable(Time now, std::optional<long long> length = 0);
+  // Needs a higher version than the current one (std::invalid_argument otherwise).
+  void update_config(Time now, Config config);
+
+  const Config& config() const { return config_; }
+  std::vector<std::string> history() const { return history_.names(); }
+  Value value_of(std::string_view node) const;
+  bool tagged() const { return tagged_ == 3; }
+  bool stopped() const { return stopped_; }
+
+  // Payloads that were not messages (counted; each sender's first is logged by the driver).
+  std::size_t malformed() const { return malformed_; }
+
+ private:
+  static constexpr Time kNever = std::numeric_limits<Time>::infinity();
+
+  long long nodes() const;  // the history bound in force (disabled: the "off" bound)
+  void send(const Message& message);
+  void post(Event event);
+
+  void finish_startup(Time now);
+  void send_ping(Time now);
+  void send_history(const std::vector<std::string>& history);
+  void loop_step(Time now);
+  void set_next_ping_time(Time now);
+  double time_to_next_ping();
+  double ping_delay(int pos, int length, long long todo, long long total);
+
+  void process(Time now, const Message& message);
+  // True for a valid ping that is not superseded (asyncactor's process_msg).
+  bool process_msg(Time now, const Message& message);
+  void queue_for_ping_event(Time now, const Message& message);
+  bool has_priority(const std::string& a, const std::string& b) const;
+  void start_delayed_history(Time now, int pos, const NodeList& old_history);
+
+  std::string name_;
+  Config config_;
+  Options options_;
+  std::function<double()> random_;
+
+  std::vector<std::string> broadcasts_;
+  std::vector<Event> events_;
+
+  bool started_ = false;
+  bool stopped_ = false;
+  bool self_seen_ = false;
+  bool ready_ = false;
+  Value value_;
+  int tagged_;  // -1 disabled, 0 idle, 1 just sent, 2 in gap, 3 tagged
+  long long off_nodes_ = 0;
+  long long valid_pings_ = 0;
+  long long count_not_on_ = 0;
+  std::map<std::string, Value, std::less<>> values_;
+  NodeList history_;
+
+  Time startup_end_ = kNever;
+  std::deque<Message> startup_queue_;  // received during the start-up delay, processed after it
+  Time next_ping_time_ = 0;
+  Time t_dest_ = 0;
+  Time main_deadline_ = kNever;
+
+  // The PingEvent window: opens with the first queued message, reports the last after 2G.
+  Time ping_window_end_ = kNever;
+  std::optional<Message> ping_window_last_;
+
+  Time version_resend_at_ = kNever;
+
+  // Split recovery: a delayed `hist` per node, or the valid-ping count when a node last pinged.
+  struct DelayedHistory {
+    Time at;
+    std::vector<std::string> history;
+  };
+  std::map<std::string, DelayedHistory, std::less<>> delayed_histories_;
+  std::map<std::string, long long, std::less<>> recovered_pings_;
+
+  std::size_t malformed_ = 0;
+  std::optional<std::string> setup_node_;  // the author named in the `vers` we (re)send
+};
+
+}  // namespace compactor::beacon

@@ -1,0 +1,220 @@
+#include "beacon/beacon_state.hpp"
+
+#include "support/beacon_simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace compactor::beacon {
+namespace {
+
+using testing::BeaconSimulation;
+
+struct Tag {
+  Time at;
+  std::string member;
+};
+
+std::vector<Tag> tags_of(const BeaconSimulation& simulation) {
+  std::vector<Tag> tags;
+  for (const auto& r : simulation.records()) {
+    if (std::holds_alternative<TagEvent>(r.event)) tags.push_back({r.time, r.member});
+  }
+  return tags;
+}
+
+class ThreeMembers : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(ThreeMembers, SettleIntoTheCapturedRhythm) {
+  BeaconSimulation simulation(GetParam());
+  simulation.add("a", 31, 0.0208);
+  simulation.add("b", 62, 0.0212);
+  simulation.add("c", 93, 0.0217);
+  simulation.run_until(300);
+
+  const auto tags = tags_of(simulation);
+  ASSERT_GE(tags.size(), 20u);
+  // The first tag comes within two cycles or so of start-up (capture: 26.8 s).
+  EXPECT_LT(tags.front().at, 30);
+  // Steady state: one beacon every C + 0.875 G = 11.3125 s (plus the channel latency), and the
+  // tag moves on every cycle. A member that is not on the list may cut in through the newcomer
+  // slot (10.0-10.5 s), as b does in the capture.
+  std::size_t list_slots = 0;
+  for (std::size_t i = 3; i < tags.size(); ++i) {
+    const double interval = tags[i].at - tags[i - 1].at;
+    const bool list_slot = std::abs(interval - 11.3125) < 0.01;
+    const bool newcomer_slot = interval >= 10.0 && interval <= 10.51;
+    EXPECT_TRUE(list_slot || newcomer_slot) << "tag " << i << " after " << interval << " s";
+    EXPECT_NE(tags[i].member, tags[i - 1].member) << "tag " << i;
+    list_slots += list_slot;
+  }
+  EXPECT_GE(list_slots * 10, (tags.size() - 3) * 7) << "mostly the regular list slot";
+  // Each holder keeps the tag C - G/2 = 9.25 s unless the next ping cuts it short, and no two
+  // members hold the tag at once.
+  std::map<std::string, Time> held_since;
+  for (const auto& r : simulation.records()) {
+    if (std::holds_alternative<TagEvent>(r.event)) {
+      EXPECT_TRUE(held_since.empty()) << r.member << " tagged at " << r.time;
+      held_since[r.member] = r.time;
+    } else if (std::holds_alternative<UntagEvent>(r.event) && held_since.count(r.member)) {
+      EXPECT_LE(r.time - held_since[r.member], 9.25 + 1e-9);
+      EXPECT_GE(r.time - held_since[r.member], 8.5 - 1e-9);  // an early ping comes >= 10.0 s in
+      held_since.erase(r.member);
+    }
+  }
+  std::size_t full_terms = 0, untags = 0;
+  std::map<std::string, Time> since;
+  for (const auto& r : simulation.records()) {
+    if (std::holds_alternative<TagEvent>(r.event)) since[r.member] = r.time;
+    if (std::holds_alternative<UntagEvent>(r.event) && since.count(r.member)) {
+      ++untags;
+      full_terms += std::abs(r.time - since[r.member] - 9.25) < 1e-9;
+    }
+  }
+  EXPECT_GE(full_terms * 10, untags * 7) << "mostly the full 9.25 s";
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ThreeMembers, ::testing::Range<std::uint64_t>(1, 21));
+
+TEST(BeaconState, PingEventsNameTheHolderTwoGapsAfterItsPing) {
+  BeaconSimulation simulation(11);
+  simulation.add("a", 31);
+  simulation.add("b", 62);
+  simulation.add("c", 93);
+  simulation.run_until(200);
+  std::size_t checked = 0;
+  for (const auto& tag : tags_of(simulation)) {
+    if (tag.at < 60) continue;
+    // The others report a PingEvent naming the holder G after its Tag (ping + 2G vs ping + G).
+    for (const auto& r : simulation.records()) {
+      const auto* ping = std::get_if<PingEvent>(&r.event);
+      if (ping && ping->node == tag.member && std::abs(r.time - (tag.at + 1.5)) < 0.01) ++checked;
+    }
+  }
+  EXPECT_GE(checked, 20u);
+}
+
+class KilledHolder : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(KilledHolder, IsReplacedInTheFallbackSlotAndAgesOut) {
+  BeaconSimulation simulation(GetParam());
+  simulation.add("a", 31);
+  simulation.add("b", 62);
+  simulation.add("c", 93);
+  simulation.run_until(100);
+  auto tags = tags_of(simulation);
+  ASSERT_FALSE(tags.empty());
+  // Kill the current holder right after its Tag.
+  const Tag last = tags.back();
+  simulation.run_until(last.at + 0.5);
+  simulation.kill(last.member);
+  const Time killed_at = simulation.now();
+  simulation.run_until(killed_at + 60);
+  tags = tags_of(simulation);
+  std::vector<Tag> after;
+  for (const auto& t : tags) {
+    if (t.at > killed_at) after.push_back(t);
+  }
+  ASSERT_GE(after.size(), 3u);
+  // The next beacon comes in one of the slots after the dead holder's ping (newcomer 10.0-10.5 s,
+  // list 11.31-11.48 s, fallback 12.25-13.0 s), and the dead member never holds the tag again.
+  const double gap_to_next = after[0].at - last.at;
+  const bool in_a_slot = (gap_to_next >= 10.0 && gap_to_next <= 10.51) ||
+                         (gap_to_next >= 11.31 && gap_to_next <= 11.49) ||
+                         (gap_to_next >= 12.25 && gap_to_next <= 13.01);
+  EXPECT_TRUE(in_a_slot) << gap_to_next;
+  for (const auto& t : after) EXPECT_NE(t.member, last.member);
+  // Within two beacons the dead member is out of the survivors' history.
+  for (const char* name : {"a", "b", "c"}) {
+    if (name == last.member) continue;
+    const auto history = simulation.member(name).history();
+    EXPECT_EQ(std::count(history.begin(), history.end(), last.member), 0) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, KilledHolder, ::testing::Range<std::uint64_t>(1, 21));
+
+TEST(BeaconState, DuplicateNameIsReported) {
+  // A second member with the same name on the channel: the first sees its own init twice.
+  BeaconSimulation twins(5);
+  twins.add("x", 1);
+  twins.add("y", 2);
+  twins.run_until(1);
+  auto& x = twins.member("x");
+  // Feed x a second copy of its own init, as a same-named member would send.
+  x.on_payload(1.0, encode(InitMessage{"x"}));
+  const auto events = x.take_events();
+  ASSERT_FALSE(events.empty());
+  const auto* error = std::get_if<ErrorEvent>(&events.back());
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->kind, ErrorEvent::Kind::duplicate_name);
+  EXPECT_TRUE(x.stopped());
+}
+
+TEST(BeaconState, MalformedPayloadsAreCountedAndIgnored) {
+  BeaconSimulation simulation(9);
+  simulation.add("a", 1);
+  simulation.run_until(1);
+  auto& a = simulation.member("a");
+  a.on_payload(1.0, "not msgpack");
+  a.on_payload(1.0, encode(InitMessage{"b"}).substr(0, 5));
+  EXPECT_EQ(a.malformed(), 2u);
+  EXPECT_FALSE(a.stopped());
+}
+
+}  // namespace
+}  // namespace compactor::beacon
+
+namespace compactor::beacon {
+namespace {
+
+// Spec 2.10: six members, split 3/3 from 15 s to 32 s, C=2, G=0.3.
+TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
+  BeaconSimulation simulation(21);
+  const Config fast{.cycle = 2.0, .gap = 0.3};
+  const std::vector<std::string> names{"n1", "n2", "n3", "n4", "n5", "n6"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    simulation.add(names[i], static_cast<int>(31 * (i + 1)), 0.001 * static_cast<double>(i), fast);
+  }
+  simulation.run_until(15);
+  for (std::size_t i = 0; i < names.size(); ++i) simulation.set_group(names[i], i < 3 ? 1 : 2);
+  simulation.run_until(32);
+  for (const auto& name : names) simulation.set_group(name, 0);
+  simulation.run_until(60);
+
+  std::set<std::string> holders_during_split;
+  std::size_t recoveries_after_heal = 0;
+  for (const auto& r : simulation.records()) {
+    if (std::holds_alternative<TagEvent>(r.event) && r.time > 20 && r.time < 32) {
+      holders_during_split.insert(r.member);
+    }
+    if (std::holds_alternative<RecoverEvent>(r.event) && r.time >= 32 && r.time < 34) {
+      ++recoveries_after_heal;
+    }
+  }
+  // Each side elected its own holders during the split.
+  const auto side_a = std::count_if(holders_during_split.begin(), holders_during_split.end(),
+                                    [](const std::string& n) { return n <= "n3"; });
+  EXPECT_GT(side_a, 0);
+  EXPECT_GT(static_cast<long>(holders_during_split.size()) - side_a, 0);
+  EXPECT_GT(recoveries_after_heal, 0u);
+  // After the heal there is one holder at a time again.
+  std::set<std::string> holding;
+  for (const auto& r : simulation.records()) {
+    if (r.time < 40) continue;
+    if (std::holds_alternative<TagEvent>(r.event)) {
+      EXPECT_TRUE(holding.empty()) << r.member << " at " << r.time;
+      holding.insert(r.member);
+    } else if (std::holds_alternative<UntagEvent>(r.event) ||
+               std::holds_alternative<DetagEvent>(r.event)) {
+      holding.erase(r.member);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace compactor::beacon
