@@ -329,7 +329,9 @@ bool BeaconState::process_msg(Time now, const Message& message) {
   const bool same_prev =
       !their_history.empty() && slice(their_history, 1, 2) == slice(history_.names(), 1, 2);
   const bool prefer_new = has_priority(node, prev_node);
-  const NodeList old_history(0, history_.names());
+  // Needed only to start a recovery, so copied only then.
+  const bool recovering = !same_prev && !value_.is_nil();
+  const NodeList old_history(0, recovering ? history_.names() : std::vector<std::string>{});
   if (prefer_new) {
     history_ = NodeList(bound(nodes()), their_history);
     if (tagged_ != 0) {
@@ -341,7 +343,7 @@ bool BeaconState::process_msg(Time now, const Message& message) {
   }
   if (same_prev) return prefer_new;
 
-  if (!value_.is_nil()) {
+  if (recovering) {
     if (const int pos = old_history.index_of(name_); pos >= 0) {
       NodeList remote(0, their_history);
       if (!std::holds_alternative<HistoryMessage>(message)) remote.add(node);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace compactor::beacon {
@@ -108,7 +109,14 @@ class BeaconState {
   long long off_nodes_ = 0;
   long long valid_pings_ = 0;
   long long count_not_on_ = 0;
-  std::map<std::string, Value, std::less<>> values_;
+  // Heterogeneous lookup: a node name as a string_view finds its value without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, Value, NameHash, std::equal_to<>> values_;
   NodeList history_;
 
   Time startup_end_ = kNever;

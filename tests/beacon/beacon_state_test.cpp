@@ -218,3 +218,38 @@ TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
 
 }  // namespace
 }  // namespace compactor::beacon
+
+namespace compactor::beacon {
+namespace {
+
+// 100 members for a simulated hour with default timing: one broadcast per cycle in steady
+// state, never two holders at once (the 1,000-member run is bench/beacon_scale).
+TEST(BeaconState, HundredMembersForAnHourCostOneBroadcastPerCycle) {
+  BeaconSimulation simulation(1);
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "m";
+    name += std::to_string(i);
+    simulation.add(name, i, 0.01 * i);
+  }
+  simulation.run_until(3600);
+  std::size_t tags = 0;
+  std::set<std::string> holding;
+  for (const auto& r : simulation.records()) {
+    if (r.time < 1800) continue;
+    if (std::holds_alternative<TagEvent>(r.event)) {
+      ++tags;
+      EXPECT_TRUE(holding.empty()) << r.member << " at " << r.time;
+      holding.insert(r.member);
+    } else if (std::holds_alternative<UntagEvent>(r.event) ||
+               std::holds_alternative<DetagEvent>(r.event)) {
+      holding.erase(r.member);
+    }
+  }
+  ASSERT_GT(tags, 150u);  // 1800 s / 11.3125 s = 159 cycles
+  const double per_cycle =
+      static_cast<double>(simulation.broadcasts_since(1800)) / static_cast<double>(tags);
+  EXPECT_LE(per_cycle, 1.05);
+}
+
+}  // namespace
+}  // namespace compactor::beacon

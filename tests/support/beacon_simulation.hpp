@@ -5,7 +5,9 @@
 
 #include "beacon/beacon_state.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <queue>
@@ -37,7 +39,8 @@ class BeaconSimulation {
     member->state->set_value(std::move(value));
     member->start = start;
     auto& state = *member->state;
-    members_[name] = std::move(member);
+    auto& added = *(members_[name] = std::move(member));
+    if (primed_) schedule(name, added);
     return state;
   }
 
@@ -52,7 +55,13 @@ class BeaconSimulation {
 
   beacon::Time now() const { return now_; }
   const std::vector<Record>& records() const { return records_; }
-  std::size_t broadcasts() const { return broadcasts_; }
+  std::size_t broadcasts() const { return broadcast_times_.size(); }
+  // Broadcasts sent at or after `from`.
+  std::size_t broadcasts_since(beacon::Time from) const {
+    return static_cast<std::size_t>(
+        broadcast_times_.end() -
+        std::lower_bound(broadcast_times_.begin(), broadcast_times_.end(), from));
+  }
   beacon::BeaconState& member(const std::string& name) { return *members_.at(name)->state; }
 
  private:
@@ -62,6 +71,7 @@ class BeaconSimulation {
     bool started = false;
     bool alive = true;
     int group = 0;
+    beacon::Time scheduled_at = -1;  // the deadline queued in timers_ for this member
   };
   struct Delivery {
     beacon::Time at;
@@ -74,14 +84,18 @@ class BeaconSimulation {
   };
 
   void collect(const std::string& name, Member& member);
+  void schedule(const std::string& name, Member& member);
 
   std::mt19937_64 random_;
   beacon::Time latency_;
   beacon::Time now_ = 0;
   std::uint64_t sequence_ = 0;
-  std::size_t broadcasts_ = 0;
+  std::vector<beacon::Time> broadcast_times_;
   std::map<std::string, std::unique_ptr<Member>> members_;
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> deliveries_;
+  // Members' next deadlines (a Delivery without payload); stale entries are skipped.
+  std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> timers_;
+  bool primed_ = false;
   std::vector<Record> records_;
 };
 
@@ -89,7 +103,7 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
   for (auto& event : member.state->take_events())
     records_.push_back({now_, name, std::move(event)});
   for (auto& payload : member.state->take_broadcasts()) {
-    ++broadcasts_;
+    broadcast_times_.push_back(now_);
     for (const auto& [to, receiver] : members_) {
       if (receiver->group != member.group) continue;
       deliveries_.push({now_ + latency_, sequence_++, to, payload});
@@ -97,23 +111,33 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
   }
 }
 
+inline void BeaconSimulation::schedule(const std::string& name, Member& member) {
+  const beacon::Time at = member.started ? member.state->next_deadline() : member.start;
+  if (member.alive && at != member.scheduled_at && at < std::numeric_limits<double>::infinity()) {
+    member.scheduled_at = at;
+    timers_.push({at, sequence_++, name, {}});
+  }
+}
+
 inline void BeaconSimulation::run_until(beacon::Time end) {
+  if (!primed_) {
+    for (auto& [name, member] : members_) schedule(name, *member);
+    primed_ = true;
+  }
   for (;;) {
-    // The earliest thing that happens next: a start, a delivery, or a member's timer.
-    beacon::Time next = end + 1;
-    Member* timer_owner = nullptr;
-    std::string timer_name;
-    for (auto& [name, member] : members_) {
-      if (!member->alive) continue;
-      const beacon::Time at = member->started ? member->state->next_deadline() : member->start;
-      if (at < next) {
-        next = at;
-        timer_owner = member.get();
-        timer_name = name;
-      }
+    // Drop timer entries that no longer match their member's next deadline.
+    while (!timers_.empty()) {
+      const auto& top = timers_.top();
+      const auto& member = *members_.at(top.to);
+      if (member.alive && member.scheduled_at == top.at) break;
+      timers_.pop();
     }
-    const bool delivery_first = !deliveries_.empty() && deliveries_.top().at <= next;
-    if (delivery_first) next = deliveries_.top().at;
+    const bool have_timer = !timers_.empty();
+    const bool have_delivery = !deliveries_.empty();
+    if (!have_timer && !have_delivery) break;
+    const bool delivery_first =
+        have_delivery && (!have_timer || deliveries_.top().at <= timers_.top().at);
+    const beacon::Time next = delivery_first ? deliveries_.top().at : timers_.top().at;
     if (next > end) break;
     now_ = next;
     if (delivery_first) {
@@ -123,16 +147,22 @@ inline void BeaconSimulation::run_until(beacon::Time end) {
       if (member.alive && member.started) {
         member.state->on_payload(now_, delivery.payload);
         collect(delivery.to, member);
+        schedule(delivery.to, member);
       }
       continue;
     }
-    if (!timer_owner->started) {
-      timer_owner->started = true;
-      timer_owner->state->start(now_);
+    const std::string name = timers_.top().to;
+    timers_.pop();
+    auto& member = *members_.at(name);
+    member.scheduled_at = -1;
+    if (!member.started) {
+      member.started = true;
+      member.state->start(now_);
     } else {
-      timer_owner->state->on_timer(now_);
+      member.state->on_timer(now_);
     }
-    collect(timer_name, *timer_owner);
+    collect(name, member);
+    schedule(name, member);
   }
   now_ = end;
 }
