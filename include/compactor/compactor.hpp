@@ -1,6 +1,9 @@
 #pragma once
 // Everything compactor offers, in one include.
 
+#include <compactor/beacon/config.hpp>
+#include <compactor/beacon/discovery.hpp>
+#include <compactor/beacon/events.hpp>
 #include <compactor/beacon/value.hpp>
 #include <compactor/context.hpp>
 #include <compactor/pid.hpp>

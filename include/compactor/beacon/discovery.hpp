@@ -1,0 +1,20 @@
+#pragma once
+// Service discovery through a beacon group: a member's value can carry its libprocess PID.
+
+#include <compactor/beacon/value.hpp>
+#include <compactor/pid.hpp>
+
+#include <cstdint>
+#include <optional>
+
+namespace compactor::beacon {
+
+// The value `[priority, "id@ip:port"]`: Python peers compare it element by element (priority
+// first, then the PID text), so it stays usable in has_priority, unlike a map.
+Value pid_value(std::int64_t priority, const PID& pid);
+
+// The PID carried by a value made by pid_value (or any array whose second element is PID
+// text with an IP literal); nullopt otherwise. Never resolves host names.
+std::optional<PID> pid_in(const Value& value);
+
+}  // namespace compactor::beacon
