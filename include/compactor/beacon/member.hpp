@@ -1,0 +1,73 @@
+#pragma once
+// A member of a beacon group: the asyncactor algorithm running on a channel, in real time.
+
+#include <compactor/beacon/channel.hpp>
+#include <compactor/beacon/config.hpp>
+#include <compactor/beacon/events.hpp>
+#include <compactor/beacon/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace compactor::beacon {
+
+class BeaconState;
+
+// Runs one BeaconState on its own thread: payloads from the channel and timer expiries go in,
+// broadcasts go out on the channel, events come out.
+//
+// Events: `on_event` (if set) is called for each, in order, on the thread that caused it (the
+// channel's, the member's timer thread, or a caller of enable/disable), and must not block; each
+// is also queued for next_event(). The queue holds at most `max_queued_events`; when a slow reader
+// lets it fill up, the oldest event is dropped and counted (dropped_events()), so the algorithm
+// never stalls on its reader, unlike asyncactor, whose timing suffers when the reader is slow.
+//
+// @note All member functions are thread-safe.
+class Member {
+ public:
+  struct Options {
+    Config config;
+    bool enabled = true;
+    bool send_raw = false;
+    std::optional<std::uint64_t> seed;  // of the random source; none: from std::random_device
+    std::function<void(const Event&)> on_event;
+    std::size_t max_queued_events = 1024;
+  };
+
+  Member(std::string name, std::unique_ptr<Channel> channel, Options options);
+  ~Member();  // stops and closes the channel
+
+  Member(const Member&) = delete;
+  Member& operator=(const Member&) = delete;
+
+  // Opens the channel and sends `init` and `vers`; the first ping follows the start-up delay.
+  void start();
+  // Stops the algorithm and closes the channel; idempotent.
+  void stop();
+
+  const std::string& name() const;
+  void set_value(Value value);
+  void set_ready();
+  void enable(std::optional<long long> length = std::nullopt);
+  void disable(std::optional<long long> length = 0);
+  void update_config(Config config);
+
+  std::vector<std::string> history() const;
+  Value value_of(const std::string& node) const;
+  bool tagged() const;
+
+  // The next event, waiting at most `timeout`.
+  std::optional<Event> next_event(std::chrono::milliseconds timeout);
+  std::uint64_t dropped_events() const;
+
+ private:
+  class Driver;
+  std::unique_ptr<Driver> driver_;
+};
+
+}  // namespace compactor::beacon
