@@ -10,13 +10,7 @@
 namespace compactor::beacon {
 namespace {
 
-std::string from_hex(const std::string& hex) {
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return bytes;
-}
+using testing::from_hex;
 
 // The payloads of a capture: lines "<time> <topic> <length> <hex>".
 std::vector<std::string> payloads(const std::string& name) {

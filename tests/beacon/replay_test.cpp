@@ -27,11 +27,7 @@ std::vector<Payload> capture(const std::string& name) {
   double at = 0;
   std::size_t length = 0;
   while (in >> at >> topic >> length >> hex) {
-    std::string bytes;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-      bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    result.push_back({at, std::move(bytes)});
+    result.push_back({at, testing::from_hex(hex)});
   }
   return result;
 }

@@ -198,6 +198,14 @@ std::vector<ProbeCase> read_probe_capture(const std::string& path) {
   return cases;
 }
 
+std::string from_hex(std::string_view hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return bytes;
+}
+
 std::string data_path(const std::string& name) {
   return std::string(COMPACTOR_TEST_DATA) + "/" + name;
 }

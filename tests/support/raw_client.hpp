@@ -76,6 +76,9 @@ std::vector<ProbeCase> read_probe_capture(const std::string& path);
 // Decodes a Python bytes literal body (the text between b' and ').
 std::string decode_python_bytes(std::string_view literal);
 
+// Bytes from hex text ("82a174" -> "\x82\xa1t").
+std::string from_hex(std::string_view hex);
+
 // The test data directory (tests/data).
 std::string data_path(const std::string& name);
 
