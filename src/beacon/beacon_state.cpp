@@ -31,6 +31,14 @@ std::vector<std::string> slice(const std::vector<std::string>& names, std::size_
           names.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
+// Python's `a[i:i+1] == b[j:j+1]`, without building the slices: both empty, or equal names.
+bool same_entry(const std::vector<std::string>& a, std::size_t i, const std::vector<std::string>& b,
+                std::size_t j) {
+  const bool a_has = a.size() > i;
+  const bool b_has = b.size() > j;
+  return a_has == b_has && (!a_has || a[i] == b[j]);
+}
+
 // asyncactor's "wait G·(1 − 2^−pos)": 0, G/2, 3G/4, ... for positions 0, 1, 2, ...
 double staggered(double gap, int pos) { return gap * (1 - std::ldexp(1.0, -pos)); }
 
@@ -81,7 +89,11 @@ void BeaconState::on_payload(Time now, std::string_view payload) {
     ++malformed_;
     return;
   }
-  Message message = std::move(std::get<Message>(decoded));
+  on_message(now, std::move(std::get<Message>(decoded)));
+}
+
+void BeaconState::on_message(Time now, Message message) {
+  if (stopped_) return;
   if (const auto* init = std::get_if<InitMessage>(&message); init && init->node == name_) {
     if (self_seen_) {
       post(ErrorEvent{ErrorEvent::Kind::duplicate_name,
@@ -316,8 +328,7 @@ bool BeaconState::process_msg(Time now, const Message& message) {
     post(GoodNodeEvent{std::move(ready)});
   }
 
-  if (!their_history.empty() && slice(their_history, 1, 2) == history_.head(1) &&
-      !history_.empty()) {
+  if (!their_history.empty() && same_entry(their_history, 1, history_.names(), 0)) {
     if (std::holds_alternative<HistoryMessage>(message)) return false;  // recovery already running
     history_.add(node);                                                 // normal succession
     set_next_ping_time(now);
@@ -327,7 +338,7 @@ bool BeaconState::process_msg(Time now, const Message& message) {
 
   // Colliding pings: the same previous ping (same slot), a healed split, or a newcomer.
   const bool same_prev =
-      !their_history.empty() && slice(their_history, 1, 2) == slice(history_.names(), 1, 2);
+      !their_history.empty() && same_entry(their_history, 1, history_.names(), 1);
   const bool prefer_new = has_priority(node, prev_node);
   // Needed only to start a recovery, so copied only then.
   const bool recovering = !same_prev && !value_.is_nil();

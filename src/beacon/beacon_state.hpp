@@ -42,6 +42,9 @@ class BeaconState {
   // A payload from the channel (own echoes included).
   void on_payload(Time now, std::string_view payload);
 
+  // A message already decoded (a simulation decodes each broadcast once for all members).
+  void on_message(Time now, Message message);
+
   // Runs every timer due at `now`.
   void on_timer(Time now);
 

@@ -77,7 +77,7 @@ class BeaconSimulation {
     beacon::Time at;
     std::uint64_t sequence;
     std::string to;
-    std::string payload;
+    std::shared_ptr<const beacon::Message> message;  // decoded once, shared by all receivers
     bool operator>(const Delivery& other) const {
       return at != other.at ? at > other.at : sequence > other.sequence;
     }
@@ -104,9 +104,12 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
     records_.push_back({now_, name, std::move(event)});
   for (auto& payload : member.state->take_broadcasts()) {
     broadcast_times_.push_back(now_);
+    auto decoded = beacon::decode(payload);
+    if (!std::holds_alternative<beacon::Message>(decoded)) continue;  // never: we encoded it
+    auto message = std::make_shared<const beacon::Message>(std::get<beacon::Message>(decoded));
     for (const auto& [to, receiver] : members_) {
       if (receiver->group != member.group) continue;
-      deliveries_.push({now_ + latency_, sequence_++, to, payload});
+      deliveries_.push({now_ + latency_, sequence_++, to, message});
     }
   }
 }
@@ -115,7 +118,7 @@ inline void BeaconSimulation::schedule(const std::string& name, Member& member) 
   const beacon::Time at = member.started ? member.state->next_deadline() : member.start;
   if (member.alive && at != member.scheduled_at && at < std::numeric_limits<double>::infinity()) {
     member.scheduled_at = at;
-    timers_.push({at, sequence_++, name, {}});
+    timers_.push({at, sequence_++, name, nullptr});
   }
 }
 
@@ -145,7 +148,7 @@ inline void BeaconSimulation::run_until(beacon::Time end) {
       deliveries_.pop();
       auto& member = *members_.at(delivery.to);
       if (member.alive && member.started) {
-        member.state->on_payload(now_, delivery.payload);
+        member.state->on_message(now_, *delivery.message);
         collect(delivery.to, member);
         schedule(delivery.to, member);
       }
