@@ -122,7 +122,13 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
     return;
   }
   StatsCounters::add(counters_.messages_sent_remote);
-  transport_->send(from.to_string(), to, name, body);
+  // A process sending from its handler has its PID text formatted already: no allocation.
+  const auto* sender = ProcessRecord::current();
+  if (sender != nullptr && sender->pid() == from) {
+    transport_->send(sender->pid_text(), to, name, body);
+  } else {
+    transport_->send(from.to_string(), to, name, body);
+  }
 }
 
 ProcessRecord* ContextCore::find_receiver(std::string_view id,

@@ -61,23 +61,6 @@ std::string RawClient::read_until_close(std::chrono::milliseconds timeout, bool*
   }
 }
 
-std::string RawClient::read_at_least(std::size_t size, std::chrono::milliseconds timeout) {
-  std::string received;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (received.size() < size) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    char chunk[65536];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) break;
-    received.append(chunk, static_cast<std::size_t>(n));
-  }
-  return received;
-}
-
 void RawClient::reset() {
   linger option{1, 0};
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option);

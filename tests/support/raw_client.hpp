@@ -25,9 +25,6 @@ class RawClient {
   // Reads until the peer closes or `timeout` passes; `closed` tells which.
   std::string read_until_close(std::chrono::milliseconds timeout, bool* closed = nullptr);
 
-  // Reads until at least `size` bytes arrived or `timeout` passed.
-  std::string read_at_least(std::size_t size, std::chrono::milliseconds timeout);
-
   // Closes with SO_LINGER 0, so the peer sees a reset.
   void reset();
 
