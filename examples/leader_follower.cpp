@@ -19,7 +19,7 @@
 #include <random>
 
 using namespace compactor;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 class Leader : public Process {
  public:
@@ -52,13 +52,14 @@ class Follower : public Process {
     std::cout << "follower: I am " << self() << "; linking to " << leader_ << std::endl;
     link(leader_);
     token_ = std::to_string(std::random_device{}());
-    sent_at_ = Clock::now();
+    sent_at_ = SteadyClock::now();
     send(leader_, "ping", token_);
     std::cout << "follower: sent ping with token " << token_ << std::endl;
   }
 
   void pong(const PID& from, std::string_view body) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at_);
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - sent_at_);
     const bool ok = body == token_;
     std::cout << "follower: pong from " << from << " after " << us.count() << " us, token "
               << (ok ? "matches" : "DOES NOT match") << std::endl;
@@ -80,7 +81,7 @@ class Follower : public Process {
 
   PID leader_;
   std::string token_;
-  Clock::time_point sent_at_;
+  SteadyClock::time_point sent_at_;
   bool finished_ = false;
   std::promise<bool> done_;
 };

@@ -54,6 +54,7 @@ BeaconState::BeaconState(std::string name, Config config, Options options,
       random_(std::move(random)),
       tagged_(options.enabled ? 0 : -1),
       history_(bound(options.enabled ? config_.nodes_count() : 0)),
+      membership_(options.gone_after_cycles * (config_.cycle_s() + 2.5 * config_.gap_s())),
       setup_node_(name_) {
   config_.validate();
 }
@@ -67,6 +68,23 @@ void BeaconState::post(Event event) { events_.push_back(std::move(event)); }
 std::vector<std::string> BeaconState::take_broadcasts() { return std::exchange(broadcasts_, {}); }
 
 std::vector<Event> BeaconState::take_events() { return std::exchange(events_, {}); }
+
+std::vector<std::string> BeaconState::take_warnings() { return std::exchange(warnings_, {}); }
+
+std::optional<std::string> BeaconState::holder() const {
+  if (history_.empty()) return std::nullopt;
+  return history_[0];
+}
+
+std::vector<MemberInfo> BeaconState::members(Time now) const {
+  auto members = membership_.members(now);
+  const auto history = history_.names();
+  for (auto& member : members) {
+    member.value = value_of(member.name);
+    member.in_history = std::find(history.begin(), history.end(), member.name) != history.end();
+  }
+  return members;
+}
 
 Value BeaconState::value_of(std::string_view node) const {
   const auto it = values_.find(node);
@@ -85,8 +103,12 @@ void BeaconState::on_payload(Time now, std::string_view payload) {
   if (stopped_) return;
   if (options_.send_raw) post(RawEvent{std::string(payload)});
   auto decoded = decode(payload);
-  if (std::holds_alternative<DecodeError>(decoded)) {
+  if (const auto* error = std::get_if<DecodeError>(&decoded)) {
     ++malformed_;
+    if ((malformed_ & (malformed_ - 1)) == 0) {  // a power of two
+      warn("dropped a malformed payload (" + std::to_string(malformed_) +
+           " so far): " + error->reason);
+    }
     return;
   }
   on_message(now, std::move(std::get<Message>(decoded)));
@@ -102,6 +124,11 @@ void BeaconState::on_message(Time now, Message message) {
       return;
     }
     self_seen_ = true;
+  }
+  if (const auto speaker = node_of(message); !speaker.empty() && speaker != name_ &&
+                                             !std::holds_alternative<SetupMessage>(message) &&
+                                             !std::holds_alternative<HistoryMessage>(message)) {
+    membership_.heard(now, std::string(speaker), events_);
   }
   if (startup_end_ != kNever || !started_) {
     startup_queue_.push_back(std::move(message));  // processed once the start-up delay is over
@@ -129,7 +156,8 @@ void BeaconState::finish_startup(Time now) {
 
 Time BeaconState::next_deadline() const {
   if (stopped_) return kNever;
-  Time next = std::min({startup_end_, main_deadline_, ping_window_end_, version_resend_at_});
+  Time next = std::min({startup_end_, main_deadline_, ping_window_end_, version_resend_at_,
+                        membership_.next_check()});
   for (const auto& [node, delayed] : delayed_histories_) next = std::min(next, delayed.at);
   return next;
 }
@@ -151,6 +179,8 @@ void BeaconState::on_timer(Time now) {
         post(PingEvent{std::string(node_of(message)), value_in(message), history_of(message)});
       }
       ping_window_last_.reset();
+    } else if (membership_.next_check() == due) {
+      membership_.check(now, events_);
     } else if (version_resend_at_ == due) {
       version_resend_at_ = kNever;
       send(SetupMessage{setup_node_, config_});
@@ -270,14 +300,19 @@ void BeaconState::queue_for_ping_event(Time now, const Message& message) {
   ping_window_last_ = message;
 }
 
-bool BeaconState::has_priority(const std::string& a, const std::string& b) const {
+bool BeaconState::has_priority(const std::string& a, const std::string& b) {
   const Value a_value = value_of(a);
   const Value b_value = value_of(b);
   if (a_value.is_nil() != b_value.is_nil()) return b_value.is_nil();  // nil loses
   if (!a_value.is_nil() && !(a_value == b_value)) {
-    // Incomparable values crash asyncactor; here the message simply has no priority.
-    const auto order = python_compare(a_value, b_value);
-    return order && *order == std::partial_ordering::greater;
+    if (const auto order = python_compare(a_value, b_value)) {
+      return *order == std::partial_ordering::greater;
+    }
+    // Python raises here and the peer dies. Taking either message as the loser on both sides
+    // would leave two holders for good; deciding by name, as for equal values, converges.
+    if (incomparable_.emplace(std::min(a, b), std::max(a, b)).second) {
+      warn("values of " + a + " and " + b + " cannot be compared; the smaller name wins");
+    }
   }
   return a < b;  // equal values: the smaller name wins
 }

@@ -3,16 +3,19 @@
 // in, payloads to broadcast and events out. No sockets, no threads, no clock of its own: the
 // caller passes the time (seconds on any monotonic scale) and asks when to call back.
 
+#include "beacon/membership.hpp"
 #include "beacon/messages.hpp"
 #include "beacon/node_list.hpp"
 
 #include <compactor/beacon/events.hpp>
+#include <compactor/beacon/member_info.hpp>
 
 #include <deque>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +32,9 @@ class BeaconState {
   struct Options {
     bool enabled = true;    // a disabled (passive) member never pings but still reports PingEvents
     bool send_raw = false;  // report every payload as a RawEvent
+    // Not asyncactor: report a node gone (GoneEvent) after this many cycles (of C + 2.5 G, the
+    // longest a cycle takes) without hearing from it; 0: keep no membership events.
+    double gone_after_cycles = 0;
   };
 
   // `random` returns uniform values in [0, 1); inject a seeded one for deterministic runs.
@@ -54,6 +60,8 @@ class BeaconState {
   // The outputs produced so far, handed over and cleared.
   std::vector<std::string> take_broadcasts();
   std::vector<Event> take_events();
+  // Things worth a log line (malformed payloads, incomparable values), rate-limited here.
+  std::vector<std::string> take_warnings();
 
   // API of asyncactor's Actor.
   void set_value(Value value) { value_ = std::move(value); }
@@ -68,9 +76,13 @@ class BeaconState {
   std::vector<std::string> history() const { return history_.names(); }
   Value value_of(std::string_view node) const;
   bool tagged() const { return tagged_ == 3; }
+  // The last sender of an accepted ping: the tag holder, as far as this member knows.
+  std::optional<std::string> holder() const;
+  // Everyone heard from, by name.
+  std::vector<MemberInfo> members(Time now) const;
   bool stopped() const { return stopped_; }
 
-  // Payloads that were not messages (counted; each sender's first is logged by the driver).
+  // Payloads that were not messages: counted, dropped; the 1st, 2nd, 4th, 8th... give a warning.
   std::size_t malformed() const { return malformed_; }
 
  private:
@@ -79,6 +91,7 @@ class BeaconState {
   long long nodes() const;  // the history bound in force (disabled: the "off" bound)
   void send(const Message& message);
   void post(Event event);
+  void warn(std::string warning) { warnings_.push_back(std::move(warning)); }
 
   void finish_startup(Time now);
   void send_ping(Time now);
@@ -92,7 +105,7 @@ class BeaconState {
   // True for a valid ping that is not superseded (asyncactor's process_msg).
   bool process_msg(Time now, const Message& message);
   void queue_for_ping_event(Time now, const Message& message);
-  bool has_priority(const std::string& a, const std::string& b) const;
+  bool has_priority(const std::string& a, const std::string& b);  // may warn
   void start_delayed_history(Time now, int pos, const NodeList& old_history);
 
   std::string name_;
@@ -102,6 +115,7 @@ class BeaconState {
 
   std::vector<std::string> broadcasts_;
   std::vector<Event> events_;
+  std::vector<std::string> warnings_;
 
   bool started_ = false;
   bool stopped_ = false;
@@ -142,7 +156,10 @@ class BeaconState {
   std::map<std::string, DelayedHistory, std::less<>> delayed_histories_;
   std::map<std::string, long long, std::less<>> recovered_pings_;
 
+  Membership membership_;
   std::size_t malformed_ = 0;
+  // Node pairs whose values could not be compared, warned about once each.
+  std::set<std::pair<std::string, std::string>> incomparable_;
   std::optional<std::string> setup_node_;  // the author named in the `vers` we (re)send
 };
 

@@ -3,11 +3,11 @@
 #include "beacon/beacon_state.hpp"
 #include "runtime/logging.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <random>
-#include <thread>
 
 namespace compactor::beacon {
 
@@ -16,10 +16,12 @@ class Member::Driver {
   Driver(std::string name, std::unique_ptr<Channel> channel, Options options)
       : channel_(std::move(channel)),
         options_(std::move(options)),
+        clock_(options_.clock ? *options_.clock : Clock::system()),
         random_(options_.seed ? *options_.seed : std::random_device{}()),
-        state_(std::move(name), options_.config, {options_.enabled, options_.send_raw},
+        state_(std::move(name), options_.config,
+               {options_.enabled, options_.send_raw, options_.gone_after_cycles},
                [this] { return std::uniform_real_distribution<double>(0, 1)(random_); }),
-        epoch_(std::chrono::steady_clock::now()) {}
+        epoch_(clock_.now()) {}
 
   ~Driver() { stop(); }
 
@@ -35,35 +37,43 @@ class Member::Driver {
                                          channel_->describe(), up ? "up" : "down", detail);
                    });
     apply([](BeaconState& state, Time now) { state.start(now); });
-    thread_ = std::thread([this] { run(); });
   }
 
   void stop() {
+    std::vector<Clock::TimerId> timers;
     {
       std::lock_guard lock(mutex_);
       if (!running_) return;
       running_ = false;
+      for (const auto& [at, id] : timers_) timers.push_back(id);
+      timers_.clear();
     }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    // Outside the lock: cancel() waits for a callback that is running, and it takes the lock.
+    for (const auto id : timers) clock_.cancel(id);
     channel_->close();
   }
 
   // Runs `change` on the state under the lock, then sends and reports what it produced.
+  // `at_least`: a timer's due time, which now() may miss by a rounding error.
   template <class Change>
-  void apply(Change&& change) {
+  void apply(Change&& change, Time at_least = 0) {
     std::vector<std::string> broadcasts;
     std::vector<Event> events;
+    std::vector<std::string> warnings;
     // Taken before the state lock is released, so that outputs leave in the order produced.
     std::unique_lock<std::mutex> output_lock;
     {
       std::lock_guard lock(mutex_);
-      change(state_, now());
+      change(state_, std::max(now(), at_least));
       broadcasts = state_.take_broadcasts();
       events = state_.take_events();
+      warnings = state_.take_warnings();
+      arm_timer();
       output_lock = std::unique_lock(output_mutex_);
     }
-    wake_.notify_all();  // the next deadline may have moved
+    for (const auto& warning : warnings) {
+      runtime::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
+    }
     for (const auto& payload : broadcasts) {
       try {
         channel_->send(payload);
@@ -78,7 +88,7 @@ class Member::Driver {
   template <class Read>
   auto read(Read&& reader) const {
     std::lock_guard lock(mutex_);
-    return reader(state_);
+    return reader(state_, now());
   }
 
   std::optional<Event> next_event(std::chrono::milliseconds timeout) {
@@ -98,32 +108,34 @@ class Member::Driver {
   const std::string& name() const { return state_.name(); }
 
  private:
-  Time now() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_).count();
-  }
+  Time now() const { return std::chrono::duration<double>(clock_.now() - epoch_).count(); }
 
   void receive(std::string_view payload) {
     apply([&](BeaconState& state, Time now) { state.on_payload(now, payload); });
   }
 
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (running_) {
-      const Time deadline = state_.next_deadline();
-      if (deadline > now()) {
-        if (deadline == std::numeric_limits<Time>::infinity()) {
-          wake_.wait(lock);
-        } else {
-          wake_.wait_until(lock,
-                           epoch_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        std::chrono::duration<double>(deadline)));
-        }
-        continue;
-      }
-      lock.unlock();
-      apply([](BeaconState& state, Time now) { state.on_timer(now); });
-      lock.lock();
+  // Makes sure a clock callback comes at the state's next deadline or earlier. A timer that is
+  // already due sooner is kept (it re-arms when it fires), so nothing is ever cancelled here,
+  // where the lock is held.
+  void arm_timer() {
+    const Time deadline = state_.next_deadline();
+    if (!running_ || deadline == std::numeric_limits<Time>::infinity()) return;
+    for (const auto& [at, id] : timers_) {
+      if (at <= deadline) return;
     }
+    const auto when =
+        epoch_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(deadline));
+    const auto id = clock_.schedule(when, [this, deadline] { fire(deadline); });
+    timers_.emplace_back(deadline, id);
+  }
+
+  void fire(Time deadline) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!running_) return;
+      std::erase_if(timers_, [&](const auto& timer) { return timer.first == deadline; });
+    }
+    apply([](BeaconState& state, Time now) { state.on_timer(now); }, deadline);
   }
 
   void report(Event event) {
@@ -143,14 +155,14 @@ class Member::Driver {
 
   std::unique_ptr<Channel> channel_;
   Options options_;
+  Clock& clock_;
   std::mt19937_64 random_;
-  mutable std::mutex mutex_;  // guards state_ and running_
+  mutable std::mutex mutex_;  // guards state_, running_ and timers_
   std::mutex output_mutex_;   // orders broadcasts and events across threads
-  std::condition_variable wake_;
   BeaconState state_;
-  const std::chrono::steady_clock::time_point epoch_;
+  const Clock::time_point epoch_;
   bool running_ = false;
-  std::thread thread_;
+  std::vector<std::pair<Time, Clock::TimerId>> timers_;  // armed: due time, id
 
   mutable std::mutex events_mutex_;
   std::condition_variable event_ready_;
@@ -184,14 +196,23 @@ void Member::update_config(Config config) {
       [&](BeaconState& state, Time now) { state.update_config(now, std::move(config)); });
 }
 
+Value Member::value() const {
+  return driver_->read([](const BeaconState& state, Time) { return state.value(); });
+}
 std::vector<std::string> Member::history() const {
-  return driver_->read([](const BeaconState& state) { return state.history(); });
+  return driver_->read([](const BeaconState& state, Time) { return state.history(); });
 }
 Value Member::value_of(const std::string& node) const {
-  return driver_->read([&](const BeaconState& state) { return state.value_of(node); });
+  return driver_->read([&](const BeaconState& state, Time) { return state.value_of(node); });
 }
 bool Member::tagged() const {
-  return driver_->read([](const BeaconState& state) { return state.tagged(); });
+  return driver_->read([](const BeaconState& state, Time) { return state.tagged(); });
+}
+std::optional<std::string> Member::holder() const {
+  return driver_->read([](const BeaconState& state, Time) { return state.holder(); });
+}
+std::vector<MemberInfo> Member::members() const {
+  return driver_->read([](const BeaconState& state, Time now) { return state.members(now); });
 }
 std::optional<Event> Member::next_event(std::chrono::milliseconds timeout) {
   return driver_->next_event(timeout);

@@ -253,3 +253,100 @@ TEST(BeaconState, HundredMembersForAnHourCostOneBroadcastPerCycle) {
 
 }  // namespace
 }  // namespace compactor::beacon
+
+namespace compactor::beacon {
+namespace {
+
+// The `vers` messages broadcast at or after `from`.
+std::vector<SetupMessage> setups_since(const BeaconSimulation& simulation, Time from) {
+  std::vector<SetupMessage> setups;
+  for (const auto& [record, message] : simulation.messages()) {
+    if (record.time < from) continue;
+    if (const auto* setup = std::get_if<SetupMessage>(&message)) setups.push_back(*setup);
+  }
+  return setups;
+}
+
+BeaconSimulation three_members_at_version(std::uint64_t seed, int version) {
+  BeaconSimulation simulation(seed);
+  simulation.record_messages();
+  for (const char* name : {"a", "b", "c"}) {
+    simulation.add(name, name[0], 0, Config{.version = version});
+  }
+  simulation.run_until(200);
+  return simulation;
+}
+
+class Versions : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(Versions, AnOlderVersIsAnsweredOnceByTheGroup) {
+  auto simulation = three_members_at_version(GetParam(), 2);
+  const Time injected = simulation.now();
+  simulation.inject(SetupMessage{"old", Config{.cycle = 20, .version = 1}});
+  simulation.run_until(injected + 5);
+  // The holder answers at once, or the first listed member after G(1 - 2^-pos); the others
+  // see that answer and cancel theirs.
+  const auto answers = setups_since(simulation, injected);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].config.version_number(), 2);
+  for (const char* name : {"a", "b", "c"}) {
+    EXPECT_EQ(simulation.member(name).config().cycle_s(), 10) << "the old one is not adopted";
+  }
+}
+
+TEST_P(Versions, ANewerVersIsAdoptedByAllAndNotAnswered) {
+  auto simulation = three_members_at_version(GetParam(), 2);
+  const Time injected = simulation.now();
+  simulation.inject(SetupMessage{"admin", Config{.cycle = 20, .version = 3}});
+  simulation.run_until(injected + 300);
+  EXPECT_TRUE(setups_since(simulation, injected).empty());
+  std::size_t setup_events = 0;
+  for (const auto& r : simulation.records()) {
+    if (const auto* setup = std::get_if<SetupEvent>(&r.event)) {
+      EXPECT_EQ(setup->config.cycle_s(), 20);
+      ++setup_events;
+    }
+  }
+  EXPECT_EQ(setup_events, 3u);
+  // The new rhythm: C + 0.875 G with C = 20.
+  const auto tags = tags_of(simulation);
+  ASSERT_GE(tags.size(), 4u);
+  EXPECT_NEAR(tags.back().at - tags[tags.size() - 2].at, 21.3125, 0.01);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, Versions, ::testing::Range<std::uint64_t>(1, 11));
+
+TEST(BeaconState, AMemberThatIsNotReadyIsToldWhichNodesAre) {
+  BeaconSimulation simulation(3);
+  simulation.add("waiting", Value());
+  simulation.add("ready", 7);
+  simulation.run_until(60);
+  std::size_t good = 0;
+  for (const auto& r : simulation.records()) {
+    if (const auto* event = std::get_if<GoodNodeEvent>(&r.event)) {
+      EXPECT_EQ(r.member, "waiting");
+      EXPECT_EQ(event->nodes, std::vector<std::string>{"ready"});
+      ++good;
+    }
+  }
+  EXPECT_GE(good, 2u);
+}
+
+TEST(BeaconState, WarningsAreRateLimited) {
+  BeaconSimulation simulation(9);
+  auto& a = simulation.add("a", 1);
+  simulation.add("b", "text");
+  simulation.add("c", "more text");
+  simulation.run_until(120);
+  // One warning per pair of incomparable values, however often they meet.
+  auto warnings = a.take_warnings();
+  EXPECT_LE(warnings.size(), 2u);
+  for (const auto& w : warnings) EXPECT_NE(w.find("cannot be compared"), std::string::npos) << w;
+  // Malformed payloads: the 1st, 2nd, 4th, ... 64th of 100.
+  for (int i = 0; i < 100; ++i) a.on_payload(simulation.now(), "\xc1");
+  EXPECT_EQ(a.malformed(), 100u);
+  EXPECT_EQ(a.take_warnings().size(), 7u);
+}
+
+}  // namespace
+}  // namespace compactor::beacon

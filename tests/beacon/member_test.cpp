@@ -1,8 +1,14 @@
 #include <compactor/beacon/member.hpp>  // first: the header compiles on its own
 
+#include <compactor/beacon/discovery.hpp>
 #include <compactor/beacon/local_bus.hpp>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
 
 namespace compactor::beacon {
 namespace {
@@ -76,6 +82,172 @@ TEST(Member, SlowReadersLoseTheOldestEventsNotTheRhythm) {
   }
   EXPECT_GT(member.dropped_events(), 0u);
   EXPECT_TRUE(member.next_event(1s));
+}
+
+}  // namespace
+}  // namespace compactor::beacon
+
+namespace compactor::beacon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Members on a LocalBus on a ManualClock: the whole stack (driver, timers, channel) on virtual
+// time, run by the test's thread, so a run is exact and repeatable.
+class ManualGroup {
+ public:
+  struct Record {
+    double at;  // seconds since the group was made
+    std::string member;
+    Event event;
+  };
+
+  explicit ManualGroup(Clock::duration latency = 1ms)
+      : bus_("group", &clock_), start_(clock_.now()) {
+    bus_.set_default_link({.delay = latency});
+  }
+
+  Member& add(const std::string& name, Value value, std::uint64_t seed) {
+    Member::Options options;
+    options.seed = seed;
+    options.clock = &clock_;
+    options.on_event = [this, name](const Event& event) {
+      records_.push_back({seconds(), name, event});
+    };
+    auto& member = *(members_[name] = std::make_unique<Member>(name, bus_.channel(), options));
+    member.set_value(std::move(value));
+    member.start();
+    return member;
+  }
+
+  Member& operator[](const std::string& name) { return *members_.at(name); }
+  void run_for(std::chrono::seconds duration) { clock_.advance(duration); }
+  double seconds() const { return std::chrono::duration<double>(clock_.now() - start_).count(); }
+
+  template <class E>
+  std::vector<Record> records_of() const {
+    std::vector<Record> found;
+    for (const auto& r : records_) {
+      if (std::holds_alternative<E>(r.event)) found.push_back(r);
+    }
+    return found;
+  }
+
+ private:
+  ManualClock clock_;
+  LocalBus bus_;
+  Clock::time_point start_;
+  std::vector<Record> records_;  // declared before the members, which report into it
+  std::map<std::string, std::unique_ptr<Member>> members_;
+};
+
+std::vector<std::pair<double, std::string>> tags_of(const ManualGroup& group) {
+  std::vector<std::pair<double, std::string>> tags;
+  for (const auto& r : group.records_of<TagEvent>()) tags.emplace_back(r.at, r.member);
+  return tags;
+}
+
+std::vector<std::pair<double, std::string>> ten_minutes_of_three(std::uint64_t seed) {
+  ManualGroup group;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "m";
+    name += std::to_string(i);
+    group.add(name, 31 * (i + 1), seed * 10 + static_cast<std::uint64_t>(i));
+  }
+  group.run_for(600s);
+  return tags_of(group);
+}
+
+TEST(MemberOnManualClock, ThreeMembersKeepTheCapturedRhythmAndRepeatExactly) {
+  const auto tags = ten_minutes_of_three(1);
+  ASSERT_GE(tags.size(), 45u);
+  std::size_t list_slots = 0;
+  for (std::size_t i = 3; i < tags.size(); ++i) {
+    const double interval = tags[i].first - tags[i - 1].first;
+    list_slots += std::abs(interval - 11.3125) < 0.01;
+    EXPECT_NE(tags[i].second, tags[i - 1].second) << "the tag moves on every cycle";
+  }
+  EXPECT_GE(list_slots * 10, (tags.size() - 3) * 7) << "mostly the regular slot, C + 0.875 G";
+  EXPECT_EQ(ten_minutes_of_three(1), tags) << "same seeds, same run";
+  EXPECT_NE(ten_minutes_of_three(2), tags);
+}
+
+TEST(MemberOnManualClock, ASilentMemberIsReportedGoneAndJoinsAgain) {
+  ManualGroup group;
+  for (const char* name : {"a", "b", "c"}) group.add(name, 1, name[0]);
+  group.run_for(120s);
+  const auto holder = group["a"].holder();
+  ASSERT_TRUE(holder);
+  const std::string survivor = *holder == "a" ? "b" : "a";
+  EXPECT_EQ(group[survivor].members().size(), 2u);
+
+  const double stopped_at = group.seconds();
+  group[*holder].stop();
+  group.run_for(300s);
+  // 12 cycles of at most C + 2.5 G = 13.75 s.
+  std::vector<ManualGroup::Record> gone;
+  for (const auto& r : group.records_of<GoneEvent>()) {
+    EXPECT_EQ(std::get<GoneEvent>(r.event).node, *holder);
+    EXPECT_GE(r.at - stopped_at, 12 * 13.75 - 13.75);
+    EXPECT_LE(r.at - stopped_at, 12 * 13.75 + 0.01);
+    gone.push_back(r);
+  }
+  EXPECT_EQ(gone.size(), 2u) << "each survivor once";
+  EXPECT_NE(group[survivor].holder(), holder) << "the tag moved on";
+  for (const auto& info : group[survivor].members()) EXPECT_EQ(info.gone, info.name == *holder);
+
+  group.add(*holder + "-again", 1, 99);
+  group.run_for(30s);
+  std::set<std::string> welcomed_by;
+  for (const auto& r : group.records_of<JoinEvent>()) {
+    if (std::get<JoinEvent>(r.event).node == *holder + "-again") welcomed_by.insert(r.member);
+  }
+  std::set<std::string> survivors{"a", "b", "c"};
+  survivors.erase(*holder);
+  EXPECT_EQ(welcomed_by, survivors);
+}
+
+TEST(MemberOnManualClock, EveryMemberFindsTheHoldersPidAndAllLivePids) {
+  ManualGroup group;
+  std::vector<PID> pids;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "w";
+    name += std::to_string(i);
+    pids.emplace_back(name, Address{"127.0.0.1", static_cast<std::uint16_t>(6000 + i)});
+    group.add(name, pid_value(i, pids.back()), static_cast<std::uint64_t>(i));
+  }
+  group.run_for(60s);
+  const auto holder = group["w0"].holder();
+  ASSERT_TRUE(holder);
+  for (const char* name : {"w0", "w1", "w2"}) {
+    EXPECT_EQ(holder_pid(group[name]),
+              PID::parse(*holder + "@127.0.0.1:" + std::to_string(6000 + (*holder)[1] - '0')));
+    auto live = live_pids(group[name]);
+    std::sort(live.begin(), live.end(),
+              [](const PID& a, const PID& b) { return a.to_string() < b.to_string(); });
+    EXPECT_EQ(live, pids) << name;
+  }
+}
+
+TEST(MemberOnManualClock, MalformedPayloadsAndIncomparableValuesDoNotStopAnyone) {
+  ManualClock clock;
+  LocalBus bus("group", &clock);
+  Member::Options options;
+  options.clock = &clock;
+  options.seed = 5;
+  Member a("a", bus.channel(), options);
+  Member b("b", bus.channel(), options);
+  a.set_value(1);
+  b.set_value("text");  // Python raises comparing int and str; here the names decide
+  a.start();
+  b.start();
+  auto stranger = bus.channel();
+  stranger->open([](std::string_view) {}, {});
+  for (int i = 0; i < 100; ++i) stranger->send("\xc1 not msgpack");
+  clock.advance(120s);
+  EXPECT_TRUE(a.holder());
+  EXPECT_EQ(a.holder(), b.holder());
+  EXPECT_EQ(a.members().size(), 1u);
 }
 
 }  // namespace

@@ -50,12 +50,24 @@ class BeaconSimulation {
   // Members in different groups (a member in no group is in group 0) do not hear each other.
   void set_group(const std::string& name, int group) { members_.at(name)->group = group; }
 
+  // Delivers `message` to every member of group 0 now, as if a member outside the simulation sent
+  // it.
+  void inject(const beacon::Message& message) {
+    auto shared = std::make_shared<const beacon::Message>(message);
+    for (const auto& [to, receiver] : members_) {
+      if (receiver->group == 0) deliveries_.push({now_ + latency_, sequence_++, to, shared});
+    }
+  }
+
   // Runs everything due up to `end`.
   void run_until(beacon::Time end);
 
   beacon::Time now() const { return now_; }
   const std::vector<Record>& records() const { return records_; }
   std::size_t broadcasts() const { return broadcast_times_.size(); }
+  // Every broadcast's message, with its time and sender, when recording them was asked for.
+  void record_messages() { recording_messages_ = true; }
+  const std::vector<std::pair<Record, beacon::Message>>& messages() const { return messages_; }
   // Broadcasts sent at or after `from`.
   std::size_t broadcasts_since(beacon::Time from) const {
     return static_cast<std::size_t>(
@@ -97,6 +109,8 @@ class BeaconSimulation {
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> timers_;
   bool primed_ = false;
   std::vector<Record> records_;
+  bool recording_messages_ = false;
+  std::vector<std::pair<Record, beacon::Message>> messages_;
 };
 
 inline void BeaconSimulation::collect(const std::string& name, Member& member) {
@@ -107,6 +121,7 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
     auto decoded = beacon::decode(payload);
     if (!std::holds_alternative<beacon::Message>(decoded)) continue;  // never: we encoded it
     auto message = std::make_shared<const beacon::Message>(std::get<beacon::Message>(decoded));
+    if (recording_messages_) messages_.push_back({{now_, name, beacon::RawEvent{}}, *message});
     for (const auto& [to, receiver] : members_) {
       if (receiver->group != member.group) continue;
       deliveries_.push({now_ + latency_, sequence_++, to, message});

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace compactor::beacon {
 
@@ -16,5 +17,13 @@ Value pid_value(std::int64_t priority, const PID& pid);
 // The PID carried by a value made by pid_value (or any array whose second element is PID
 // text with an IP literal); nullopt otherwise. Never resolves host names.
 std::optional<PID> pid_in(const Value& value);
+
+class Member;
+
+// The PID in the value of the tag holder `member` knows of (itself included), if it carries one.
+std::optional<PID> holder_pid(const Member& member);
+
+// The PIDs of every member heard from and not gone, and of `member` itself.
+std::vector<PID> live_pids(const Member& member);
 
 }  // namespace compactor::beacon

@@ -62,7 +62,20 @@ struct ErrorEvent {
   std::string detail;
 };
 
+// Not in asyncactor: a node spoke for the first time, or again after it was reported gone.
+struct JoinEvent {
+  std::string node;
+};
+
+// Not in asyncactor: a node was silent for the member's `gone_after_cycles` (in seconds here).
+// Members on the history take turns, so a live one speaks at least once per rotation; a member
+// pushed off a full history speaks only when it gets back on, so it may be reported gone alive.
+struct GoneEvent {
+  std::string node;
+  double silent_for = 0;
+};
+
 using Event = std::variant<TagEvent, UntagEvent, DetagEvent, PingEvent, GoodNodeEvent, RecoverEvent,
-                           SetupEvent, RawEvent, ErrorEvent>;
+                           SetupEvent, RawEvent, ErrorEvent, JoinEvent, GoneEvent>;
 
 }  // namespace compactor::beacon

@@ -4,7 +4,9 @@
 #include <compactor/beacon/channel.hpp>
 #include <compactor/beacon/config.hpp>
 #include <compactor/beacon/events.hpp>
+#include <compactor/beacon/member_info.hpp>
 #include <compactor/beacon/value.hpp>
+#include <compactor/clock.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -18,11 +20,11 @@ namespace compactor::beacon {
 
 class BeaconState;
 
-// Runs one BeaconState on its own thread: payloads from the channel and timer expiries go in,
-// broadcasts go out on the channel, events come out.
+// Runs the asyncactor algorithm on a channel and a clock: payloads from the channel and the
+// clock's timer callbacks go in, broadcasts go out on the channel, events come out.
 //
 // Events: `on_event` (if set) is called for each, in order, on the thread that caused it (the
-// channel's, the member's timer thread, or a caller of enable/disable), and must not block; each
+// channel's, the clock's, or a caller of enable/disable), and must not block; each
 // is also queued for next_event(). The queue holds at most `max_queued_events`; when a slow reader
 // lets it fill up, the oldest event is dropped and counted (dropped_events()), so the algorithm
 // never stalls on its reader, unlike asyncactor, whose timing suffers when the reader is slow.
@@ -37,6 +39,10 @@ class Member {
     std::optional<std::uint64_t> seed;  // of the random source; none: from std::random_device
     std::function<void(const Event&)> on_event;
     std::size_t max_queued_events = 1024;
+    // A GoneEvent after this many cycles of silence (C + 2.5 G each, the longest a cycle lasts);
+    // keep it above `nodes`, as history members take turns. 0: no Join/Gone events.
+    double gone_after_cycles = 12;
+    Clock* clock = nullptr;  // none: Clock::system(); a ManualClock makes a run reproducible
   };
 
   Member(std::string name, std::unique_ptr<Channel> channel, Options options);
@@ -52,6 +58,7 @@ class Member {
 
   const std::string& name() const;
   void set_value(Value value);
+  Value value() const;
   void set_ready();
   void enable(std::optional<long long> length = std::nullopt);
   void disable(std::optional<long long> length = 0);
@@ -60,6 +67,10 @@ class Member {
   std::vector<std::string> history() const;
   Value value_of(const std::string& node) const;
   bool tagged() const;
+  // The tag holder as far as this member knows (the last accepted ping's sender), if any.
+  std::optional<std::string> holder() const;
+  // Every node this member heard from (not itself), by name.
+  std::vector<MemberInfo> members() const;
 
   // The next event, waiting at most `timeout`.
   std::optional<Event> next_event(std::chrono::milliseconds timeout);

@@ -1,0 +1,40 @@
+#include "beacon/membership.hpp"
+
+#include <algorithm>
+
+namespace compactor::beacon {
+
+void Membership::heard(Time now, const std::string& node, std::vector<Event>& events) {
+  auto [it, added] = nodes_.try_emplace(node);
+  const bool returned = it->second.gone;
+  it->second = {now, false};
+  if (added || returned) events.push_back(JoinEvent{node});
+  if (silence_ > 0) next_check_ = std::min(next_check_, now + silence_);
+}
+
+void Membership::check(Time now, std::vector<Event>& events) {
+  if (now < next_check_) return;
+  next_check_ = kNever;
+  for (auto& [node, heard] : nodes_) {
+    if (heard.gone) continue;
+    if (now - heard.at >= silence_) {
+      heard.gone = true;
+      events.push_back(GoneEvent{node, now - heard.at});
+    } else {
+      next_check_ = std::min(next_check_, heard.at + silence_);
+    }
+  }
+}
+
+std::vector<MemberInfo> Membership::members(Time now) const {
+  std::vector<MemberInfo> members;
+  members.reserve(nodes_.size());
+  for (const auto& [node, heard] : nodes_) {
+    members.push_back({node, {}, now - heard.at, heard.gone});
+  }
+  std::sort(members.begin(), members.end(),
+            [](const MemberInfo& a, const MemberInfo& b) { return a.name < b.name; });
+  return members;
+}
+
+}  // namespace compactor::beacon
