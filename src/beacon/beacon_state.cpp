@@ -72,8 +72,9 @@ std::vector<Event> BeaconState::take_events() { return std::exchange(events_, {}
 std::vector<std::string> BeaconState::take_warnings() { return std::exchange(warnings_, {}); }
 
 std::optional<std::string> BeaconState::holder() const {
-  if (history_.empty()) return std::nullopt;
-  return history_[0];
+  if (tagged_ >= 0 && !history_.empty()) return history_[0];
+  if (!last_pinged_.empty()) return last_pinged_;  // a passive member keeps no history
+  return std::nullopt;
 }
 
 std::vector<MemberInfo> BeaconState::members(Time now) const {
@@ -176,6 +177,7 @@ void BeaconState::on_timer(Time now) {
       if (tagged_ <= 0 && ping_window_last_) {
         ++valid_pings_;
         const auto& message = *ping_window_last_;
+        last_pinged_ = node_of(message);
         post(PingEvent{std::string(node_of(message)), value_in(message), history_of(message)});
       }
       ping_window_last_.reset();
@@ -318,7 +320,8 @@ bool BeaconState::has_priority(const std::string& a, const std::string& b) {
 }
 
 bool BeaconState::process_msg(Time now, const Message& message) {
-  if (tagged_ < 0) {  // passive: only watch
+  if (tagged_ < 0) {  // passive: only watch (and remember values, for holder_pid())
+    if (const auto* ping = std::get_if<PingMessage>(&message)) values_[ping->node] = ping->value;
     set_next_ping_time(now);
     queue_for_ping_event(now, message);
     return false;

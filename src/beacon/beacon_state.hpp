@@ -76,7 +76,8 @@ class BeaconState {
   std::vector<std::string> history() const { return history_.names(); }
   Value value_of(std::string_view node) const;
   bool tagged() const { return tagged_ == 3; }
-  // The last sender of an accepted ping: the tag holder, as far as this member knows.
+  // The last sender of an accepted ping (passive: of the last PingEvent): the tag holder, as far
+  // as this member knows.
   std::optional<std::string> holder() const;
   // Everyone heard from, by name.
   std::vector<MemberInfo> members(Time now) const;
@@ -145,6 +146,7 @@ class BeaconState {
   // The PingEvent window: opens with the first queued message, reports the last after 2G.
   Time ping_window_end_ = kNever;
   std::optional<Message> ping_window_last_;
+  std::string last_pinged_;  // the node of the last PingEvent
 
   Time version_resend_at_ = kNever;
 
