@@ -112,11 +112,12 @@ void BeaconState::on_payload(Time now, std::string_view payload) {
     }
     return;
   }
-  on_message(now, std::move(std::get<Message>(decoded)));
+  on_message(now, std::make_shared<const Message>(std::move(std::get<Message>(decoded))));
 }
 
-void BeaconState::on_message(Time now, Message message) {
+void BeaconState::on_message(Time now, SharedMessage shared) {
   if (stopped_) return;
+  const Message& message = *shared;
   if (const auto* init = std::get_if<InitMessage>(&message); init && init->node == name_) {
     if (self_seen_) {
       post(ErrorEvent{ErrorEvent::Kind::duplicate_name,
@@ -129,13 +130,13 @@ void BeaconState::on_message(Time now, Message message) {
   if (const auto speaker = node_of(message); !speaker.empty() && speaker != name_ &&
                                              !std::holds_alternative<SetupMessage>(message) &&
                                              !std::holds_alternative<HistoryMessage>(message)) {
-    membership_.heard(now, std::string(speaker), events_);
+    membership_.heard(now, speaker, events_);
   }
   if (startup_end_ != kNever || !started_) {
-    startup_queue_.push_back(std::move(message));  // processed once the start-up delay is over
+    startup_queue_.push_back(std::move(shared));  // processed once the start-up delay is over
     return;
   }
-  process(now, message);
+  process(now, shared);
 }
 
 void BeaconState::finish_startup(Time now) {
@@ -149,7 +150,7 @@ void BeaconState::finish_startup(Time now) {
   send_ping(now);
   loop_step(now);
   while (!startup_queue_.empty() && !stopped_) {
-    Message message = std::move(startup_queue_.front());
+    SharedMessage message = std::move(startup_queue_.front());
     startup_queue_.pop_front();
     process(now, message);
   }
@@ -180,7 +181,7 @@ void BeaconState::on_timer(Time now) {
         last_pinged_ = node_of(message);
         post(PingEvent{std::string(node_of(message)), value_in(message), history_of(message)});
       }
-      ping_window_last_.reset();
+      ping_window_last_ = nullptr;
     } else if (membership_.next_check() == due) {
       membership_.check(now, events_);
     } else if (version_resend_at_ == due) {
@@ -285,7 +286,7 @@ double BeaconState::ping_delay(int pos, int length, long long todo, long long to
   return 1.5 + random_() / 2;                           // the fallback slot
 }
 
-void BeaconState::process(Time now, const Message& message) {
+void BeaconState::process(Time now, const SharedMessage& message) {
   if (tagged_ == 1) tagged_ = 0;  // a message while about to be tagged: skip this turn
   if (process_msg(now, message)) {
     if (tagged_ == 3) {
@@ -297,7 +298,7 @@ void BeaconState::process(Time now, const Message& message) {
   loop_step(now);
 }
 
-void BeaconState::queue_for_ping_event(Time now, const Message& message) {
+void BeaconState::queue_for_ping_event(Time now, const SharedMessage& message) {
   if (ping_window_end_ == kNever) ping_window_end_ = now + 2 * config_.gap_s();
   ping_window_last_ = message;
 }
@@ -319,11 +320,12 @@ bool BeaconState::has_priority(const std::string& a, const std::string& b) {
   return a < b;  // equal values: the smaller name wins
 }
 
-bool BeaconState::process_msg(Time now, const Message& message) {
+bool BeaconState::process_msg(Time now, const SharedMessage& shared) {
+  const Message& message = *shared;
   if (tagged_ < 0) {  // passive: only watch (and remember values, for holder_pid())
     if (const auto* ping = std::get_if<PingMessage>(&message)) values_[ping->node] = ping->value;
     set_next_ping_time(now);
-    queue_for_ping_event(now, message);
+    queue_for_ping_event(now, shared);
     return false;
   }
   const std::string prev_node = history_.empty() ? std::string() : history_[0];
@@ -370,7 +372,7 @@ bool BeaconState::process_msg(Time now, const Message& message) {
     if (std::holds_alternative<HistoryMessage>(message)) return false;  // recovery already running
     history_.add(node);                                                 // normal succession
     set_next_ping_time(now);
-    queue_for_ping_event(now, message);
+    queue_for_ping_event(now, shared);
     return true;
   }
 
@@ -388,7 +390,7 @@ bool BeaconState::process_msg(Time now, const Message& message) {
       tagged_ = 0;
     }
     set_next_ping_time(now);
-    queue_for_ping_event(now, message);
+    queue_for_ping_event(now, shared);
   }
   if (same_prev) return prefer_new;
 

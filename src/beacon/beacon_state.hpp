@@ -5,6 +5,7 @@
 
 #include "beacon/membership.hpp"
 #include "beacon/messages.hpp"
+#include "beacon/name_map.hpp"
 #include "beacon/node_list.hpp"
 
 #include <compactor/beacon/events.hpp>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,8 +50,10 @@ class BeaconState {
   // A payload from the channel (own echoes included).
   void on_payload(Time now, std::string_view payload);
 
-  // A message already decoded (a simulation decodes each broadcast once for all members).
-  void on_message(Time now, Message message);
+  // A message already decoded; shared, so a simulation decodes each broadcast once for all
+  // members, and a member keeps it (start-up queue, PingEvent window) without a copy.
+  using SharedMessage = std::shared_ptr<const Message>;
+  void on_message(Time now, SharedMessage message);
 
   // Runs every timer due at `now`.
   void on_timer(Time now);
@@ -102,10 +106,10 @@ class BeaconState {
   double time_to_next_ping();
   double ping_delay(int pos, int length, long long todo, long long total);
 
-  void process(Time now, const Message& message);
+  void process(Time now, const SharedMessage& message);
   // True for a valid ping that is not superseded (asyncactor's process_msg).
-  bool process_msg(Time now, const Message& message);
-  void queue_for_ping_event(Time now, const Message& message);
+  bool process_msg(Time now, const SharedMessage& shared);
+  void queue_for_ping_event(Time now, const SharedMessage& message);
   bool has_priority(const std::string& a, const std::string& b);  // may warn
   void start_delayed_history(Time now, int pos, const NodeList& old_history);
 
@@ -127,25 +131,19 @@ class BeaconState {
   long long off_nodes_ = 0;
   long long valid_pings_ = 0;
   long long count_not_on_ = 0;
-  // Heterogeneous lookup: a node name as a string_view finds its value without a copy.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  std::unordered_map<std::string, Value, NameHash, std::equal_to<>> values_;
+  NameMap<Value> values_;
   NodeList history_;
 
   Time startup_end_ = kNever;
-  std::deque<Message> startup_queue_;  // received during the start-up delay, processed after it
+  std::deque<SharedMessage>
+      startup_queue_;  // received during the start-up delay, processed after it
   Time next_ping_time_ = 0;
   Time t_dest_ = 0;
   Time main_deadline_ = kNever;
 
   // The PingEvent window: opens with the first queued message, reports the last after 2G.
   Time ping_window_end_ = kNever;
-  std::optional<Message> ping_window_last_;
+  SharedMessage ping_window_last_;
   std::string last_pinged_;  // the node of the last PingEvent
 
   Time version_resend_at_ = kNever;
@@ -156,7 +154,7 @@ class BeaconState {
     std::vector<std::string> history;
   };
   std::map<std::string, DelayedHistory, std::less<>> delayed_histories_;
-  std::map<std::string, long long, std::less<>> recovered_pings_;
+  NameMap<long long> recovered_pings_;
 
   Membership membership_;
   std::size_t malformed_ = 0;

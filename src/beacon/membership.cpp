@@ -4,12 +4,15 @@
 
 namespace compactor::beacon {
 
-void Membership::heard(Time now, const std::string& node, std::vector<Event>& events) {
-  auto [it, added] = nodes_.try_emplace(node);
+void Membership::heard(Time now, std::string_view node, std::vector<Event>& events) {
+  auto it = nodes_.find(node);
+  const bool added = it == nodes_.end();
+  if (added) it = nodes_.emplace(std::string(node), Heard{}).first;
   const bool returned = it->second.gone;
   it->second = {now, false};
-  if (added || returned) events.push_back(JoinEvent{node});
-  if (silence_ > 0) next_check_ = std::min(next_check_, now + silence_);
+  if (silence_ <= 0) return;  // a view without events
+  if (added || returned) events.push_back(JoinEvent{std::string(node)});
+  next_check_ = std::min(next_check_, now + silence_);
 }
 
 void Membership::check(Time now, std::vector<Event>& events) {

@@ -2,12 +2,13 @@
 // Who a member has heard from and when: asyncactor keeps no such view; compactor adds it so that
 // applications learn when a member falls silent. Sans-I/O, like BeaconState, which owns one.
 
+#include "beacon/name_map.hpp"
+
 #include <compactor/beacon/events.hpp>
 #include <compactor/beacon/member_info.hpp>
 
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace compactor::beacon {
@@ -16,11 +17,12 @@ class Membership {
  public:
   using Time = double;
 
-  // Reports a node gone after `silence` seconds without a message from it; 0 or less: never.
+  // Reports a node gone after `silence` seconds without a message from it; 0 or less: never,
+  // and no JoinEvent either.
   explicit Membership(Time silence) : silence_(silence) {}
 
   // `node` spoke (an `init` or a `ping`) at `now`; a JoinEvent if it is new or was gone.
-  void heard(Time now, const std::string& node, std::vector<Event>& events);
+  void heard(Time now, std::string_view node, std::vector<Event>& events);
 
   // Reports the nodes silent for too long (GoneEvent each); call at next_check() or later.
   void check(Time now, std::vector<Event>& events);
@@ -37,7 +39,7 @@ class Membership {
   };
 
   Time silence_;
-  std::unordered_map<std::string, Heard> nodes_;
+  NameMap<Heard> nodes_;
   // At or before the earliest time a node can be gone; a message only pushes that later, so
   // heard() never moves it and check() recomputes it.
   Time next_check_ = kNever;

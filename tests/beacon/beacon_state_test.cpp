@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace compactor::beacon {
@@ -173,8 +174,11 @@ namespace compactor::beacon {
 namespace {
 
 // Spec 2.10: six members, split 3/3 from 15 s to 32 s, C=2, G=0.3.
-TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
-  BeaconSimulation simulation(21);
+class Split : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(Split, RunsTwoRotationsAndHealsIntoOne) {
+  BeaconSimulation simulation(GetParam());
+  simulation.record_messages();
   const Config fast{.cycle = 2.0, .gap = 0.3};
   const std::vector<std::string> names{"n1", "n2", "n3", "n4", "n5", "n6"};
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -192,7 +196,7 @@ TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
     if (std::holds_alternative<TagEvent>(r.event) && r.time > 20 && r.time < 32) {
       holders_during_split.insert(r.member);
     }
-    if (std::holds_alternative<RecoverEvent>(r.event) && r.time >= 32 && r.time < 34) {
+    if (std::holds_alternative<RecoverEvent>(r.event) && r.time >= 32 && r.time < 36) {
       ++recoveries_after_heal;
     }
   }
@@ -202,6 +206,48 @@ TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
   EXPECT_GT(side_a, 0);
   EXPECT_GT(static_cast<long>(holders_during_split.size()) - side_a, 0);
   EXPECT_GT(recoveries_after_heal, 0u);
+
+  // As in the capture, the first cross ping after the heal makes one side report replace=true,
+  // each member with its position in the old history, and send its `hist` G(1 - 2^-prio) later
+  // (+0, +G/2, +3G/4); the other side reports replace=false. (Pings crossing those `hist`s may
+  // start more rounds; only the first is checked.)
+  std::map<std::string, std::pair<Time, RecoverEvent>> replaced;
+  std::set<std::string> kept;
+  std::optional<Time> first_replaced, first_kept;
+  for (const auto& r : simulation.records()) {
+    const auto* recover = std::get_if<RecoverEvent>(&r.event);
+    if (recover == nullptr || r.time < 32) continue;
+    auto& first = recover->replace ? first_replaced : first_kept;
+    if (!first) first = r.time;
+    if (r.time != *first) continue;
+    if (recover->replace) {
+      replaced.try_emplace(r.member, r.time, *recover);
+    } else {
+      kept.insert(r.member);
+    }
+  }
+  ASSERT_FALSE(replaced.empty());
+  ASSERT_FALSE(kept.empty());
+  const bool a_replaced = replaced.begin()->first <= "n3";
+  std::size_t hist_senders = 0;
+  for (const auto& [member, recovery] : replaced) {
+    EXPECT_EQ(member <= "n3", a_replaced) << member << ": one side is replaced";
+    EXPECT_FALSE(kept.count(member)) << member;
+    const auto& [at, event] = recovery;
+    EXPECT_EQ(event.local_nodes[static_cast<std::size_t>(event.prio)], member);
+    std::optional<Time> sent;
+    for (const auto& [record, message] : simulation.messages()) {
+      if (record.member == member && record.time >= at &&
+          std::holds_alternative<HistoryMessage>(message)) {
+        sent = record.time;
+        break;
+      }
+    }
+    if (!sent) continue;  // its own ping crossed the other side's: that cancels its `hist`
+    ++hist_senders;
+    EXPECT_NEAR(*sent - at, 0.3 * (1 - std::ldexp(1.0, -event.prio)), 1e-9) << member;
+  }
+  EXPECT_GT(hist_senders, 0u);
   // After the heal there is one holder at a time again.
   std::set<std::string> holding;
   for (const auto& r : simulation.records()) {
@@ -215,6 +261,8 @@ TEST(BeaconState, SplitRunsTwoRotationsAndHealsIntoOne) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, Split, ::testing::Range<std::uint64_t>(1, 21));
 
 }  // namespace
 }  // namespace compactor::beacon

@@ -64,6 +64,10 @@ class BeaconSimulation {
 
   beacon::Time now() const { return now_; }
   const std::vector<Record>& records() const { return records_; }
+  // Keep only the times of TagEvents, not every event (a large group's events take more memory
+  // than its members).
+  void drop_records() { keep_records_ = false; }
+  const std::vector<beacon::Time>& tag_times() const { return tag_times_; }
   std::size_t broadcasts() const { return broadcast_times_.size(); }
   // Every broadcast's message, with its time and sender, when recording them was asked for.
   void record_messages() { recording_messages_ = true; }
@@ -109,13 +113,17 @@ class BeaconSimulation {
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> timers_;
   bool primed_ = false;
   std::vector<Record> records_;
+  bool keep_records_ = true;
+  std::vector<beacon::Time> tag_times_;
   bool recording_messages_ = false;
   std::vector<std::pair<Record, beacon::Message>> messages_;
 };
 
 inline void BeaconSimulation::collect(const std::string& name, Member& member) {
-  for (auto& event : member.state->take_events())
-    records_.push_back({now_, name, std::move(event)});
+  for (auto& event : member.state->take_events()) {
+    if (std::holds_alternative<beacon::TagEvent>(event)) tag_times_.push_back(now_);
+    if (keep_records_) records_.push_back({now_, name, std::move(event)});
+  }
   for (auto& payload : member.state->take_broadcasts()) {
     broadcast_times_.push_back(now_);
     auto decoded = beacon::decode(payload);
@@ -163,7 +171,7 @@ inline void BeaconSimulation::run_until(beacon::Time end) {
       deliveries_.pop();
       auto& member = *members_.at(delivery.to);
       if (member.alive && member.started) {
-        member.state->on_message(now_, *delivery.message);
+        member.state->on_message(now_, delivery.message);
         collect(delivery.to, member);
         schedule(delivery.to, member);
       }
