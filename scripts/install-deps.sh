@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
+  libmosquitto-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  mosquitto serf                          # the real broker and gossip agent the tests start
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )
 # The CAF baseline of the benchmarks, only where asked for (it is large).

@@ -31,11 +31,18 @@ class Member::Driver {
       if (running_) return;
       running_ = true;
     }
-    channel_->open([this](std::string_view payload) { receive(payload); },
-                   [this](bool up, std::string_view detail) {
-                     runtime::log().info("beacon {}: channel {} {}: {}", state_.name(),
-                                         channel_->describe(), up ? "up" : "down", detail);
-                   });
+    try {
+      channel_->open([this](std::string_view payload) { receive(payload); },
+                     [this](bool up, std::string_view detail) {
+                       runtime::log().info("beacon {}: channel {} {}: {}", state_.name(),
+                                           channel_->describe(), up ? "up" : "down", detail);
+                       report(ChannelEvent{up, std::string(detail)});
+                     });
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      running_ = false;
+      throw;
+    }
     apply([](BeaconState& state, Time now) { state.start(now); });
   }
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -15,12 +16,30 @@ extern char** environ;
 
 namespace compactor::testing {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env) {
+std::string find_program(const std::string& name) {
+  std::string directories = std::getenv("PATH") ? std::getenv("PATH") : "";
+  directories += ":/usr/sbin:/sbin";
+  for (std::size_t begin = 0; begin <= directories.size();) {
+    auto end = directories.find(':', begin);
+    if (end == std::string::npos) end = directories.size();
+    const std::string path = directories.substr(begin, end - begin) + "/" + name;
+    if (end > begin && access(path.c_str(), X_OK) == 0) return path;
+    begin = end + 1;
+  }
+  throw std::runtime_error("program not found: " + name + " (scripts/install-deps.sh installs it)");
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env,
+                           bool capture_output) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  if (capture_output) {
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  }
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

@@ -11,10 +11,16 @@
 
 namespace compactor::testing {
 
+// The path of program `name` in $PATH, /usr/sbin or /sbin; throws if there is none.
+std::string find_program(const std::string& name);
+
 class ChildProcess {
  public:
-  // Starts `argv[0]` with `argv`; `env` entries ("NAME=value") are added to the environment.
-  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {});
+  // Starts `argv[0]` (a path) with `argv`; `env` entries ("NAME=value") are added to the
+  // environment. Without `capture_output`, its standard output goes to /dev/null (for servers
+  // that talk a lot and are never read).
+  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {},
+                        bool capture_output = true);
   ~ChildProcess();  // SIGKILL and reap if still running
 
   ChildProcess(const ChildProcess&) = delete;

@@ -75,7 +75,14 @@ struct GoneEvent {
   double silent_for = 0;
 };
 
+// Not in asyncactor: the channel lost its broker or agent (up = false; it reconnects by itself)
+// or has it again. While it is down, the member's broadcasts are lost (and logged).
+struct ChannelEvent {
+  bool up = false;
+  std::string detail;
+};
+
 using Event = std::variant<TagEvent, UntagEvent, DetagEvent, PingEvent, GoodNodeEvent, RecoverEvent,
-                           SetupEvent, RawEvent, ErrorEvent, JoinEvent, GoneEvent>;
+                           SetupEvent, RawEvent, ErrorEvent, JoinEvent, GoneEvent, ChannelEvent>;
 
 }  // namespace compactor::beacon

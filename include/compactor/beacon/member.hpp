@@ -52,6 +52,7 @@ class Member {
   Member& operator=(const Member&) = delete;
 
   // Opens the channel and sends `init` and `vers`; the first ping follows the start-up delay.
+  // Throws what the channel's open() throws (no broker, no agent).
   void start();
   // Stops the algorithm and closes the channel; idempotent.
   void stop();

@@ -1,0 +1,36 @@
+#pragma once
+// A beacon group over an MQTT broker (mosquitto or any MQTT 3.1.1 broker), as asyncactor's MQTT
+// back-end uses it: one topic, QoS 0, no retain, the broker echoing each member's messages.
+
+#include <compactor/beacon/channel.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace compactor::beacon {
+
+struct MqttOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+  // asyncactor's topic parts joined with '/', e.g. "demo/actor".
+  std::string topic;
+  std::string client_id;  // empty: a random one (a clean session either way)
+  std::chrono::seconds keepalive{60};
+  std::string username;  // empty: no authentication
+  std::string password;
+  std::string ca_file;  // set: TLS, the broker's certificate checked against this CA
+  // How long open() waits for the broker's SUBACK before it gives up.
+  std::chrono::milliseconds open_timeout{10'000};
+  // Reconnection after a broker restart or a cut: from `reconnect_min`, doubling to the max.
+  std::chrono::seconds reconnect_min{1};
+  std::chrono::seconds reconnect_max{30};
+};
+
+// The channel; open() throws std::runtime_error naming the broker if it cannot subscribe in
+// time. Afterwards a lost connection is reported down (StatusListener), retried with back-off,
+// re-subscribed and reported up; send() throws std::runtime_error while the broker is away.
+std::unique_ptr<Channel> mqtt_channel(MqttOptions options);
+
+}  // namespace compactor::beacon

@@ -1,0 +1,76 @@
+#include <compactor/beacon/mqtt_channel.hpp>  // first: the header compiles on its own
+
+#include "channels/channel_test_support.hpp"
+#include "support/servers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace compactor::beacon {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChannelProbe;
+using testing::MosquittoBroker;
+
+MqttOptions on(const MosquittoBroker& broker, std::string topic = "test/actor") {
+  MqttOptions options;
+  options.port = broker.port();
+  options.topic = std::move(topic);
+  options.open_timeout = 5s;
+  options.reconnect_min = 1s;
+  options.reconnect_max = 2s;
+  return options;
+}
+
+TEST(MqttChannel, EveryoneGetsEveryPayloadTheSenderIncluded) {
+  MosquittoBroker broker;
+  auto a = mqtt_channel(on(broker));
+  auto b = mqtt_channel(on(broker));
+  auto elsewhere = mqtt_channel(on(broker, "test/other"));
+  ChannelProbe pa, pb, pelsewhere;
+  pa.open(*a);  // returns after SUBACK: its own payloads come back from now on
+  pb.open(*b);
+  pelsewhere.open(*elsewhere);
+  a->send("from a");
+  b->send(std::string("\x00\xff binary", 9));
+  EXPECT_TRUE(pa.wait_for_payload("from a", 5s));
+  EXPECT_TRUE(pb.wait_for_payload("from a", 5s));
+  EXPECT_TRUE(pa.wait_for_payload(std::string("\x00\xff binary", 9), 5s));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(pelsewhere.payload_count(), 0u) << "only the exact topic";
+}
+
+TEST(MqttChannel, OpeningWithoutABrokerFailsClearly) {
+  MqttOptions options;
+  options.port = testing::free_port();
+  options.topic = "t";
+  options.open_timeout = 500ms;
+  auto channel = mqtt_channel(options);
+  try {
+    channel->open([](std::string_view) {}, {});
+    FAIL() << "open() returned without a broker";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("mqtt://127.0.0.1:"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(MqttChannel, ABrokerRestartIsReportedAndSurvived) {
+  MosquittoBroker broker;
+  auto channel = mqtt_channel(on(broker));
+  ChannelProbe probe;
+  probe.open(*channel);
+  ASSERT_TRUE(probe.wait_for_status("up", 1, 1s));
+  broker.stop();
+  ASSERT_TRUE(probe.wait_for_status("down", 1, 5s));
+  EXPECT_THROW(channel->send("while down"), std::runtime_error);
+  broker.start();
+  ASSERT_TRUE(probe.wait_for_status("up", 2, 10s));
+  channel->send("after");
+  EXPECT_TRUE(probe.wait_for_payload("after", 5s));
+}
+
+}  // namespace
+}  // namespace compactor::beacon

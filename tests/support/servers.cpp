@@ -1,0 +1,119 @@
+#include "support/servers.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace compactor::testing {
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto address = loopback(0);
+  socklen_t length = sizeof(address);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port on 127.0.0.1");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const auto address = loopback(port);
+    const bool accepted =
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    ::close(fd);
+    if (accepted) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void Server::start() {
+  if (process_) return;
+  process_ = std::make_unique<ChildProcess>(command(), std::vector<std::string>{},
+                                            /*capture_output=*/false);
+  if (!wait_until_accepting(ready_port(), std::chrono::seconds(10))) {
+    process_.reset();
+    throw std::runtime_error(what() + " did not accept connections within 10 s");
+  }
+}
+
+void Server::stop() {
+  if (!process_) return;
+  process_->kill(SIGKILL);
+  process_->wait(std::chrono::seconds(10));
+  process_.reset();
+}
+
+MosquittoBroker::MosquittoBroker()
+    : port_(free_port()),
+      config_((std::filesystem::temp_directory_path() /
+               ("compactor-mosquitto-" + std::to_string(getpid()) + "-" + std::to_string(port_) +
+                ".conf"))
+                  .string()) {
+  std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\n"
+                         << "allow_anonymous true\n"
+                         << "persistence false\n"
+                         << "log_type error\nlog_type warning\n";
+  start();
+}
+
+MosquittoBroker::~MosquittoBroker() {
+  stop();
+  std::filesystem::remove(config_);
+}
+
+std::vector<std::string> MosquittoBroker::command() const {
+  return {find_program("mosquitto"), "-c", config_};
+}
+
+SerfAgent::SerfAgent(std::string node, const SerfAgent* join)
+    : node_(std::move(node)), bind_port_(free_port()), rpc_port_(free_port()) {
+  if (join != nullptr) join_port_ = join->bind_port();
+  start();
+}
+
+std::vector<std::string> SerfAgent::command() const {
+  std::vector<std::string> command{find_program("serf"),
+                                   "agent",
+                                   "-node=" + node_,
+                                   "-bind=127.0.0.1:" + std::to_string(bind_port_),
+                                   "-rpc-addr=127.0.0.1:" + std::to_string(rpc_port_),
+                                   "-log-level=warn"};
+  if (join_port_) command.push_back("-join=127.0.0.1:" + std::to_string(*join_port_));
+  return command;
+}
+
+int SerfAgent::alive_members() const {
+  ChildProcess members({find_program("serf"), "members",
+                        "-rpc-addr=127.0.0.1:" + std::to_string(rpc_port_), "-status=alive"});
+  int alive = 0;
+  while (auto line = members.read_line(std::chrono::seconds(5))) alive += !line->empty();
+  members.wait(std::chrono::seconds(5));
+  return alive;
+}
+
+}  // namespace compactor::testing
