@@ -81,7 +81,6 @@ std::vector<MemberInfo> BeaconState::members(Time now) const {
   auto members = membership_.members(now);
   const auto history = history_.names();
   for (auto& member : members) {
-    member.value = value_of(member.name);
     member.in_history = std::find(history.begin(), history.end(), member.name) != history.end();
   }
   return members;
@@ -130,7 +129,8 @@ void BeaconState::on_message(Time now, SharedMessage shared) {
   if (const auto speaker = node_of(message); !speaker.empty() && speaker != name_ &&
                                              !std::holds_alternative<SetupMessage>(message) &&
                                              !std::holds_alternative<HistoryMessage>(message)) {
-    membership_.heard(now, speaker, events_);
+    const auto* ping = std::get_if<PingMessage>(&message);
+    membership_.heard(now, speaker, ping ? &ping->value : nullptr, events_);
   }
   if (startup_end_ != kNever || !started_) {
     startup_queue_.push_back(std::move(shared));  // processed once the start-up delay is over

@@ -4,12 +4,16 @@
 
 namespace compactor::beacon {
 
-void Membership::heard(Time now, std::string_view node, std::vector<Event>& events) {
+void Membership::heard(Time now, std::string_view node, const Value* value,
+                       std::vector<Event>& events) {
   auto it = nodes_.find(node);
   const bool added = it == nodes_.end();
   if (added) it = nodes_.emplace(std::string(node), Heard{}).first;
-  const bool returned = it->second.gone;
-  it->second = {now, false};
+  auto& heard = it->second;
+  const bool returned = heard.gone;
+  heard.at = now;
+  heard.gone = false;
+  if (value != nullptr) heard.value = *value;
   if (silence_ <= 0) return;  // a view without events
   if (added || returned) events.push_back(JoinEvent{std::string(node)});
   next_check_ = std::min(next_check_, now + silence_);
@@ -33,7 +37,7 @@ std::vector<MemberInfo> Membership::members(Time now) const {
   std::vector<MemberInfo> members;
   members.reserve(nodes_.size());
   for (const auto& [node, heard] : nodes_) {
-    members.push_back({node, {}, now - heard.at, heard.gone});
+    members.push_back({node, heard.value, now - heard.at, heard.gone});
   }
   std::sort(members.begin(), members.end(),
             [](const MemberInfo& a, const MemberInfo& b) { return a.name < b.name; });

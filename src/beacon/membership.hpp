@@ -21,8 +21,9 @@ class Membership {
   // and no JoinEvent either.
   explicit Membership(Time silence) : silence_(silence) {}
 
-  // `node` spoke (an `init` or a `ping`) at `now`; a JoinEvent if it is new or was gone.
-  void heard(Time now, std::string_view node, std::vector<Event>& events);
+  // `node` spoke (an `init`, or a `ping` with its `value`) at `now`; a JoinEvent if it is new or
+  // was gone.
+  void heard(Time now, std::string_view node, const Value* value, std::vector<Event>& events);
 
   // Reports the nodes silent for too long (GoneEvent each); call at next_check() or later.
   void check(Time now, std::vector<Event>& events);
@@ -36,6 +37,7 @@ class Membership {
   struct Heard {
     Time at = 0;
     bool gone = false;
+    Value value;  // from its last ping
   };
 
   Time silence_;

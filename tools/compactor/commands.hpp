@@ -6,7 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 
 namespace compactor::tool {
 
@@ -25,11 +27,12 @@ struct ContextFlags {
 std::function<int()> add_serve(CLI::App& app);
 std::function<int()> add_send(CLI::App& app);
 std::function<int()> add_ping(CLI::App& app);
+std::function<int()> add_group(CLI::App& app);
 
 // Blocks SIGINT and SIGTERM in this and every thread started later, so that wait_for_signal()
 // can take them; call first in main.
 void block_termination_signals();
-// Waits until SIGINT or SIGTERM arrives.
-void wait_for_signal();
+// Waits until SIGINT or SIGTERM arrives (true), or `timeout` passed (false).
+bool wait_for_signal(std::optional<std::chrono::duration<double>> timeout = std::nullopt);
 
 }  // namespace compactor::tool

@@ -26,13 +26,25 @@ void block_termination_signals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
-void wait_for_signal() {
+bool wait_for_signal(std::optional<std::chrono::duration<double>> timeout) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
+  if (!timeout) {
+    int received = 0;
+    sigwait(&signals, &received);
+    return true;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + *timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000),
+                        static_cast<long>(left.count() % 1'000'000'000)};
+    if (sigtimedwait(&signals, nullptr, &wait) > 0) return true;  // else timeout or EINTR
+  }
 }
 
 }  // namespace compactor::tool

@@ -9,7 +9,7 @@ namespace compactor::beacon {
 
 struct MemberInfo {
   std::string name;
-  Value value;              // the last value it sent (nil: not ready, or never pinged)
+  Value value;              // the value of its last ping (nil: not ready, or none yet)
   double silent_for = 0;    // seconds since its last `init` or `ping`
   bool gone = false;        // silent for longer than the member's `gone_after_cycles`
   bool in_history = false;  // on this member's history, so it takes turns holding the tag

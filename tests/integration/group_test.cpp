@@ -1,0 +1,163 @@
+// Beacon groups across OS processes on real brokers: `compactor group` members on a mosquitto
+// broker and on a three-agent Serf cluster, all started here on loopback.
+
+#include "support/child_process.hpp"
+#include "support/servers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <regex>
+
+namespace compactor {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using Clock = std::chrono::steady_clock;
+
+// Members in their own OS processes, and the events they print (JSON lines), as they come.
+class Members {
+ public:
+  struct Seen {
+    Clock::time_point at;
+    std::string member;
+    std::string event;
+  };
+
+  // `channel`: {"--mqtt", "127.0.0.1:P"} or {"--serf", ...} for each member.
+  void start(const std::string& name, std::vector<std::string> channel) {
+    std::vector<std::string> argv{COMPACTOR_TOOL, "group",   "--topic", "it/group", "--name",
+                                  name,           "--value", "7",       "--cycle",  "1.0",
+                                  "--gap",        "0.2",     "--json"};
+    argv.insert(argv.end(), channel.begin(), channel.end());
+    children_[name] = std::make_unique<ChildProcess>(std::move(argv));
+  }
+
+  void kill(const std::string& name) {
+    children_.at(name)->kill(SIGKILL);
+    children_.at(name)->wait(5s);
+    children_.erase(name);
+  }
+
+  // Reads every member's output until `done` says so (true) or `timeout` passes (false).
+  template <class Done>
+  bool read_until(Done&& done, std::chrono::milliseconds timeout) {
+    static const std::regex event(R"re("event":"(\w+)")re");
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (done()) return true;
+      for (auto& [name, child] : children_) {
+        while (auto line = child->read_line(10ms)) {
+          std::smatch match;
+          if (std::regex_search(*line, match, event))
+            seen_.push_back({Clock::now(), name, match[1]});
+        }
+      }
+    }
+    return done();
+  }
+
+  // How many times `event` was seen since `from` (from anyone, or from `member`).
+  std::size_t count(const std::string& event, Clock::time_point from = {},
+                    const std::string& member = "") const {
+    std::size_t n = 0;
+    for (const auto& s : seen_) {
+      n += s.at >= from && s.event == event && (member.empty() || s.member == member);
+    }
+    return n;
+  }
+
+  // The last member that reported a tag since `from`.
+  std::string last_tagged(Clock::time_point from = {}) const {
+    std::string last;
+    for (const auto& s : seen_) {
+      if (s.at >= from && s.event == "tag") last = s.member;
+    }
+    return last;
+  }
+
+  // Holding the tag: between a member's tag and its untag/detag. True if never two at once.
+  bool one_holder_at_a_time(Clock::time_point from) const {
+    std::map<std::string, bool> holding;
+    for (const auto& s : seen_) {
+      if (s.at < from) continue;
+      if (s.event == "tag") {
+        for (const auto& [member, holds] : holding) {
+          if (holds && member != s.member) return false;
+        }
+        holding[s.member] = true;
+      } else if (s.event == "untag" || s.event == "detag") {
+        holding[s.member] = false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<ChildProcess>> children_;
+  std::vector<Seen> seen_;
+};
+
+// Three members converge on one holder, the tag moves when the holder is killed, and the group
+// goes on after a server (the broker, a survivor's agent) restarts. `server_of(holder)` names
+// that server and how many survivors use it.
+template <class ServerOf>
+void converge_kill_and_restart(Members& members, ServerOf&& server_of) {
+  // Start-up takes C + 2G, then a cycle or two to settle (C = 1 s, G = 0.2 s).
+  ASSERT_TRUE(members.read_until([&] { return members.count("tag") >= 4; }, 30s));
+  const auto settled = Clock::now();
+  ASSERT_TRUE(members.read_until([&] { return members.count("tag", settled) >= 4; }, 30s));
+  EXPECT_TRUE(members.one_holder_at_a_time(settled));
+
+  const std::string holder = members.last_tagged();
+  members.kill(holder);
+  const auto killed = Clock::now();
+  ASSERT_TRUE(members.read_until([&] { return members.count("tag", killed) >= 2; }, 30s))
+      << "the tag moves on after " << holder << " is killed";
+  EXPECT_EQ(members.count("tag", killed, holder), 0u);
+
+  auto [server, users] = server_of(holder);
+  server->stop();
+  ASSERT_TRUE(members.read_until([&] { return members.count("channel", killed) >= users; }, 10s))
+      << "its users report the channel down";
+  server->start();
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(members.read_until([&] { return members.count("tag", restarted) >= 2; }, 45s))
+      << "the group goes on after the restart";
+}
+
+TEST(GroupAcrossProcesses, ThreeMembersOnMosquitto) {
+  testing::MosquittoBroker broker;
+  Members members;
+  const std::string address = "127.0.0.1:" + std::to_string(broker.port());
+  for (const char* name : {"m1", "m2", "m3"}) members.start(name, {"--mqtt", address});
+  converge_kill_and_restart(members, [&](const std::string&) {
+    return std::pair<testing::Server*, std::size_t>(&broker, 2);
+  });
+}
+
+TEST(GroupAcrossProcesses, ThreeMembersOnThreeSerfAgents) {
+  testing::SerfAgent first("s1");
+  testing::SerfAgent second("s2", &first);
+  testing::SerfAgent third("s3", &first);  // mN talks to the N-th agent
+  for (int i = 0; i < 100 && first.alive_members() < 3; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(first.alive_members(), 3);
+  Members members;
+  const testing::SerfAgent* agents[] = {&first, &second, &third};
+  for (int i = 0; i < 3; ++i) {
+    members.start("m" + std::to_string(i + 1),
+                  {"--serf", "127.0.0.1:" + std::to_string(agents[i]->rpc_port())});
+  }
+  // Restart a survivor's agent (not the first, which the others joined through): the other
+  // member goes on meanwhile, the one on it reconnects and the agent rejoins the cluster.
+  converge_kill_and_restart(members, [&](const std::string& holder) {
+    testing::Server* agent = holder == "m2" ? &third : &second;
+    return std::pair<testing::Server*, std::size_t>(agent, 1);
+  });
+}
+
+}  // namespace
+}  // namespace compactor

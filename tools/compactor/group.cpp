@@ -1,0 +1,220 @@
+// compactor group: joins a beacon group on an MQTT broker or a Serf agent and prints its events,
+// or (--watch) shows the group live without taking part.
+
+#include "commands.hpp"
+#include "event_fields.hpp"
+
+#include <compactor/beacon/discovery.hpp>
+#include <compactor/beacon/member.hpp>
+#include <compactor/beacon/mqtt_channel.hpp>
+#include <compactor/beacon/serf_channel.hpp>
+#include <compactor/compactor.hpp>
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+
+namespace compactor::tool {
+namespace {
+
+struct GroupFlags {
+  std::string mqtt, serf, topic, name, value;
+  bool pid = false, json = false, watch = false;
+  std::int64_t priority = 0;
+  std::string cycle, gap, nodes, splits, n_hosts, version;
+  double duration = 0;
+  ContextFlags context;
+};
+
+// "12" -> 12, "1.5" -> 1.5, "none" -> nil, anything else -> the string: as a Python peer's
+// command line would give them.
+beacon::Value parse_value(const std::string& text) {
+  if (text.empty() || text == "none" || text == "None" || text == "null") return {};
+  std::size_t used = 0;
+  try {
+    if (text.find_first_of(".eE") == std::string::npos) {
+      const long long number = std::stoll(text, &used);
+      if (used == text.size()) return beacon::Value(static_cast<std::int64_t>(number));
+    } else {
+      const double number = std::stod(text, &used);
+      if (used == text.size()) return beacon::Value(number);
+    }
+  } catch (const std::exception&) {
+  }
+  return beacon::Value(text);
+}
+
+Address parse_address(const std::string& text, const char* flag) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    throw std::invalid_argument(std::string(flag) + " wants HOST:PORT");
+  const int port = std::stoi(text.substr(colon + 1));
+  if (port <= 0 || port > 65535) throw std::invalid_argument(std::string(flag) + ": bad port");
+  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+std::unique_ptr<beacon::Channel> open_channel(const GroupFlags& flags) {
+  if (!flags.mqtt.empty()) {
+    const auto address = parse_address(flags.mqtt, "--mqtt");
+    beacon::MqttOptions options;
+    options.host = address.ip;
+    options.port = address.port;
+    options.topic = flags.topic;
+    return beacon::mqtt_channel(options);
+  }
+  const auto address = parse_address(flags.serf, "--serf");
+  beacon::SerfOptions options;
+  options.host = address.ip;
+  options.port = address.port;
+  options.name = flags.topic;  // asyncactor joins the topic parts with '.' for Serf
+  std::replace(options.name.begin(), options.name.end(), '/', '.');
+  return beacon::serf_channel(options);
+}
+
+beacon::Config config_of(const GroupFlags& flags) {
+  beacon::Config config;
+  const std::pair<const std::string*, beacon::Value*> fields[] = {
+      {&flags.cycle, &config.cycle},     {&flags.gap, &config.gap},
+      {&flags.nodes, &config.nodes},     {&flags.splits, &config.splits},
+      {&flags.n_hosts, &config.n_hosts}, {&flags.version, &config.version}};
+  for (const auto& [text, field] : fields) {
+    if (!text->empty()) *field = parse_value(*text);
+  }
+  config.validate();
+  return config;
+}
+
+// Prints what --pid's process receives.
+class Inbox : public Process {
+ public:
+  explicit Inbox(std::string name) : Process(std::move(name)) {}
+
+ protected:
+  void unhandled(const PID& from, std::string_view name, std::string_view body) override {
+    fmt::print("recv {} from {} ({} bytes)\n", name, from.to_string(), body.size());
+    std::fflush(stdout);
+  }
+};
+
+// The group as a passive member sees it: who holds the tag, the history, every member.
+void print_view(const beacon::Member& member, bool json, double time) {
+  const auto holder = member.holder();
+  const auto members = member.members();
+  if (json) {
+    std::string line = fmt::format(R"({{"time":{:.3f},"holder":{},"members":[)", time,
+                                   holder ? json_string(*holder) : "null");
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto& m = members[i];
+      line += fmt::format(R"({}{{"name":{},"value":{},"silent_for":{:.1f},"gone":{}}})",
+                          i ? "," : "", json_string(m.name), json_of(m.value), m.silent_for,
+                          m.gone ? "true" : "false");
+    }
+    fmt::print("{}]}}\n", line);
+  } else {
+    if (isatty(STDOUT_FILENO)) fmt::print("\x1b[H\x1b[2J");
+    std::string history;
+    for (const auto& h : member.history()) history += (history.empty() ? "" : " ") + h;
+    fmt::print("{:8.1f} s  holder: {}\n", time, holder.value_or("(none yet)"));
+    fmt::print("  {:<20} {:<30} {:>10}\n", "member", "value", "silent");
+    for (const auto& m : members) {
+      fmt::print("  {:<20} {:<30} {:>8.1f} s{}\n", m.name, m.value.to_string(), m.silent_for,
+                 m.gone ? "  gone" : "");
+    }
+  }
+  std::fflush(stdout);
+}
+
+int run_group(const GroupFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds = [started] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  std::optional<Context> context;
+  std::optional<Inbox> inbox;
+  beacon::Value value = parse_value(flags.value);
+  if (flags.pid) {
+    inbox.emplace(flags.name);
+    context.emplace(flags.context.options());
+    const PID pid = context->spawn(*inbox);
+    fmt::print("PID {}\n", pid.to_string());
+    value = beacon::pid_value(flags.priority, pid);
+  }
+
+  std::mutex output;
+  bool failed = false;
+  beacon::Member::Options options;
+  options.config = config_of(flags);
+  options.enabled = !flags.watch;
+  options.on_event = [&](const beacon::Event& event) {
+    if (std::holds_alternative<beacon::ErrorEvent>(event)) failed = true;
+    if (flags.watch && !std::holds_alternative<beacon::ChannelEvent>(event)) return;
+    const auto fields = fields_of(event);
+    std::lock_guard lock(output);
+    if (flags.json) {
+      fmt::print("{}\n", as_json_line(seconds(), fields));
+    } else {
+      fmt::print("{:8.3f} {}\n", seconds(), as_text(fields));
+    }
+    std::fflush(stdout);
+  };
+  beacon::Member member(flags.name, open_channel(flags), options);
+  member.set_value(value);
+  member.start();
+
+  const std::optional<std::chrono::duration<double>> duration =
+      flags.duration > 0 ? std::optional(std::chrono::duration<double>(flags.duration))
+                         : std::nullopt;
+  if (flags.watch) {
+    while (!wait_for_signal(std::chrono::seconds(1))) {
+      {
+        std::lock_guard lock(output);
+        print_view(member, flags.json, seconds());
+      }
+      if (duration && seconds() >= duration->count()) break;
+    }
+  } else {
+    wait_for_signal(duration);
+  }
+  member.stop();
+  if (inbox) context->terminate(inbox->self());
+  return failed ? 2 : 0;
+}
+
+}  // namespace
+
+std::function<int()> add_group(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "group", "join a beacon group (asyncactor's algorithm) and print its events");
+  auto flags = std::make_shared<GroupFlags>();
+  auto* mqtt = command->add_option("--mqtt", flags->mqtt, "MQTT broker HOST:PORT");
+  auto* serf = command->add_option("--serf", flags->serf, "Serf agent RPC HOST:PORT");
+  mqtt->excludes(serf);
+  command->add_option("--topic", flags->topic, "the group's topic, e.g. demo/actor")->required();
+  command->add_option("--name", flags->name, "this member's name")->required();
+  command->add_option("--value", flags->value, "this member's value: a number, none, or text");
+  command->add_flag("--pid", flags->pid, "run a context and publish its PID as the value");
+  command->add_option("--priority", flags->priority, "with --pid: the value's priority");
+  for (auto [name, field] : {std::pair{"--cycle", &flags->cycle},
+                             {"--gap", &flags->gap},
+                             {"--nodes", &flags->nodes},
+                             {"--splits", &flags->splits},
+                             {"--n-hosts", &flags->n_hosts},
+                             {"--version", &flags->version}}) {
+    command->add_option(name, *field, "the group configuration (see asyncactor)");
+  }
+  command->add_option("--duration", flags->duration, "seconds to stay (default: until stopped)");
+  command->add_flag("--json", flags->json, "JSON lines: time, event, fields");
+  command->add_flag("--watch", flags->watch, "do not take part; show the group every second");
+  flags->context.add_to(*command);
+  return [flags] {
+    if (flags->mqtt.empty() == flags->serf.empty()) {
+      throw std::invalid_argument("group needs --mqtt HOST:PORT or --serf HOST:PORT");
+    }
+    return run_group(*flags);
+  };
+}
+
+}  // namespace compactor::tool
