@@ -1,5 +1,7 @@
 #include <compactor/beacon/mqtt_channel.hpp>  // first: the header compiles on its own
 
+#include <compactor/beacon/member.hpp>
+
 #include "channels/channel_test_support.hpp"
 #include "support/servers.hpp"
 
@@ -70,6 +72,27 @@ TEST(MqttChannel, ABrokerRestartIsReportedAndSurvived) {
   ASSERT_TRUE(probe.wait_for_status("up", 2, 10s));
   channel->send("after");
   EXPECT_TRUE(probe.wait_for_payload("after", 5s));
+}
+
+TEST(MqttChannel, MembersIgnoreOtherApplicationsOnTheirTopic) {
+  MosquittoBroker broker;
+  Member::Options options;
+  options.config = Config{.cycle = 1.0, .gap = 0.2};
+  Member a("a", mqtt_channel(on(broker)), options);
+  Member b("b", mqtt_channel(on(broker)), options);
+  a.set_value(1);
+  b.set_value(2);
+  a.start();
+  b.start();
+  auto stranger = mqtt_channel(on(broker));
+  stranger->open([](std::string_view) {}, {});
+  for (int i = 0; i < 50 && !(a.holder() && a.holder() == b.holder()); ++i) {
+    stranger->send("{\"json\": \"not msgpack\"}");
+    stranger->send(std::string("\x81\xa1t\xa4ping", 8));  // a map missing its fields
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(a.holder());
+  EXPECT_EQ(a.holder(), b.holder());
 }
 
 }  // namespace

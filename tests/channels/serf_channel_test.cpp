@@ -72,6 +72,27 @@ TEST(SerfChannel, AnAgentRestartIsReportedAndSurvived) {
   EXPECT_TRUE(probe.wait_for_payload("after", 5s));
 }
 
+TEST(SerfChannel, AuthenticatesWhenTheAgentWantsIt) {
+  SerfAgent agent("guarded", nullptr, "s3cret");
+  auto options = on(agent);
+  options.auth_key = "s3cret";
+  auto channel = serf_channel(options);
+  ChannelProbe probe;
+  probe.open(*channel);
+  channel->send("authenticated");
+  EXPECT_TRUE(probe.wait_for_payload("authenticated", 5s));
+
+  options.auth_key = "wrong";
+  options.open_timeout = 1s;
+  auto refused = serf_channel(options);
+  try {
+    refused->open([](std::string_view) {}, {});
+    FAIL() << "open() succeeded with a wrong key";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("auth refused"), std::string::npos) << error.what();
+  }
+}
+
 TEST(SerfChannel, OpeningWithoutAnAgentFailsClearly) {
   SerfOptions options;
   options.port = testing::free_port();

@@ -90,10 +90,24 @@ std::vector<std::string> MosquittoBroker::command() const {
   return {find_program("mosquitto"), "-c", config_};
 }
 
-SerfAgent::SerfAgent(std::string node, const SerfAgent* join)
-    : node_(std::move(node)), bind_port_(free_port()), rpc_port_(free_port()) {
+SerfAgent::SerfAgent(std::string node, const SerfAgent* join, std::string rpc_auth)
+    : node_(std::move(node)),
+      bind_port_(free_port()),
+      rpc_port_(free_port()),
+      rpc_auth_(std::move(rpc_auth)) {
   if (join != nullptr) join_port_ = join->bind_port();
+  if (!rpc_auth_.empty()) {
+    config_ = (std::filesystem::temp_directory_path() /
+               ("compactor-serf-" + std::to_string(getpid()) + "-" + node_ + ".json"))
+                  .string();
+    std::ofstream(config_) << "{\"rpc_auth\": \"" << rpc_auth_ << "\"}\n";
+  }
   start();
+}
+
+SerfAgent::~SerfAgent() {
+  stop();
+  if (!config_.empty()) std::filesystem::remove(config_);
 }
 
 std::vector<std::string> SerfAgent::command() const {
@@ -104,12 +118,16 @@ std::vector<std::string> SerfAgent::command() const {
                                    "-rpc-addr=127.0.0.1:" + std::to_string(rpc_port_),
                                    "-log-level=warn"};
   if (join_port_) command.push_back("-join=127.0.0.1:" + std::to_string(*join_port_));
+  if (!config_.empty()) command.push_back("-config-file=" + config_);
   return command;
 }
 
 int SerfAgent::alive_members() const {
-  ChildProcess members({find_program("serf"), "members",
-                        "-rpc-addr=127.0.0.1:" + std::to_string(rpc_port_), "-status=alive"});
+  std::vector<std::string> argv{find_program("serf"), "members",
+                                "-rpc-addr=127.0.0.1:" + std::to_string(rpc_port_),
+                                "-status=alive"};
+  if (!rpc_auth_.empty()) argv.push_back("-rpc-auth=" + rpc_auth_);
+  ChildProcess members(std::move(argv));
   int alive = 0;
   while (auto line = members.read_line(std::chrono::seconds(5))) alive += !line->empty();
   members.wait(std::chrono::seconds(5));

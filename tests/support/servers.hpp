@@ -52,8 +52,9 @@ class MosquittoBroker final : public Server {
 
 class SerfAgent final : public Server {
  public:
-  // Started; joins the cluster of `join` if given.
-  explicit SerfAgent(std::string node, const SerfAgent* join = nullptr);
+  // Started; joins the cluster of `join` if given; wants `rpc_auth` from RPC clients if set.
+  explicit SerfAgent(std::string node, const SerfAgent* join = nullptr, std::string rpc_auth = "");
+  ~SerfAgent() override;
   std::uint16_t rpc_port() const { return rpc_port_; }
   std::uint16_t bind_port() const { return bind_port_; }
   // How many members this agent sees alive (asks `serf members`).
@@ -68,6 +69,8 @@ class SerfAgent final : public Server {
   std::uint16_t bind_port_;
   std::uint16_t rpc_port_;
   std::optional<std::uint16_t> join_port_;
+  std::string rpc_auth_;
+  std::string config_;  // the agent takes its RPC key only from a config file
 };
 
 }  // namespace compactor::testing
