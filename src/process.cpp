@@ -2,6 +2,7 @@
 
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/process_record.hpp"
 
 #include <exception>
 #include <stdexcept>
@@ -43,6 +44,65 @@ void Process::send(const PID& to, std::string_view name, std::string_view body) 
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }
 
 void Process::terminate() { spawned_context(context_, id_).terminate(self_); }
+
+Process::TimerId Process::delay(Clock::duration after, std::function<void()> callback) {
+  return add_timer(after, Clock::duration::zero(), std::move(callback));
+}
+
+Process::TimerId Process::every(Clock::duration period, std::function<void()> callback) {
+  if (period <= Clock::duration::zero()) throw std::invalid_argument("every(): period must be > 0");
+  return add_timer(period, period, std::move(callback));
+}
+
+Process::TimerId Process::add_timer(Clock::duration first, Clock::duration period,
+                                    std::function<void()> callback) {
+  const auto* record = runtime::ProcessRecord::current();
+  if (record == nullptr || record->pid() != self_) {
+    throw std::logic_error("process " + id_ +
+                           ": timers are set from its own initialize() or handlers");
+  }
+  const TimerId id = next_timer_++;
+  auto& timer = timers_[id];
+  timer.period = period;
+  timer.callback = std::move(callback);
+  arm(id, timer, first);
+  return id;
+}
+
+void Process::arm(TimerId id, Timer& timer, Clock::duration after) {
+  // The clock's thread only queues an event; the callback runs here, on the process.
+  std::weak_ptr<runtime::ProcessRecord> record =
+      runtime::ProcessRecord::current()->weak_from_this();
+  timer.clock_timer = spawned_context(context_, id_).clock().schedule_after(after, [record, id] {
+    if (auto alive = record.lock()) alive->enqueue(runtime::TimerEvent{id});
+  });
+}
+
+void Process::fire(TimerId id) {
+  const auto found = timers_.find(id);
+  if (found == timers_.end()) return;  // cancelled after it fell due
+  auto callback = found->second.callback;
+  if (found->second.period > Clock::duration::zero()) {
+    arm(id, found->second, found->second.period);
+  } else {
+    timers_.erase(found);
+  }
+  callback();
+}
+
+bool Process::cancel(TimerId timer) {
+  const auto found = timers_.find(timer);
+  if (found == timers_.end()) return false;
+  spawned_context(context_, id_).clock().cancel(found->second.clock_timer);
+  timers_.erase(found);
+  return true;
+}
+
+void Process::cancel_all_timers() {
+  if (context_ == nullptr) return;
+  for (const auto& [id, timer] : timers_) context_->clock().cancel(timer.clock_timer);
+  timers_.clear();
+}
 
 void Process::exited(const PID& pid) {
   runtime::log().debug("process {}: linked process {} exited", self_.to_string(), pid.to_string());

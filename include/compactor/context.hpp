@@ -1,6 +1,7 @@
 #pragma once
 // A context: one listening ip:port plus the threads that run its processes.
 
+#include <compactor/clock.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
 
@@ -34,6 +35,9 @@ struct ContextOptions {
   // How long destruction waits for queued outbound messages to be written and acknowledged by
   // the peer closing its side.
   std::chrono::milliseconds shutdown_timeout{5000};
+  // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
+  // passes a ManualClock and moves time itself. It must outlive the context.
+  Clock* clock = nullptr;
 
   // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP, LIBPROCESS_ADVERTISE_PORT
   // and LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH. Throws std::invalid_argument naming the variable

@@ -1,6 +1,7 @@
 #pragma once
 // An actor: a named process with message handlers, run by a Context one message at a time.
 
+#include <compactor/clock.hpp>
 #include <compactor/pid.hpp>
 
 #include <atomic>
@@ -56,6 +57,16 @@ class Process {
   // Asks this process to terminate after the events already in its mailbox.
   void terminate();
 
+  // Timers on the context's Clock: `callback` runs on this process like a handler (never
+  // concurrently with one), once after `after` (delay) or every `period` (every), until
+  // cancelled or the process terminates. Call them from this process's initialize() or handlers
+  // (std::logic_error otherwise).
+  using TimerId = std::uint64_t;
+  TimerId delay(Clock::duration after, std::function<void()> callback);
+  TimerId every(Clock::duration period, std::function<void()> callback);
+  // True if the timer was pending; its callback does not run (again). From this process only.
+  bool cancel(TimerId timer);
+
  protected:
   // Runs on the process before any message; install handlers here or in the constructor.
   virtual void initialize() {}
@@ -96,6 +107,16 @@ class Process {
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
 
+  struct Timer {
+    Clock::TimerId clock_timer = 0;
+    Clock::duration period{};  // zero: once
+    std::function<void()> callback;
+  };
+  TimerId add_timer(Clock::duration first, Clock::duration period, std::function<void()> callback);
+  void arm(TimerId id, Timer& timer, Clock::duration after);
+  void fire(TimerId id);     // a TimerEvent reached the process
+  void cancel_all_timers();  // on termination
+
   std::string id_;
   PID self_;
   runtime::ContextCore* context_ = nullptr;
@@ -105,6 +126,8 @@ class Process {
   // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
+  std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
+  TimerId next_timer_ = 1;
 };
 
 }  // namespace compactor

@@ -31,6 +31,7 @@ class ContextCore {
 
   const Address& address() const { return address_; }
   const ContextOptions& options() const { return options_; }
+  Clock& clock() const { return options_.clock ? *options_.clock : Clock::system(); }
   Scheduler& scheduler() { return scheduler_; }
   StatsCounters& counters() { return counters_; }
 

@@ -3,6 +3,7 @@
 
 #include <compactor/pid.hpp>
 
+#include <cstdint>
 #include <string>
 #include <variant>
 
@@ -25,12 +26,17 @@ struct ExitedEvent {
   PID pid;
 };
 
+// A timer of the process fell due (it may have been cancelled since).
+struct TimerEvent {
+  std::uint64_t timer;
+};
+
 // Run initialize(); always the first event of a process.
 struct InitializeEvent {};
 
 // Run finalize() and terminate.
 struct TerminateEvent {};
 
-using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent>;
+using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent>;
 
 }  // namespace compactor::runtime

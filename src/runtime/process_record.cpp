@@ -56,6 +56,8 @@ void ProcessRecord::handle(Event& event) {
       process_.dispatch(message->from, message->name, message->body);
     } else if (auto* exited = std::get_if<ExitedEvent>(&event)) {
       process_.exited(exited->pid);
+    } else if (auto* timer = std::get_if<TimerEvent>(&event)) {
+      process_.fire(timer->timer);
     } else if (std::holds_alternative<InitializeEvent>(event)) {
       process_.initialize();
     } else {
@@ -75,6 +77,8 @@ void ProcessRecord::terminate_now() {
   } catch (const std::exception& error) {
     log().error("process {}: finalize threw: {}", pid_text_, error.what());
   }
+  // After this no timer callback of the process runs, so the context may go.
+  process_.cancel_all_timers();
   context_.forget(*this);
   last_receiver_.reset();
   std::vector<PID> linkers;
