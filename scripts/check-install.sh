@@ -17,8 +17,14 @@ set(CMAKE_CXX_STANDARD 20)
 find_package(compactor REQUIRED)
 add_executable(user main.cpp)
 target_link_libraries(user PRIVATE compactor::compactor)
+# A user's .proto files: one line.
+add_executable(user_protobuf protobuf_service.cpp)
+compactor_add_protos(user_protobuf service.proto)
+target_link_libraries(user_protobuf PRIVATE compactor::compactor)
 CMAKE
 cp examples/ping_pong.cpp "$work/user/main.cpp"
+cp examples/protobuf_service.cpp examples/service.proto "$work/user/"
 cmake -S "$work/user" -B "$work/user/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/user/build" >/dev/null
 "$work/user/build/user" | tail -1
+"$work/user/build/user_protobuf" | tail -1

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
-  libmosquitto-dev
+  libmosquitto-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto serf                          # the real broker and gossip agent the tests start
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check

@@ -55,6 +55,7 @@ struct ContextStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_failed = 0;  // refused, reset, or closed by the peer
+  std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
 };
 
 // Listens on one address and runs processes. Many contexts may live in one OS process, each with

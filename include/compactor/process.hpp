@@ -13,6 +13,7 @@
 namespace compactor {
 
 class Context;
+class ProtobufProcess;
 namespace runtime {
 class ContextCore;
 class ProcessRecord;
@@ -96,6 +97,7 @@ class Process {
  private:
   friend class runtime::ContextCore;
   friend class runtime::ProcessRecord;
+  friend class ProtobufProcess;
 
   // Heterogeneous lookup: a message name as a string_view finds its handler without a copy.
   struct NameHash {

@@ -1,0 +1,71 @@
+#pragma once
+// Processes that speak protobuf messages, as libprocess's ProtobufProcess does: the message name
+// on the wire is the protobuf full type name, the body the serialized message, nothing more.
+
+#include <compactor/process.hpp>
+
+#include <google/protobuf/message.h>
+
+#include <functional>
+#include <string>
+#include <type_traits>
+
+namespace compactor {
+
+class ProtobufProcess : public Process {
+ public:
+  using Process::Process;
+
+  // Sends `message` to `to`, named by its full type name (e.g. "mesos.internal.Ping").
+  void send(const PID& to, const google::protobuf::Message& message) const;
+  using Process::send;
+
+ protected:
+  // Installs `handler` for messages of type M. A body that does not parse as an M is logged
+  // with its sender and type, counted (ContextStats::messages_malformed) and dropped.
+  template <class M>
+  void install(std::function<void(const PID& from, const M& message)> handler) {
+    static_assert(std::is_base_of_v<google::protobuf::Message, M>, "M must be a protobuf message");
+    Process::install(M::descriptor()->full_name(),
+                     [this, handler = std::move(handler)](const PID& from, std::string_view body) {
+                       M message;
+                       if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+                         malformed(from, M::descriptor()->full_name(), body.size());
+                         return;
+                       }
+                       const Sender sender(*this, from);
+                       handler(from, message);
+                     });
+  }
+
+  // Installs a member function of the derived class for messages of type M.
+  template <class Derived, class M>
+  void install(void (Derived::*method)(const PID& from, const M& message)) {
+    auto* self = static_cast<Derived*>(this);
+    install<M>([self, method](const PID& from, const M& message) { (self->*method)(from, message); });
+  }
+  using Process::install;
+
+  // Sends `message` to the sender of the message being handled. Throws std::logic_error outside a
+  // protobuf handler, or when that message came without a sender PID.
+  void reply(const google::protobuf::Message& message) const;
+
+ private:
+  // Remembers whom reply() answers while a handler runs.
+  class Sender {
+   public:
+    Sender(ProtobufProcess& process, const PID& from) : process_(process) {
+      process_.current_sender_ = &from;
+    }
+    ~Sender() { process_.current_sender_ = nullptr; }
+
+   private:
+    ProtobufProcess& process_;
+  };
+
+  void malformed(const PID& from, const std::string& type, std::size_t size);
+
+  const PID* current_sender_ = nullptr;
+};
+
+}  // namespace compactor
