@@ -1,6 +1,7 @@
 # compactor_add_protos(<target> <file.proto>...): generates C++ for the .proto files (protoc from
-# Debian's protobuf-compiler) into the build tree, adds it to <target>, and links libprotobuf.
-# Imports resolve against the directory of the calling CMakeLists.txt.
+# Debian's protobuf-compiler) into the build tree, adds it to <target> and links libprotobuf.
+# The files sit in or below the calling CMakeLists.txt's directory; imports and the generated
+# headers' paths are relative to it ("a/b.proto" -> #include "a/b.pb.h").
 include_guard(GLOBAL)
 find_package(Protobuf REQUIRED)
 

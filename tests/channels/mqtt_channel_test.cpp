@@ -28,10 +28,10 @@ MqttOptions on(const MosquittoBroker& broker, std::string topic = "test/actor") 
 
 TEST(MqttChannel, EveryoneGetsEveryPayloadTheSenderIncluded) {
   MosquittoBroker broker;
+  ChannelProbe pa, pb, pelsewhere;  // first, so that they outlive the channels
   auto a = mqtt_channel(on(broker));
   auto b = mqtt_channel(on(broker));
   auto elsewhere = mqtt_channel(on(broker, "test/other"));
-  ChannelProbe pa, pb, pelsewhere;
   pa.open(*a);  // returns after SUBACK: its own payloads come back from now on
   pb.open(*b);
   pelsewhere.open(*elsewhere);
@@ -61,8 +61,8 @@ TEST(MqttChannel, OpeningWithoutABrokerFailsClearly) {
 
 TEST(MqttChannel, ABrokerRestartIsReportedAndSurvived) {
   MosquittoBroker broker;
-  auto channel = mqtt_channel(on(broker));
   ChannelProbe probe;
+  auto channel = mqtt_channel(on(broker));
   probe.open(*channel);
   ASSERT_TRUE(probe.wait_for_status("up", 1, 1s));
   broker.stop();

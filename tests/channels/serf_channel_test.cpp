@@ -25,8 +25,8 @@ SerfOptions on(const SerfAgent& agent, std::string name = "test.actor") {
 
 TEST(SerfChannel, EchoesOwnEventsAndEnforcesTheSizeLimitBeforeSending) {
   SerfAgent agent("solo");
+  ChannelProbe probe;  // first, so that it outlives the channel and its callbacks
   auto channel = serf_channel(on(agent));
-  ChannelProbe probe;
   probe.open(*channel);
   channel->send(std::string("\x82\xa1t\xa4init\x00", 9));
   EXPECT_TRUE(probe.wait_for_payload(std::string("\x82\xa1t\xa4init\x00", 9), 5s));
@@ -43,8 +43,8 @@ TEST(SerfChannel, AThreeAgentClusterCarriesEventsBetweenAgents) {
   SerfAgent third("a3", &first);
   for (int i = 0; i < 100 && first.alive_members() < 3; ++i) std::this_thread::sleep_for(100ms);
   ASSERT_EQ(first.alive_members(), 3);
-  std::vector<std::unique_ptr<Channel>> channels;
   std::vector<ChannelProbe> probes(3);
+  std::vector<std::unique_ptr<Channel>> channels;
   for (const SerfAgent* agent : {&first, &second, &third}) {
     channels.push_back(serf_channel(on(*agent)));
     probes[channels.size() - 1].open(*channels.back());
@@ -59,8 +59,8 @@ TEST(SerfChannel, AThreeAgentClusterCarriesEventsBetweenAgents) {
 
 TEST(SerfChannel, AnAgentRestartIsReportedAndSurvived) {
   SerfAgent agent("restarting");
+  ChannelProbe probe;  // first, so that it outlives the channel and its callbacks
   auto channel = serf_channel(on(agent));
-  ChannelProbe probe;
   probe.open(*channel);
   ASSERT_TRUE(probe.wait_for_status("up", 1, 1s));
   agent.stop();
@@ -76,8 +76,8 @@ TEST(SerfChannel, AuthenticatesWhenTheAgentWantsIt) {
   SerfAgent agent("guarded", nullptr, "s3cret");
   auto options = on(agent);
   options.auth_key = "s3cret";
-  auto channel = serf_channel(options);
   ChannelProbe probe;
+  auto channel = serf_channel(options);
   probe.open(*channel);
   channel->send("authenticated");
   EXPECT_TRUE(probe.wait_for_payload("authenticated", 5s));

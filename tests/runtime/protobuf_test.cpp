@@ -3,7 +3,7 @@
 #include <compactor/context.hpp>
 
 #include "support/recorder.hpp"
-#include "proto/test_messages.pb.h"
+#include "test_messages.pb.h"
 
 #include <gtest/gtest.h>
 
