@@ -7,7 +7,7 @@ packages=(
   libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
   libmosquitto-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  mosquitto serf                          # the real broker and gossip agent the tests start
+  mosquitto serf curl                     # real servers and a real HTTP client for the tests
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )
 # The CAF baseline of the benchmarks, only where asked for (it is large).

@@ -115,6 +115,42 @@ void Process::unhandled(const PID& from, std::string_view name, std::string_view
   }
 }
 
+void Process::route(std::string path, http::Route handler) {
+  if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  std::lock_guard lock(routes_mutex_);
+  routes_.insert_or_assign(std::move(path), std::move(handler));
+}
+
+std::vector<std::string> Process::routes() const {
+  std::lock_guard lock(routes_mutex_);
+  std::vector<std::string> paths;
+  for (const auto& [path, handler] : routes_) paths.push_back(path);
+  return paths;
+}
+
+void Process::serve(const http::Request& request, http::Responder respond) {
+  // The longest route that is the path itself or a whole-segment prefix of it.
+  http::Route handler;
+  {
+    std::lock_guard lock(routes_mutex_);
+    std::size_t best = 0;
+    for (const auto& [path, route] : routes_) {
+      const bool matches = path == "/" || request.path == path ||
+                           (request.path.starts_with(path) && request.path[path.size()] == '/');
+      if (matches && path.size() >= best) {
+        best = path.size();
+        handler = route;
+      }
+    }
+  }
+  if (!handler) {
+    respond(http::Response::text("404 Not Found.", 404));
+    return;
+  }
+  handler(request, std::move(respond));
+}
+
 void Process::install(std::string name, Handler handler) {
   handlers_.insert_or_assign(std::move(name), std::move(handler));
 }

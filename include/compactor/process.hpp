@@ -2,13 +2,17 @@
 // An actor: a named process with message handlers, run by a Context one message at a time.
 
 #include <compactor/clock.hpp>
+#include <compactor/http.hpp>
 #include <compactor/pid.hpp>
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace compactor {
 
@@ -58,6 +62,9 @@ class Process {
   // Asks this process to terminate after the events already in its mailbox.
   void terminate();
 
+  // The paths of its HTTP routes (any thread).
+  std::vector<std::string> routes() const;
+
   // Timers on the context's Clock: `callback` runs on this process like a handler (never
   // concurrently with one), once after `after` (delay) or every `period` (every), until
   // cancelled or the process terminates. Call them from this process's initialize() or handlers
@@ -85,6 +92,11 @@ class Process {
   // constructor or from the process's own handlers, never from another thread.
   void install(std::string name, Handler handler);
 
+  // Serves HTTP requests for `/<id><path>` and below it (`path` "/" takes them all; the longest
+  // matching route wins; no match is 404). The handler runs on the process like a message
+  // handler and answers through its Responder, now or later.
+  void route(std::string path, http::Route handler);
+
   // Installs a member function of the derived class as the handler for `name`.
   template <class Derived>
   void install(std::string name, void (Derived::*method)(const PID&, std::string_view)) {
@@ -108,6 +120,7 @@ class Process {
   };
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
+  void serve(const http::Request& request, http::Responder respond);
 
   struct Timer {
     Clock::TimerId clock_timer = 0;
@@ -129,6 +142,8 @@ class Process {
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
   std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
+  mutable std::mutex routes_mutex_;            // route() may race with /help's listing
+  std::map<std::string, http::Route> routes_;
   TimerId next_timer_ = 1;
 };
 

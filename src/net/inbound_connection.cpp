@@ -2,11 +2,13 @@
 
 #include "net/network.hpp"
 #include "pid_text.hpp"
+#include "runtime/builtin_endpoints.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
 #include "wire/message_head.hpp"
 #include "wire/response_writer.hpp"
 
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 namespace compactor::net {
@@ -56,7 +58,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
     if (error != asio::error::eof) {
       runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
       close();
-    } else if (!write_in_flight_) {
+    } else if (!write_in_flight_ && all_answered()) {
       finish();
     }
     return;
@@ -77,9 +79,9 @@ void InboundConnection::reject(wire::DecodeStatus status) {
   runtime::StatsCounters::add(network_.core().counters().requests_rejected);
   runtime::log().warn("request from {} rejected, closing: {}", peer_text_, detail);
   if (status == wire::DecodeStatus::body_too_large) {
-    wire::append_payload_too_large(answers_, detail);
+    wire::append_payload_too_large(answer_buffer(), detail);
   } else {
-    wire::append_bad_request(answers_, detail, true);
+    wire::append_bad_request(answer_buffer(), detail, true);
   }
 }
 
@@ -88,9 +90,7 @@ bool InboundConnection::on_request(wire::Request& request) {
   if (auto sender = wire::message_sender(request)) {
     answer_message(request, *sender);
   } else {
-    // Plain HTTP: routes are not served yet, so every request is answered 404.
-    runtime::StatsCounters::add(network_.core().counters().requests_rejected);
-    wire::append_not_found(answers_, close);
+    serve_http(request);
   }
   if (close) {
     // The answer just queued closes the connection; libprocess's 202 says so only implicitly.
@@ -115,24 +115,93 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
     const std::string reason = "sender IP of '" + std::string(sender_text) +
                                "' does not match the connection's peer IP " + peer_ip_;
     runtime::log().warn("message rejected: {}", reason);
-    wire::append_bad_request(answers_, reason, close);
+    wire::append_bad_request(answer_buffer(), reason, close);
     return;
   }
   auto target = wire::split_target(request.target);
   if (target && core.deliver_message(target->process_id, std::move(from), std::move(target->rest),
                                      std::move(request.body))) {
-    wire::append_accepted(answers_, close);
+    wire::append_accepted(answer_buffer(), close);
     return;
   }
   if (!target) core.count_dropped(1);
   runtime::StatsCounters::add(core.counters().requests_rejected);
-  wire::append_not_found(answers_, close);
+  wire::append_not_found(answer_buffer(), close);
+}
+
+void InboundConnection::serve_http(wire::Request& request) {
+  auto& core = network_.core();
+  const bool close = !request.keep_alive;
+  const bool gzip_ok = request.header("Accept-Encoding").find("gzip") != std::string_view::npos;
+  const std::string_view target = request.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path.find("/..") != std::string_view::npos) {  // never let a path climb
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    wire::append_not_found(answer_buffer(), close);
+    return;
+  }
+  if (auto builtin = runtime::builtin_endpoint(core, path)) {
+    wire::append_http_response(answer_buffer(), *builtin, close, gzip_ok);
+    return;
+  }
+  auto split = wire::split_target(target);
+  if (!split) {
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    wire::append_not_found(answer_buffer(), close);
+    return;
+  }
+  http::Request routed;
+  routed.method = request.method;
+  routed.path = "/" + split->rest;
+  if (const auto mark = target.find('?'); mark != std::string_view::npos) {
+    routed.query = target.substr(mark + 1);
+  }
+  for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
+  routed.body = std::move(request.body);
+
+  // The answer may come later, from the process's thread: keep its place in the order.
+  const std::uint64_t slot = next_slot_++;
+  awaited_.push_back({slot, false, {}});
+  http::Responder respond([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
+    auto self = weak.lock();
+    if (!self) return;  // the client went away
+    std::string bytes;
+    wire::append_http_response(bytes, response, close, gzip_ok);
+    asio::post(self->socket_.get_executor(), [self, slot, bytes = std::move(bytes)]() mutable {
+      self->complete(slot, std::move(bytes));
+    });
+  });
+  if (!core.deliver_http(split->process_id, std::move(routed), respond)) {
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    respond(http::Response::text("404 Not Found.", 404));
+  }
+}
+
+std::string& InboundConnection::answer_buffer() {
+  if (awaited_.empty()) return answers_;
+  awaited_.push_back({next_slot_++, true, {}});
+  return awaited_.back().bytes;
+}
+
+void InboundConnection::complete(std::uint64_t slot, std::string bytes) {
+  for (auto& awaited : awaited_) {
+    if (awaited.id == slot) {
+      awaited.ready = true;
+      awaited.bytes = std::move(bytes);
+      break;
+    }
+  }
+  while (!awaited_.empty() && awaited_.front().ready) {
+    answers_ += awaited_.front().bytes;
+    awaited_.pop_front();
+  }
+  write();
 }
 
 void InboundConnection::write() {
   if (write_in_flight_ || closed_) return;
   if (answers_.empty()) {
-    if (reading_done_) finish();
+    if (reading_done_ && awaited_.empty()) finish();
     return;
   }
   writing_.clear();

@@ -8,6 +8,8 @@
 #include <compactor/pid.hpp>
 
 #include <array>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -17,7 +19,9 @@ class Network;
 
 // Delivers every request it parsed completely, even if the peer resets the connection right
 // after: nothing is undone once parsed. Answers 202/404 per message, 400 or 413 and closes on
-// bytes that are not HTTP or bodies over the limit.
+// bytes that are not HTTP or bodies over the limit. Plain HTTP requests go to the built-in
+// endpoints or a process's routes; their answers may come later, from any thread, and still
+// leave in request order.
 //
 // @note Runs on the I/O thread only.
 class InboundConnection final : public std::enable_shared_from_this<InboundConnection>,
@@ -32,6 +36,12 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
  private:
   bool on_request(wire::Request& request) override;
   void answer_message(wire::Request& request, std::string_view sender_text);
+  void serve_http(wire::Request& request);
+  // Where the next answer goes: straight out, or behind an HTTP answer still awaited.
+  std::string& answer_buffer();
+  // An awaited HTTP answer arrived (on the I/O thread).
+  void complete(std::uint64_t slot, std::string bytes);
+  bool all_answered() const { return answers_.empty() && awaited_.empty(); }
   void read();
   void on_read(const std::error_code& error, std::size_t size);
   // Answers a request that could not be decoded (400) or was too large (413).
@@ -50,6 +60,14 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   wire::RequestDecoder decoder_;
   std::array<char, 64 * 1024> read_buffer_;
   std::string answers_;  // queued while a write is in flight
+  // Answers in request order from the first one still awaited (a route answering later).
+  struct Slot {
+    std::uint64_t id;
+    bool ready;
+    std::string bytes;
+  };
+  std::deque<Slot> awaited_;
+  std::uint64_t next_slot_ = 0;
   std::string writing_;
   bool write_in_flight_ = false;
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection

@@ -160,6 +160,14 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message) {
   return true;
 }
 
+bool ContextCore::deliver_http(std::string_view receiver, http::Request request,
+                               http::Responder respond) {
+  auto record = table_.find(receiver);
+  return record &&
+         record->enqueue(HttpEvent{std::make_shared<const http::Request>(std::move(request)),
+                                   std::move(respond)});
+}
+
 void ContextCore::deliver_exited(const PID& linker, const PID& pid) {
   if (is_local(linker.address)) {
     if (auto record = table_.find(linker.id)) record->enqueue(ExitedEvent{pid});

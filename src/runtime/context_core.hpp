@@ -58,6 +58,12 @@ class ContextCore {
   // As deliver_message, for an event built in place by the caller (one move fewer per message).
   bool deliver(std::string_view receiver, Event&& message);
 
+  // Hands an HTTP request to the local process `receiver`'s routes; false if there is none.
+  bool deliver_http(std::string_view receiver, http::Request request, http::Responder respond);
+
+  // Every live process of this context.
+  std::vector<std::shared_ptr<ProcessRecord>> processes() const { return table_.all(); }
+
   // Tells `linker` that `pid` exited, if the linker lives in this OS process.
   void deliver_exited(const PID& linker, const PID& pid);
 

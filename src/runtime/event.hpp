@@ -1,9 +1,11 @@
 #pragma once
 // What a process's mailbox holds.
 
+#include <compactor/http.hpp>
 #include <compactor/pid.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -31,12 +33,19 @@ struct TimerEvent {
   std::uint64_t timer;
 };
 
+// An HTTP request for one of the process's routes.
+struct HttpEvent {
+  std::shared_ptr<const http::Request> request;
+  http::Responder respond;
+};
+
 // Run initialize(); always the first event of a process.
 struct InitializeEvent {};
 
 // Run finalize() and terminate.
 struct TerminateEvent {};
 
-using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent>;
+using Event =
+    std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent, HttpEvent>;
 
 }  // namespace compactor::runtime

@@ -25,6 +25,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   ~ProcessRecord();
 
   const PID& pid() const { return pid_; }
+  const Process& process() const { return process_; }
   const std::string& pid_text() const { return pid_text_; }
 
   // Queues `event` and schedules the process if it was idle. Returns false, dropping the event,

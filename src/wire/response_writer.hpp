@@ -1,6 +1,8 @@
 #pragma once
 // Writes the HTTP/1.1 answers a libprocess receiver gives, with Date and Content-Length.
 
+#include <compactor/http.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,11 @@ void append_not_found(std::string& out, bool close);
 // 400 Bad Request or 413 Payload Too Large with a plain-text reason, always closing.
 void append_bad_request(std::string& out, std::string_view detail, bool close);
 void append_payload_too_large(std::string& out, std::string_view detail);
+
+// Appends the answer to an HTTP route: `response` with Date and Content-Length, gzip-compressed
+// when the client accepts it (`gzip_ok`) and the body is large enough to gain from it.
+void append_http_response(std::string& out, const http::Response& response, bool close,
+                          bool gzip_ok);
 
 // The current time as an HTTP Date value ("Sun, 22 Nov 2026 10:00:00 GMT"), recomputed once a
 // second per thread.

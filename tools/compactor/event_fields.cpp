@@ -1,5 +1,7 @@
 #include "event_fields.hpp"
 
+#include "util/json_text.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -98,32 +100,7 @@ std::string as_json_line(double time, const EventFields& event) {
   return line + "}";
 }
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(std::string_view text) { return util::json_string(text); }
 
 std::string json_of(const beacon::Value& value) {
   using beacon::Value;

@@ -1,0 +1,55 @@
+#pragma once
+// HTTP endpoints of processes, served on the context's port beside libprocess messages:
+// `GET /<process id>/<route>` reaches that process's longest matching route.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace compactor::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // below the process id, percent-decoded: "/status" for "/api/status?x"
+  std::string query;   // raw, without '?': "x=1&y=2"
+  Headers headers;
+  std::string body;  // after chunked and gzip decoding
+
+  // The value of the first header named `name` (any case); "" if none.
+  std::string_view header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;  // Date, Content-Length and Connection are written by the server
+  std::string body;
+
+  static Response text(std::string body, int status = 200);
+  static Response json(std::string body, int status = 200);
+};
+
+// Answers one request, once, from any thread, now or later. A responder dropped without an
+// answer answers 500, so a client never waits for a lost request.
+class Responder {
+ public:
+  using Deliver = std::function<void(Response)>;
+  explicit Responder(Deliver deliver);
+
+  void operator()(Response response) const;
+  // False once it answered.
+  bool pending() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// A route's handler: runs on the process, like a message handler.
+using Route = std::function<void(const Request& request, Responder respond)>;
+
+}  // namespace compactor::http
