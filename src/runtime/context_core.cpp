@@ -160,6 +160,11 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message) {
   return true;
 }
 
+bool ContextCore::deliver_call(std::string_view receiver, std::function<void(Process&)> call) {
+  auto record = table_.find(receiver);
+  return record && record->enqueue(CallEvent{std::move(call)});
+}
+
 bool ContextCore::deliver_http(std::string_view receiver, http::Request request,
                                http::Responder respond) {
   auto record = table_.find(receiver);

@@ -58,6 +58,9 @@ class ContextCore {
   // As deliver_message, for an event built in place by the caller (one move fewer per message).
   bool deliver(std::string_view receiver, Event&& message);
 
+  // Queues a typed call (dispatch) on the local process `receiver`; false if there is none.
+  bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);
+
   // Hands an HTTP request to the local process `receiver`'s routes; false if there is none.
   bool deliver_http(std::string_view receiver, http::Request request, http::Responder respond);
 

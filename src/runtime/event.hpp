@@ -3,8 +3,10 @@
 
 #include <compactor/http.hpp>
 #include <compactor/pid.hpp>
+#include <compactor/process.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -39,13 +41,19 @@ struct HttpEvent {
   http::Responder respond;
 };
 
+// A typed call (dispatch) to run on the process. If the process terminates first, the call is
+// dropped unrun, and its promise fails when the call is destroyed.
+struct CallEvent {
+  std::function<void(Process&)> call;
+};
+
 // Run initialize(); always the first event of a process.
 struct InitializeEvent {};
 
 // Run finalize() and terminate.
 struct TerminateEvent {};
 
-using Event =
-    std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent, HttpEvent>;
+using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent,
+                           HttpEvent, CallEvent>;
 
 }  // namespace compactor::runtime

@@ -56,6 +56,8 @@ void ProcessRecord::handle(Event& event) {
       process_.dispatch(message->from, message->name, message->body);
     } else if (auto* exited = std::get_if<ExitedEvent>(&event)) {
       process_.exited(exited->pid);
+    } else if (auto* call = std::get_if<CallEvent>(&event)) {
+      call->call(process_);
     } else if (auto* http = std::get_if<HttpEvent>(&event)) {
       process_.serve(*http->request, std::move(http->respond));
     } else if (auto* timer = std::get_if<TimerEvent>(&event)) {

@@ -1,0 +1,255 @@
+#pragma once
+// A value that arrives later, as libprocess's Future: ready with a value or failed with a
+// reason, observed by callbacks (then, on_ready, on_failed) or by waiting.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace compactor {
+
+// The value of a future that only says "done" (libprocess's Nothing).
+struct Nothing {
+  friend bool operator==(Nothing, Nothing) = default;
+};
+
+// What get() throws for a failed future.
+class FutureFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+template <class T>
+class Future;
+
+namespace detail {
+
+template <class T>
+struct FutureState {
+  std::mutex mutex;
+  std::condition_variable completed;
+  std::optional<T> value;
+  std::optional<std::string> failure;
+  std::vector<std::function<void()>> callbacks;  // run once, on completion
+
+  bool complete_locked() const { return value.has_value() || failure.has_value(); }
+
+  // Completes with `set`'s effect unless complete already; runs the callbacks outside the lock.
+  template <class Set>
+  bool complete(Set&& set) {
+    std::vector<std::function<void()>> to_run;
+    {
+      std::lock_guard lock(mutex);
+      if (complete_locked()) return false;
+      set(*this);
+      to_run.swap(callbacks);
+    }
+    completed.notify_all();
+    for (auto& callback : to_run) callback();
+    return true;
+  }
+
+  // Runs `callback` on completion: now, on this thread, if complete already.
+  void when_complete(std::function<void()> callback) {
+    {
+      std::lock_guard lock(mutex);
+      if (!complete_locked()) {
+        callbacks.push_back(std::move(callback));
+        return;
+      }
+    }
+    callback();
+  }
+};
+
+template <class T>
+struct Unwrap {
+  using type = T;
+};
+template <class T>
+struct Unwrap<Future<T>> {
+  using type = T;
+};
+
+}  // namespace detail
+
+// The producing side: completes its future once; later completions are ignored.
+template <class T>
+class Promise {
+ public:
+  Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
+
+  Future<T> future() const { return Future<T>(state_); }
+
+  bool set_value(T value) const {
+    return state_->complete([&](auto& s) { s.value.emplace(std::move(value)); });
+  }
+  bool fail(std::string reason) const {
+    return state_->complete([&](auto& s) { s.failure.emplace(std::move(reason)); });
+  }
+  // Completes like `other` when it completes.
+  void associate(const Future<T>& other) const {
+    auto self = *this;
+    other.on_ready([self](const T& value) { self.set_value(value); });
+    other.on_failed([self](const std::string& reason) { self.fail(reason); });
+  }
+
+ private:
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+// @note Copies share one state. Callbacks run on the thread that completes the future (or at
+// once, on the caller's, if it is complete); they must not block.
+template <class T>
+class Future {
+ public:
+  using value_type = T;
+
+  // A future that is ready at once.
+  static Future ready(T value) {
+    Promise<T> promise;
+    promise.set_value(std::move(value));
+    return promise.future();
+  }
+  static Future failed(std::string reason) {
+    Promise<T> promise;
+    promise.fail(std::move(reason));
+    return promise.future();
+  }
+
+  bool is_pending() const { return !is_ready() && !is_failed(); }
+  bool is_ready() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->value.has_value();
+  }
+  bool is_failed() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->failure.has_value();
+  }
+
+  // Waits at most `timeout` for completion; true if complete.
+  template <class Rep, class Period>
+  bool await(std::chrono::duration<Rep, Period> timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->completed.wait_for(lock, timeout, [&] { return state_->complete_locked(); });
+  }
+
+  // Waits for completion; the value, or FutureFailed with the reason.
+  const T& get() const {
+    std::unique_lock lock(state_->mutex);
+    state_->completed.wait(lock, [&] { return state_->complete_locked(); });
+    if (state_->failure) throw FutureFailed(*state_->failure);
+    return *state_->value;
+  }
+
+  // The reason of a failed future ("" otherwise).
+  std::string failure() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->failure.value_or("");
+  }
+
+  const Future& on_ready(std::function<void(const T&)> callback) const {
+    auto state = state_;
+    state_->when_complete([state, callback = std::move(callback)] {
+      if (state->value) callback(*state->value);
+    });
+    return *this;
+  }
+
+  const Future& on_failed(std::function<void(const std::string&)> callback) const {
+    auto state = state_;
+    state_->when_complete([state, callback = std::move(callback)] {
+      if (state->failure) callback(*state->failure);
+    });
+    return *this;
+  }
+
+  // Runs on completion, ready or failed.
+  const Future& on_any(std::function<void(const Future&)> callback) const {
+    auto self = *this;
+    state_->when_complete([self, callback = std::move(callback)] { callback(self); });
+    return *this;
+  }
+
+  // The future of `f(value)`: f returns a U or a Future<U>; a failure (or an exception thrown
+  // by f) passes through as the new future's failure.
+  template <class F>
+  auto then(F f) const {
+    using Result = std::invoke_result_t<F, const T&>;
+    using U = typename detail::Unwrap<Result>::type;
+    Promise<U> promise;
+    on_ready([promise, f = std::move(f)](const T& value) mutable {
+      try {
+        if constexpr (std::is_same_v<Result, Future<U>>) {
+          promise.associate(f(value));
+        } else {
+          promise.set_value(f(value));
+        }
+      } catch (const std::exception& error) {
+        promise.fail(error.what());
+      }
+    });
+    on_failed([promise](const std::string& reason) { promise.fail(reason); });
+    return promise.future();
+  }
+
+ private:
+  friend class Promise<T>;
+  explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
+
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+// Ready with every value, in order, once all are ready; failed as soon as one fails.
+template <class T>
+Future<std::vector<T>> collect(const std::vector<Future<T>>& futures) {
+  if (futures.empty()) return Future<std::vector<T>>::ready({});
+  struct Gather {
+    std::mutex mutex;
+    std::vector<std::optional<T>> values;
+    std::size_t left;
+    Promise<std::vector<T>> promise;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->values.resize(futures.size());
+  gather->left = futures.size();
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    futures[i].on_ready([gather, i](const T& value) {
+      std::vector<T> all;
+      {
+        std::lock_guard lock(gather->mutex);
+        gather->values[i] = value;
+        if (--gather->left != 0) return;
+        for (auto& v : gather->values) all.push_back(std::move(*v));
+      }
+      gather->promise.set_value(std::move(all));
+    });
+    futures[i].on_failed([gather](const std::string& reason) { gather->promise.fail(reason); });
+  }
+  return gather->promise.future();
+}
+
+// Ready, with the futures themselves, once every one is complete, ready or failed.
+template <class T>
+Future<std::vector<Future<T>>> await_all(std::vector<Future<T>> futures) {
+  Promise<std::vector<Future<T>>> promise;
+  auto left = std::make_shared<std::atomic<std::size_t>>(futures.size());
+  if (futures.empty()) promise.set_value({});
+  for (const auto& future : futures) {
+    future.on_any([promise, left, futures](const Future<T>&) {
+      if (left->fetch_sub(1) == 1) promise.set_value(futures);
+    });
+  }
+  return promise.future();
+}
+
+}  // namespace compactor
