@@ -29,7 +29,7 @@ struct StatsCounters {
     };
     return {get(messages_sent_local), get(messages_sent_remote), get(messages_received_remote),
             get(messages_dropped),    get(requests_rejected),    get(connections_accepted),
-            get(connections_opened),  get(connections_failed), get(messages_malformed)};
+            get(connections_opened),  get(connections_failed),   get(messages_malformed)};
   }
 };
 
