@@ -19,3 +19,4 @@
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
 #include <compactor/protobuf.hpp>
+#include <compactor/testing.hpp>

@@ -14,6 +14,10 @@
 
 namespace compactor {
 
+namespace testing {
+class MessageWatch;
+}
+
 // How a context listens, advertises itself and runs its processes.
 struct ContextOptions {
   // The IP to listen on. "0.0.0.0" listens on every interface and advertises the host name's IP.
@@ -106,6 +110,9 @@ class Context {
   void shutdown();
 
  private:
+  friend class testing::MessageWatch;
+  runtime::ContextCore& core() { return *core_; }
+
   std::unique_ptr<runtime::ContextCore> core_;
 };
 

@@ -160,6 +160,12 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message) {
   return true;
 }
 
+void ContextCore::set_inspector(Inspector inspector) {
+  std::unique_lock lock(inspector_mutex_);
+  inspecting_.store(static_cast<bool>(inspector), std::memory_order_relaxed);
+  inspector_ = std::move(inspector);
+}
+
 bool ContextCore::deliver_call(std::string_view receiver, std::function<void(Process&)> call) {
   auto record = table_.find(receiver);
   return record && record->enqueue(CallEvent{std::move(call)});

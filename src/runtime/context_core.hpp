@@ -10,8 +10,10 @@
 #include <compactor/context.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 
 namespace compactor::runtime {
 
@@ -64,6 +66,17 @@ class ContextCore {
   // Hands an HTTP request to the local process `receiver`'s routes; false if there is none.
   bool deliver_http(std::string_view receiver, http::Request request, http::Responder respond);
 
+  // Sees every event before it enters a mailbox of this context; returns false to drop it. For
+  // test helpers (compactor::testing::MessageWatch); null removes it.
+  using Inspector = std::function<bool(const PID& to, const Event& event)>;
+  void set_inspector(Inspector inspector);
+  // True to keep `event` for `to`. Costs one relaxed load when no inspector is set.
+  bool inspect(const PID& to, const Event& event) {
+    if (!inspecting_.load(std::memory_order_relaxed)) return true;
+    std::shared_lock lock(inspector_mutex_);
+    return !inspector_ || inspector_(to, event);
+  }
+
   // Every live process of this context.
   std::vector<std::shared_ptr<ProcessRecord>> processes() const { return table_.all(); }
 
@@ -91,6 +104,9 @@ class ContextCore {
   Address address_;
   bool bound_to_any_ = false;
   StatsCounters counters_;
+  std::atomic<bool> inspecting_{false};
+  std::shared_mutex inspector_mutex_;
+  Inspector inspector_;
   ProcessTable table_;
   Scheduler scheduler_;
   std::unique_ptr<RemoteTransport> transport_;
