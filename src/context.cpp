@@ -2,6 +2,9 @@
 
 #include "net/network.hpp"
 #include "runtime/context_core.hpp"
+#include "runtime/process_record.hpp"
+
+#include <thread>
 
 namespace compactor {
 
@@ -44,6 +47,29 @@ void Context::send(const PID& from, const PID& to, std::string_view name, std::s
 }
 
 ContextStats Context::stats() const { return core_->counters().snapshot(); }
+
+bool Context::settle(std::chrono::milliseconds timeout) {
+  auto* manual = dynamic_cast<ManualClock*>(&core_->clock());
+  auto all_idle = [&] {
+    for (const auto& record : core_->processes()) {
+      if (!record->idle()) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Idle twice in a row, with nothing due between: a process that was just woken is seen busy.
+  int quiet = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const bool ran_timers = manual != nullptr && manual->settle() > 0;
+    if (!ran_timers && all_idle()) {
+      if (++quiet == 2) return true;
+    } else {
+      quiet = 0;
+    }
+    std::this_thread::yield();
+  }
+  return false;
+}
 
 void Context::shutdown() { core_->shutdown(); }
 

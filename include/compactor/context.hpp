@@ -103,6 +103,11 @@ class Context {
   // Sends a message from outside any process; the receiver sees `from` as the sender.
   void send(const PID& from, const PID& to, std::string_view name, std::string_view body = {});
 
+  // For tests, like libprocess's Clock::settle: runs what is due on a ManualClock and waits
+  // until every process of this context is idle, repeatedly, until nothing is runnable. False if
+  // that did not happen within `timeout` (a process that keeps itself busy).
+  bool settle(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
   // A snapshot of the counters.
   ContextStats stats() const;
 

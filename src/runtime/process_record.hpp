@@ -46,6 +46,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // Events queued and not yet run.
   std::size_t queued() const { return mailbox_.size(); }
 
+  // Nothing queued and not running.
+  bool idle() const { return !scheduled_.load(std::memory_order_acquire) && mailbox_.empty(); }
+
   ContextCore& context() const { return context_; }
 
   // The process whose events this thread is running, or null.
