@@ -139,6 +139,13 @@ class SerfChannel final : public Channel {
     if (reconnect != 0) clock_.cancel(reconnect);
     asio::post(io_, [this] {
       std::error_code ignored;
+      if (streaming_now_ && outbox_.empty()) {
+        // End the stream as the RPC says; a few bytes on loopback, so written at once.
+        Request stop("stop", next_seq_++, 1);
+        stop.key("Stop").pack_uint64(stream_seq_);
+        const std::string bytes = stop.take();
+        asio::write(socket_, asio::buffer(bytes), ignored);
+      }
       socket_.close(ignored);
       io_.stop();
     });

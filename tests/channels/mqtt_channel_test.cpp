@@ -59,6 +59,28 @@ TEST(MqttChannel, OpeningWithoutABrokerFailsClearly) {
   }
 }
 
+TEST(MqttChannel, LogsInWithUserAndPasswordAndSaysWhyWhenRefused) {
+  MosquittoBroker broker("member", "s3cret");
+  auto options = on(broker);
+  options.username = "member";
+  options.password = "s3cret";
+  ChannelProbe probe;
+  auto channel = mqtt_channel(options);
+  probe.open(*channel);
+  channel->send("logged in");
+  EXPECT_TRUE(probe.wait_for_payload("logged in", 5s));
+
+  options.password = "wrong";
+  options.open_timeout = 1s;
+  auto refused = mqtt_channel(options);
+  try {
+    refused->open([](std::string_view) {}, {});
+    FAIL() << "open() succeeded with a wrong password";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("refused"), std::string::npos) << error.what();
+  }
+}
+
 TEST(MqttChannel, ABrokerRestartIsReportedAndSurvived) {
   MosquittoBroker broker;
   ChannelProbe probe;

@@ -68,22 +68,37 @@ void Server::stop() {
   process_.reset();
 }
 
-MosquittoBroker::MosquittoBroker()
-    : port_(free_port()),
-      config_((std::filesystem::temp_directory_path() /
-               ("compactor-mosquitto-" + std::to_string(getpid()) + "-" + std::to_string(port_) +
-                ".conf"))
-                  .string()) {
-  std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\n"
-                         << "allow_anonymous true\n"
-                         << "persistence false\n"
-                         << "log_type error\nlog_type warning\n";
+MosquittoBroker::MosquittoBroker(const std::string& user, const std::string& password)
+    : port_(free_port()) {
+  const std::string base =
+      (std::filesystem::temp_directory_path() /
+       ("compactor-mosquitto-" + std::to_string(getpid()) + "-" + std::to_string(port_)))
+          .string();
+  config_ = base + ".conf";
+  std::ofstream config(config_);
+  config << "listener " << port_ << " 127.0.0.1\n"
+         << "persistence false\n"
+         << "log_type error\nlog_type warning\n";
+  if (user.empty()) {
+    config << "allow_anonymous true\n";
+  } else {
+    password_file_ = base + ".passwd";
+    ChildProcess passwd(
+        {find_program("mosquitto_passwd"), "-c", "-b", password_file_, user, password}, {},
+        /*capture_output=*/false);
+    if (passwd.wait(std::chrono::seconds(10)) != 0) {
+      throw std::runtime_error("mosquitto_passwd failed");
+    }
+    config << "allow_anonymous false\npassword_file " << password_file_ << "\n";
+  }
+  config.close();
   start();
 }
 
 MosquittoBroker::~MosquittoBroker() {
   stop();
   std::filesystem::remove(config_);
+  if (!password_file_.empty()) std::filesystem::remove(password_file_);
 }
 
 std::vector<std::string> MosquittoBroker::command() const {

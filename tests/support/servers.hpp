@@ -37,7 +37,8 @@ class Server {
 
 class MosquittoBroker final : public Server {
  public:
-  MosquittoBroker();  // started
+  // Started; with a user, only that user (and password) may connect.
+  explicit MosquittoBroker(const std::string& user = "", const std::string& password = "");
   ~MosquittoBroker() override;
   std::uint16_t port() const { return port_; }
 
@@ -48,6 +49,7 @@ class MosquittoBroker final : public Server {
 
   std::uint16_t port_;
   std::string config_;
+  std::string password_file_;
 };
 
 class SerfAgent final : public Server {
