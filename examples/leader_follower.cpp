@@ -9,8 +9,7 @@
 
 #include <compactor/compactor.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include "fork_peer.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -86,43 +85,28 @@ class Follower : public Process {
   std::promise<bool> done_;
 };
 
-// The leader's side: its own context; tells the parent its PID through `pipe_out`.
-int run_leader(int pipe_out) {
+// The leader's side, in the child: its own context; announces its PID to the parent.
+int run_leader(const std::function<void(const PID&)>& announce) {
   Context context({.ip = "127.0.0.1", .port = 0});
   const PID leader = context.spawn(std::make_unique<Leader>());
   std::cout << "leader:   listening as " << leader << std::endl;
-  const std::string text = leader.to_string() + "\n";
-  if (write(pipe_out, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return 1;
-  close(pipe_out);
+  announce(leader);
   context.wait(leader, std::chrono::seconds(20));
   return 0;  // the context closes here, and with it the follower's link
 }
 
 int main() {
   std::cout.setf(std::ios::unitbuf);
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  const pid_t child = fork();  // before any thread exists
-  if (child == 0) {
-    close(fds[0]);
-    _exit(run_leader(fds[1]));
-  }
-  close(fds[1]);
-  std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-  close(fds[0]);
+  const auto leader = demo::fork_peer(run_leader);  // before any thread exists
   bool ok = false;
-  {
+  if (leader.pid) {
     Context context({.ip = "127.0.0.1", .port = 0});
-    auto follower = std::make_unique<Follower>(PID::parse(line));
+    auto follower = std::make_unique<Follower>(*leader.pid);
     auto done = follower->done();
     context.spawn(std::move(follower));
     ok = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready && done.get();
   }
-  int status = 0;
-  waitpid(child, &status, 0);
-  ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  ok = demo::peer_succeeded(leader) && ok;
   std::cout << (ok ? "handshake complete" : "handshake FAILED") << std::endl;
   return ok ? 0 : 1;
 }

@@ -5,10 +5,8 @@
 #include <compactor/compactor.hpp>
 #include <compactor/protobuf.hpp>
 
+#include "fork_peer.hpp"
 #include "service.pb.h"
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <future>
 #include <iostream>
@@ -63,42 +61,27 @@ class Client : public ProtobufProcess {
   std::promise<void> done_;
 };
 
-// The service's side, in the child: tells the parent its PID through `pipe_out`.
-int run_service(int pipe_out) {
+// The service's side, in the child: announces its PID to the parent, answers, terminates.
+int run_service(const std::function<void(const PID&)>& announce) {
   Service service;
   Context context({.ip = "127.0.0.1", .port = 0});
   const PID pid = context.spawn(service);
-  const std::string text = pid.to_string() + "\n";
-  if (write(pipe_out, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return 1;
-  close(pipe_out);
+  announce(pid);
   return context.wait(pid, std::chrono::seconds(20)) ? 0 : 1;
 }
 
 int main() {
   std::cout.setf(std::ios::unitbuf);
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  const pid_t child = fork();  // before any thread exists
-  if (child == 0) {
-    close(fds[0]);
-    _exit(run_service(fds[1]));
-  }
-  close(fds[1]);
-  std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-  close(fds[0]);
+  const auto service = demo::fork_peer(run_service);  // before any thread exists
   bool ok = false;
-  if (!line.empty()) {
-    Client client(PID::parse(line));
+  if (service.pid) {
+    Client client(*service.pid);
     Context context({.ip = "127.0.0.1", .port = 0});
     auto done = client.done();
     context.spawn(client);
     ok = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   }
-  int status = 0;
-  waitpid(child, &status, 0);
-  ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  ok = demo::peer_succeeded(service) && ok;
   std::cout << (ok ? "protobuf service done" : "protobuf service FAILED") << std::endl;
   return ok ? 0 : 1;
 }

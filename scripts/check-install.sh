@@ -23,7 +23,7 @@ compactor_add_protos(user_protobuf service.proto)
 target_link_libraries(user_protobuf PRIVATE compactor::compactor)
 CMAKE
 cp examples/ping_pong.cpp "$work/user/main.cpp"
-cp examples/protobuf_service.cpp examples/service.proto "$work/user/"
+cp examples/protobuf_service.cpp examples/service.proto examples/fork_peer.hpp "$work/user/"
 cmake -S "$work/user" -B "$work/user/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/user/build" >/dev/null
 "$work/user/build/user" | tail -1

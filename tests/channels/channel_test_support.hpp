@@ -3,13 +3,27 @@
 
 #include <compactor/beacon/channel.hpp>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace compactor::testing {
+
+// Opens `channel` expecting failure: the error must say `why`.
+inline void expect_open_fails(beacon::Channel& channel, const std::string& why) {
+  try {
+    channel.open([](std::string_view) {}, {});
+    ADD_FAILURE() << channel.describe() << ": open() succeeded";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find(why), std::string::npos) << error.what();
+  }
+}
 
 class ChannelProbe {
  public:

@@ -41,13 +41,21 @@ class Ticker : public Process {
   int ticks_ = 0;
 };
 
-TEST(ProcessTimers, ADelayFiresOnceWhenItsTimeHasCome) {
+// A ticker and its recorder on a context whose clock the test moves.
+class ProcessTimers : public ::testing::Test {
+ protected:
+  ProcessTimers() {
+    context.spawn(recorder);
+    context.spawn(ticker);
+  }
+
   ManualClock clock;
-  Recorder recorder("recorder");
-  Ticker ticker(recorder);
-  Context context({.clock = &clock});
-  context.spawn(recorder);
-  context.spawn(ticker);
+  Recorder recorder{"recorder"};
+  Ticker ticker{recorder};
+  Context context{{.clock = &clock}};  // last: destroyed first, with the processes still alive
+};
+
+TEST_F(ProcessTimers, ADelayFiresOnceWhenItsTimeHasCome) {
   recorder.send(ticker.self(), "once");
   // settle(): like libprocess's Clock::settle, until nothing is runnable; no waiting on guesses.
   ASSERT_TRUE(context.settle());
@@ -65,13 +73,7 @@ TEST(ProcessTimers, ADelayFiresOnceWhenItsTimeHasCome) {
   EXPECT_EQ(recorder.messages().size(), 2u) << "once only";
 }
 
-TEST(ProcessTimers, APeriodicTimerFiresEveryPeriodUntilCancelled) {
-  ManualClock clock;
-  Recorder recorder("recorder");
-  Ticker ticker(recorder);
-  Context context({.clock = &clock});
-  context.spawn(recorder);
-  context.spawn(ticker);
+TEST_F(ProcessTimers, APeriodicTimerFiresEveryPeriodUntilCancelled) {
   recorder.send(ticker.self(), "every");
   ASSERT_TRUE(recorder.wait_messages(1));
   for (std::size_t tick = 1; tick <= 5; ++tick) {
@@ -86,13 +88,7 @@ TEST(ProcessTimers, APeriodicTimerFiresEveryPeriodUntilCancelled) {
   EXPECT_FALSE(recorder.wait_messages(8, 50ms));
 }
 
-TEST(ProcessTimers, TerminationCancelsTimersAndOtherThreadsCannotSetThem) {
-  ManualClock clock;
-  Recorder recorder("recorder");
-  Ticker ticker(recorder);
-  Context context({.clock = &clock});
-  context.spawn(recorder);
-  context.spawn(ticker);
+TEST_F(ProcessTimers, TerminationCancelsTimersAndOtherThreadsCannotSetThem) {
   EXPECT_THROW(ticker.delay(1s, [] {}), std::logic_error);
   recorder.send(ticker.self(), "once");
   ASSERT_TRUE(recorder.wait_messages(1));
