@@ -118,7 +118,7 @@ void ManualClockMillionTimers(benchmark::State& state) {
     ManualClock clock;
     std::int64_t fired = 0;
     for (int i = 0; i < kTimers; ++i) {
-      clock.schedule_after(std::chrono::microseconds((i * 7919) % 1'000'000), [&] { ++fired; });
+      clock.schedule_after(std::chrono::microseconds((i * 7919L) % 1'000'000), [&] { ++fired; });
     }
     clock.advance(std::chrono::seconds(1));
     benchmark::DoNotOptimize(fired);
