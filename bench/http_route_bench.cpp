@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   }
 
   Hello hello;
-  Context context({.ip = "127.0.0.1", .port = 0, .workers = 1});
+  Context context({.ip = "127.0.0.1", .port = 0});
   context.spawn(hello);
 
   const double ours = measure(context.address().port, "/hello/", connections, seconds);
