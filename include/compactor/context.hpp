@@ -60,6 +60,9 @@ struct ContextStats {
   std::uint64_t connections_opened = 0;
   std::uint64_t connections_failed = 0;  // refused, reset, or closed by the peer
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
+  // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
+  // stalled connection, shutdown); messages that reached the wire are not counted here.
+  std::uint64_t messages_unsent = 0;
 };
 
 // Listens on one address and runs processes. Many contexts may live in one OS process, each with
@@ -88,6 +91,12 @@ class Context {
 
   // Runs `process` here; the caller keeps ownership and must keep it alive until it terminated
   // (see wait). Throws std::invalid_argument if the id is taken or the process was spawned before.
+  //
+  // initialize() runs on a worker after spawn returns, but before anything else reaches the
+  // process: messages and HTTP requests that arrive in the meantime wait behind it, so the
+  // handlers and routes it installs answer from the first message on (libprocess answers 404
+  // until its initialize has run). Listings that read the process from outside (/help,
+  // /__processes__) show it as it is at that moment; settle() waits until initialize has run.
   PID spawn(Process& process);
 
   // Runs `process` here; the context owns it and deletes it after it terminated.

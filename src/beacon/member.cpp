@@ -36,7 +36,9 @@ class Member::Driver {
                      [this](bool up, std::string_view detail) {
                        runtime::log().info("beacon {}: channel {} {}: {}", state_.name(),
                                            channel_->describe(), up ? "up" : "down", detail);
-                       report(ChannelEvent{up, std::string(detail)});
+                       Outputs status;
+                       status.events.emplace_back(ChannelEvent{up, std::string(detail)});
+                       if (queue(std::move(status))) drain_outputs();
                      });
     } catch (...) {
       std::lock_guard lock(mutex_);
@@ -64,34 +66,16 @@ class Member::Driver {
   // `at_least`: a timer's due time, which now() may miss by a rounding error.
   template <class Change>
   void apply(Change&& change, Time at_least = 0) {
-    std::vector<std::string> broadcasts;
-    std::vector<Event> events;
-    std::vector<std::string> warnings;
-    // Taken before the state lock is released, so that outputs leave in the order produced.
-    std::unique_lock<std::mutex> output_lock;
+    bool drain;
     {
       std::lock_guard lock(mutex_);
       change(state_, std::max(now(), at_least));
-      broadcasts = state_.take_broadcasts();
-      events = state_.take_events();
-      warnings = state_.take_warnings();
       arm_timer();
-      output_lock = std::unique_lock(output_mutex_);
+      // Queued before the state lock is released, so that outputs leave in the order produced.
+      drain = queue({state_.take_warnings(), state_.take_broadcasts(), state_.take_events()});
     }
-    for (const auto& warning : warnings) {
-      runtime::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
-    }
-    for (const auto& payload : broadcasts) {
-      try {
-        channel_->send(payload);
-      } catch (const std::exception& error) {
-        runtime::log().error("beacon {}: cannot send on {}: {}", state_.name(),
-                             channel_->describe(), error.what());
-      }
-    }
-    for (auto& event : events) report(std::move(event));
+    if (drain) drain_outputs();
   }
-
   template <class Read>
   auto read(Read&& reader) const {
     std::lock_guard lock(mutex_);
@@ -145,6 +129,52 @@ class Member::Driver {
     apply([](BeaconState& state, Time now) { state.on_timer(now); }, deadline);
   }
 
+  // What one change of the state produced, to be delivered outside every lock.
+  struct Outputs {
+    std::vector<std::string> warnings;
+    std::vector<std::string> broadcasts;
+    std::vector<Event> events;
+  };
+
+  // Queues outputs; true if the caller must drain them (no other thread is draining).
+  bool queue(Outputs outputs) {
+    std::lock_guard lock(output_mutex_);
+    outputs_.push_back(std::move(outputs));
+    if (draining_) return false;  // the thread draining now delivers these too
+    draining_ = true;
+    return true;
+  }
+
+  // Delivers queued outputs in order, on one thread at a time and holding no lock, so that an
+  // on_event callback may call back into the Member (its outputs are queued and delivered
+  // here, after the callback returns).
+  void drain_outputs() {
+    for (;;) {
+      Outputs next;
+      {
+        std::lock_guard lock(output_mutex_);
+        if (outputs_.empty()) {
+          draining_ = false;
+          return;
+        }
+        next = std::move(outputs_.front());
+        outputs_.pop_front();
+      }
+      for (const auto& warning : next.warnings) {
+        runtime::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
+      }
+      for (const auto& payload : next.broadcasts) {
+        try {
+          channel_->send(payload);
+        } catch (const std::exception& error) {
+          runtime::log().error("beacon {}: cannot send on {}: {}", state_.name(),
+                               channel_->describe(), error.what());
+        }
+      }
+      for (auto& event : next.events) report(std::move(event));
+    }
+  }
+
   void report(Event event) {
     if (options_.on_event) options_.on_event(event);
     {
@@ -165,7 +195,9 @@ class Member::Driver {
   Clock& clock_;
   std::mt19937_64 random_;
   mutable std::mutex mutex_;  // guards state_, running_ and timers_
-  std::mutex output_mutex_;   // orders broadcasts and events across threads
+  std::mutex output_mutex_;   // guards outputs_ and draining_; taken after mutex_, never before
+  std::deque<Outputs> outputs_;
+  bool draining_ = false;  // a thread is in drain_outputs()
   BeaconState state_;
   const Clock::time_point epoch_;
   bool running_ = false;

@@ -112,7 +112,7 @@ void Network::send(std::string_view from_text, const PID& to, std::string_view n
     if (connection->enqueue(from_text, to.id, name, body)) return;
     discard(connection);
   }
-  core_.count_dropped(1);
+  core_.count_unsent(1);
   runtime::log().warn("message '{}' to {} dropped: no usable connection", name, to.to_string());
 }
 

@@ -261,7 +261,7 @@ void OutboundConnection::fail(const std::string& reason) {
   auto& core = network_.core();
   runtime::StatsCounters::add(core.counters().connections_failed);
   if (lost > 0) {
-    core.count_dropped(lost);
+    core.count_unsent(lost);
     runtime::log().warn("connection to {} failed ({}): {} message(s) not delivered", host_text_,
                         reason, lost);
   } else {

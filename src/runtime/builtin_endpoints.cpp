@@ -37,6 +37,7 @@ http::Response metrics(ContextCore& core) {
       {"messages_received_remote", stats.messages_received_remote},
       {"messages_dropped", stats.messages_dropped},
       {"messages_malformed", stats.messages_malformed},
+      {"messages_unsent", stats.messages_unsent},
       {"requests_rejected", stats.requests_rejected},
       {"connections_accepted", stats.connections_accepted},
       {"connections_opened", stats.connections_opened},

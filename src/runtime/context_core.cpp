@@ -74,6 +74,9 @@ PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
   process.context_ = this;
   process.running_.store(true, std::memory_order_release);
   auto record = std::make_shared<ProcessRecord>(process, std::move(owned), *this);
+  // initialize() is queued before anyone can find the process, so that nothing sent or routed to
+  // it the moment it appears in the table runs before its handlers and routes are installed.
+  record->queue_initialize();
   if (!table_.insert(process.id(), record)) {
     process.context_ = nullptr;
     process.self_ = PID();
@@ -83,7 +86,7 @@ PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
                                 address_.to_string());
   }
   const PID pid = process.self();
-  record->enqueue(InitializeEvent{});
+  record->schedule();
   return pid;
 }
 
@@ -117,7 +120,7 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   });
   if (in_memory) return;
   if (!transport_) {
-    count_dropped(1);
+    count_unsent(1);
     log().warn("message '{}' to {} dropped: context is not started", name, to.to_string());
     return;
   }

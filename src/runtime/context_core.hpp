@@ -88,6 +88,11 @@ class ContextCore {
 
   // Counts messages dropped somewhere in this context.
   void count_dropped(std::size_t n) { StatsCounters::add(counters_.messages_dropped, n); }
+  // Counts messages for a remote context that were dropped before being written.
+  void count_unsent(std::size_t n) {
+    count_dropped(n);
+    StatsCounters::add(counters_.messages_unsent, n);
+  }
 
   // Terminates every process, closes the network gracefully and stops the workers. Idempotent.
   void shutdown();

@@ -27,10 +27,16 @@ bool ProcessRecord::enqueue(Event&& event) {
   if (terminated()) return false;
   if (!context_.inspect(pid_, event)) return true;  // a test dropped it on purpose
   mailbox_.push(std::move(event));
+  schedule();
+  return true;
+}
+
+void ProcessRecord::queue_initialize() { mailbox_.push(InitializeEvent{}); }
+
+void ProcessRecord::schedule() {
   if (!scheduled_.exchange(true, std::memory_order_acq_rel)) {
     context_.scheduler().schedule(shared_from_this());
   }
-  return true;
 }
 
 void ProcessRecord::run() {
@@ -46,9 +52,7 @@ void ProcessRecord::run() {
   batch_.clear();
   tls_current = nullptr;
   scheduled_.store(false, std::memory_order_release);
-  if (!mailbox_.empty() && !scheduled_.exchange(true, std::memory_order_acq_rel)) {
-    context_.scheduler().schedule(shared_from_this());
-  }
+  if (!mailbox_.empty()) schedule();
 }
 
 void ProcessRecord::handle(Event& event) {
@@ -81,10 +85,11 @@ void ProcessRecord::terminate_now() {
     process_.finalize();
   } catch (const std::exception& error) {
     log().error("process {}: finalize threw: {}", pid_text_, error.what());
+  } catch (...) {
+    log().error("process {}: finalize threw a non-standard exception", pid_text_);
   }
   // After this no timer callback of the process runs, so the context may go.
   process_.cancel_all_timers();
-  context_.forget(*this);
   last_receiver_.reset();
   std::vector<PID> linkers;
   {
@@ -95,8 +100,11 @@ void ProcessRecord::terminate_now() {
   process_.running_.store(false, std::memory_order_release);
   owned_.reset();
   {
+    // Together, so that wait() either finds the record and waits for finished_, or does not
+    // find it because it has finished.
     std::lock_guard lock(state_mutex_);
     finished_ = true;
+    context_.forget(*this);
   }
   // From here on process_ may be destroyed by its owner, whom wait() releases.
   terminated_signal_.notify_all();

@@ -32,6 +32,12 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // once the process has terminated.
   bool enqueue(Event&& event);
 
+  // Puts InitializeEvent first in the mailbox without scheduling (before the process is findable).
+  void queue_initialize();
+
+  // Schedules the process unless it is scheduled already (spawn, once it is findable).
+  void schedule();
+
   // Runs the events queued now, then reschedules itself if more arrived.
   void run();
 

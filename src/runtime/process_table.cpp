@@ -1,12 +1,18 @@
 #include "runtime/process_table.hpp"
 
+#include "runtime/process_record.hpp"
+
 #include <mutex>
 
 namespace compactor::runtime {
 
 bool ProcessTable::insert(const std::string& id, std::shared_ptr<ProcessRecord> record) {
   std::unique_lock lock(mutex_);
-  return records_.emplace(id, std::move(record)).second;
+  auto [it, inserted] = records_.try_emplace(id, record);
+  if (inserted) return true;
+  if (!it->second->terminated()) return false;
+  it->second = std::move(record);  // the old one is only finishing its termination
+  return true;
 }
 
 std::shared_ptr<ProcessRecord> ProcessTable::find(std::string_view id) const {

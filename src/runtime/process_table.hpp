@@ -15,7 +15,8 @@ class ProcessRecord;
 // @note Thread-safe; lookups take a shared lock, so concurrent deliveries do not serialize.
 class ProcessTable {
  public:
-  // Adds `record` under `id`; false if the id is taken.
+  // Adds `record` under `id`; false if the id is taken by a process that has not terminated.
+  // A terminated one that is still finishing (and findable by wait) is replaced.
   bool insert(const std::string& id, std::shared_ptr<ProcessRecord> record);
 
   // The process named `id`, or null.

@@ -18,6 +18,7 @@ struct StatsCounters {
   std::atomic<std::uint64_t> connections_opened{0};
   std::atomic<std::uint64_t> connections_failed{0};
   std::atomic<std::uint64_t> messages_malformed{0};
+  std::atomic<std::uint64_t> messages_unsent{0};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -29,7 +30,8 @@ struct StatsCounters {
     };
     return {get(messages_sent_local), get(messages_sent_remote), get(messages_received_remote),
             get(messages_dropped),    get(requests_rejected),    get(connections_accepted),
-            get(connections_opened),  get(connections_failed),   get(messages_malformed)};
+            get(connections_opened),  get(connections_failed),   get(messages_malformed),
+            get(messages_unsent)};
   }
 };
 

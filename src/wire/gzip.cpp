@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace compactor::wire {
 
@@ -50,9 +51,13 @@ std::string gzip(std::string_view data) {
   stream.avail_in = static_cast<uInt>(data.size());
   stream.next_out = reinterpret_cast<Bytef*>(out.data());
   stream.avail_out = static_cast<uInt>(out.size());
-  deflate(&stream, Z_FINISH);
+  // deflateBound() leaves room for everything, so one Z_FINISH must end the stream.
+  const int status = deflate(&stream, Z_FINISH);
   out.resize(stream.total_out);
   deflateEnd(&stream);
+  if (status != Z_STREAM_END) {
+    throw std::runtime_error("deflate did not finish (zlib status " + std::to_string(status) + ")");
+  }
   return out;
 }
 

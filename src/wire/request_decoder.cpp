@@ -24,8 +24,8 @@ DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
   const std::size_t parsed = http_parser_execute(&parser_, &settings(), data, size);
   if (status_ != DecodeStatus::ok) return status_;
   if (parser_.upgrade) {
-    return static_cast<DecodeStatus>(
-        fail(DecodeStatus::malformed, "protocol upgrade not supported"));
+    fail(DecodeStatus::malformed, "protocol upgrade not supported");
+    return status_;
   }
   if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != size) {
     fail(DecodeStatus::malformed, http_errno_description(HTTP_PARSER_ERRNO(&parser_)));

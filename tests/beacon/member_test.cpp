@@ -229,6 +229,31 @@ TEST(MemberOnManualClock, EveryMemberFindsTheHoldersPidAndAllLivePids) {
   }
 }
 
+// A callback that steps down as soon as it gets the tag calls back into the Member it came from.
+TEST(MemberOnManualClock, AnEventCallbackMayCallTheMember) {
+  ManualClock clock;
+  LocalBus bus("group", &clock);
+  Member* self = nullptr;
+  int tags = 0;
+  Member::Options options;
+  options.clock = &clock;
+  options.seed = 3;
+  options.on_event = [&](const Event& event) {
+    if (!std::holds_alternative<TagEvent>(event)) return;
+    ++tags;
+    EXPECT_EQ(self->holder(), "m");
+    self->set_value(tags);
+    self->disable();
+  };
+  Member member("m", bus.channel(), options);
+  self = &member;
+  member.set_value(0);
+  member.start();
+  clock.advance(60s);
+  EXPECT_EQ(tags, 1) << "disabled after its first tag";
+  EXPECT_EQ(member.value(), Value(1));
+}
+
 TEST(MemberOnManualClock, MalformedPayloadsAndIncomparableValuesDoNotStopAnyone) {
   ManualClock clock;
   LocalBus bus("group", &clock);

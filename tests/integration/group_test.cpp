@@ -159,6 +159,22 @@ TEST(GroupAcrossProcesses, ThreeMembersOnThreeSerfAgents) {
   });
 }
 
+// A member publishing its PID (it runs a context) ends cleanly on SIGTERM, even right after the
+// broker restarted under it.
+TEST(GroupAcrossProcesses, AMemberWithAPidStopsCleanlyOnSigterm) {
+  testing::MosquittoBroker broker;
+  ChildProcess member({COMPACTOR_TOOL, "group", "--mqtt",
+                       "127.0.0.1:" + std::to_string(broker.port()), "--topic", "it/pid", "--name",
+                       "m", "--pid", "--cycle", "1.0", "--gap", "0.2", "--json"});
+  ASSERT_TRUE(member.wait_for_line("PID ", 10s));
+  ASSERT_TRUE(member.wait_for_line(R"({"time")", 10s)) << "no event from the member";
+  broker.stop();
+  broker.start();
+  ASSERT_TRUE(member.wait_for_line(R"({"time")", 10s)) << "no event after the restart";
+  member.kill(SIGTERM);
+  EXPECT_EQ(member.wait(10s), 0);
+}
+
 #ifdef COMPACTOR_EXAMPLE_MQTT_WORKERS
 // examples/mqtt_workers: three OS processes that know only the broker send jobs to the tag
 // holder's PID over the libprocess wire; when it is killed, the jobs go to the next holder.

@@ -91,6 +91,15 @@ TEST(TwoProcesses, SendToolDeliversAndExitsZero) {
   EXPECT_TRUE(recv->ends_with("(11 bytes)")) << *recv;
 }
 
+// serve answers the ping with a pong to the sender, which is gone by then: that drop is not a
+// failure of the send.
+TEST(TwoProcesses, SendToolExitsZeroWhenTheReceiverAnswers) {
+  Server server;
+  ChildProcess send({COMPACTOR_TOOL, "send", server.pid.to_string(), "ping", "hello"});
+  EXPECT_EQ(send.wait(10s), 0);
+  ASSERT_TRUE(server.child.wait_for_line("recv ping", 10s));
+}
+
 TEST(TwoProcesses, SendToolFailsClearlyWhenUnreachable) {
   testing::RefusingPort refusing;
   ChildProcess send(

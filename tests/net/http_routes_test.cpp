@@ -117,6 +117,9 @@ TEST(HttpRoutes, BuiltInEndpointsDescribeTheContext) {
   Api api;
   Context context;
   context.spawn(api);
+  // The listings read the process from outside: wait until initialize() installed the routes
+  // and the mailbox is empty.
+  ASSERT_TRUE(context.settle());
   RawClient client("127.0.0.1", context.address().port);
   client.write(get("/__processes__") + get("/metrics/snapshot") +
                get("/help", "Connection: close\r\n"));

@@ -142,6 +142,39 @@ TEST(Process, InitializeFirstFinalizeLast) {
   EXPECT_EQ(log, (std::vector<std::string>{"initialize", "one", "two", "finalize"}));
 }
 
+// Counts messages that reached it before initialize() ran.
+class Early : public Process {
+ public:
+  Early() : Process("early") {}
+  void initialize() override { initialized_ = true; }
+  void unhandled(const PID&, std::string_view, std::string_view) override {
+    if (!initialized_) ++before_initialize_;
+  }
+  bool initialized_ = false;  // the process's own state
+  std::atomic<int> before_initialize_{0};
+};
+
+TEST(Process, NothingSentAtTheMomentOfSpawnRunsBeforeInitialize) {
+  Context context;
+  const PID target("early", context.address());
+  for (int round = 0; round < 200; ++round) {
+    Early early;
+    std::atomic<bool> sending{false}, stop{false};
+    // Another thread sends while the process appears in the table.
+    std::thread sender([&] {
+      sending = true;
+      while (!stop.load()) context.send(PID(), target, "m");
+    });
+    while (!sending.load()) std::this_thread::yield();
+    const PID pid = context.spawn(early);
+    stop = true;
+    sender.join();
+    context.terminate(pid);
+    ASSERT_TRUE(context.wait(pid, 10s));
+    ASSERT_EQ(early.before_initialize_, 0) << "round " << round;
+  }
+}
+
 class Thrower : public Process {
  public:
   Thrower() : Process("thrower") {}
@@ -161,6 +194,25 @@ TEST(Process, AThrowingHandlerIsLoggedAndTheProcessGoesOn) {
   context.terminate(pid);
   ASSERT_TRUE(context.wait(pid, 10s));
   EXPECT_EQ(thrower.ok_, 1);
+}
+
+class ThrowsInFinalize : public Process {
+ public:
+  ThrowsInFinalize() : Process("throws-in-finalize") {}
+  void finalize() override { throw 42; }  // not a std::exception
+};
+
+TEST(Process, ANonStandardExceptionFromFinalizeStillTerminatesTheProcess) {
+  Recorder linker("linker");
+  ThrowsInFinalize process;
+  Context context;
+  const PID pid = context.spawn(process);
+  context.spawn(linker);
+  linker.link(pid);
+  context.terminate(pid);
+  ASSERT_TRUE(context.wait(pid, 10s));
+  ASSERT_TRUE(linker.wait_exited(1));
+  EXPECT_EQ(linker.exited_pids()[0], pid);
 }
 
 TEST(Process, SendBeforeSpawnIsAnError) {

@@ -50,6 +50,15 @@ TEST(RequestDecoder, ContentLengthBody) {
   EXPECT_TRUE(sink.requests[0].keep_alive);
 }
 
+TEST(RequestDecoder, AProtocolUpgradeIsMalformed) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes =
+      "GET /chat HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::malformed);
+  EXPECT_EQ(decoder.error_detail(), "protocol upgrade not supported");
+}
+
 TEST(RequestDecoder, ChunkedBodyFedOneByteAtATime) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);

@@ -132,8 +132,10 @@ int run_group(const GroupFlags& flags) {
   auto seconds = [started] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  std::optional<Context> context;
+  // The inbox is declared first so that it outlives the context, whose destruction terminates
+  // it and waits for that.
   std::optional<Inbox> inbox;
+  std::optional<Context> context;
   beacon::Value value = parse_value(flags.value);
   if (flags.pid) {
     inbox.emplace(flags.name);
@@ -179,7 +181,6 @@ int run_group(const GroupFlags& flags) {
     wait_for_signal(duration);
   }
   member.stop();
-  if (inbox) context->terminate(inbox->self());
   return failed ? 2 : 0;
 }
 

@@ -23,11 +23,14 @@ class BeaconState;
 // Runs the asyncactor algorithm on a channel and a clock: payloads from the channel and the
 // clock's timer callbacks go in, broadcasts go out on the channel, events come out.
 //
-// Events: `on_event` (if set) is called for each, in order, on the thread that caused it (the
-// channel's, the clock's, or a caller of enable/disable), and must not block; each
-// is also queued for next_event(). The queue holds at most `max_queued_events`; when a slow reader
-// lets it fill up, the oldest event is dropped and counted (dropped_events()), so the algorithm
-// never stalls on its reader, unlike asyncactor, whose timing suffers when the reader is slow.
+// Events: `on_event` (if set) is called for each, in order, one call at a time, holding no lock,
+// on the thread that caused it (the channel's, the clock's, or a caller of enable/disable) or
+// on one that is delivering earlier events at that moment. It must not block, and it may call
+// the Member (set_value, disable, holder(), ...): the events that causes come after it returns.
+// Each is also queued for next_event(). The queue holds at most `max_queued_events`; when a slow
+// reader lets it fill up, the oldest event is dropped and counted (dropped_events()), so the
+// algorithm never stalls on its reader, unlike asyncactor, whose timing suffers when the reader is
+// slow.
 //
 // @note All member functions are thread-safe.
 class Member {
