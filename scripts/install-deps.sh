@@ -8,6 +8,7 @@ packages=(
   libmosquitto-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto serf curl                     # real servers and a real HTTP client for the tests
+  iproute2 util-linux                     # network namespaces (partition tests), prlimit
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )
 # The CAF baseline of the benchmarks, only where asked for (it is large).

@@ -39,13 +39,39 @@ struct ContextOptions {
   // How long destruction waits for queued outbound messages to be written and acknowledged by
   // the peer closing its side.
   std::chrono::milliseconds shutdown_timeout{5000};
+
+  // Flow control and failure detection (README: "Flow control and failure detection"). Each can
+  // also be set by the environment variable named after it (from_environment).
+
+  // A peer that acknowledges nothing for this long is taken as gone: its connections fail and
+  // linkers get exited, on a silent partition too. TCP keep-alive probes while a connection is
+  // idle, TCP_USER_TIMEOUT while data waits for an acknowledgement. Idle connections are never
+  // closed while the peer answers. Zero keeps the system's defaults (about two hours).
+  // COMPACTOR_DEAD_PEER_TIMEOUT_MS.
+  std::chrono::milliseconds dead_peer_timeout{20000};
+  // An outbound connection whose writes make no progress for this long fails (a peer that
+  // accepts but never reads); its queued messages are counted as dropped and linkers get
+  // exited. Zero: never. COMPACTOR_WRITE_TIMEOUT_MS.
+  std::chrono::milliseconds write_timeout{20000};
+  // A request must arrive whole, headers and body, within this time of its first byte, or it is
+  // answered 408 and its connection closed (slowloris). Between requests a connection may stay
+  // idle. Zero: no limit. COMPACTOR_REQUEST_TIMEOUT_MS.
+  std::chrono::milliseconds request_timeout{30000};
+  // Request body bytes that all inbound connections together may buffer; a request that would
+  // go over is answered 503 and its connection closed. COMPACTOR_MAX_BUFFERED_BODY_BYTES.
+  std::size_t max_buffered_body_bytes = 128 * 1024 * 1024;
+  // Inbound connections open at once; more are closed as soon as they are accepted, and
+  // counted. Zero: no limit. COMPACTOR_MAX_INBOUND_CONNECTIONS.
+  std::size_t max_inbound_connections = 0;
+
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.
   Clock* clock = nullptr;
 
-  // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP, LIBPROCESS_ADVERTISE_PORT
-  // and LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH. Throws std::invalid_argument naming the variable
-  // when one holds an invalid value.
+  // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP,
+  // LIBPROCESS_ADVERTISE_PORT, LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH and the COMPACTOR_*
+  // variables named above. Throws std::invalid_argument naming the variable when one holds an
+  // invalid value.
   static ContextOptions from_environment();
 };
 
@@ -58,7 +84,11 @@ struct ContextStats {
   std::uint64_t requests_rejected = 0;         // answered 400, 404 or 413
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_opened = 0;
-  std::uint64_t connections_failed = 0;  // refused, reset, or closed by the peer
+  std::uint64_t connections_failed = 0;  // refused, reset, closed by the peer, timed out
+  // Inbound connections closed at once: over max_inbound_connections.
+  std::uint64_t connections_refused = 0;
+  // Requests answered 408: not whole within request_timeout.
+  std::uint64_t requests_timed_out = 0;
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
   // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   // stalled connection, shutdown); messages that reached the wire are not counted here.

@@ -1,5 +1,6 @@
 #include "net/inbound_connection.hpp"
 
+#include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "pid_text.hpp"
 #include "runtime/builtin_endpoints.hpp"
@@ -8,6 +9,7 @@
 #include "wire/message_head.hpp"
 #include "wire/response_writer.hpp"
 
+#include <fmt/core.h>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
@@ -27,7 +29,8 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
 InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
     : network_(network),
       socket_(std::move(socket)),
-      decoder_(*this, network.core().options().max_body_size) {
+      decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
+      request_timer_(network.io()) {
   std::error_code error;
   const auto peer = socket_.remote_endpoint(error);
   if (!error) {
@@ -39,6 +42,7 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
 void InboundConnection::start() {
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
   read();
 }
 
@@ -51,7 +55,7 @@ void InboundConnection::read() {
 }
 
 void InboundConnection::on_read(const std::error_code& error, std::size_t size) {
-  if (closed_) return;
+  if (closed_ || reading_done_) return;  // reading_done_: a 408 ended the conversation
   if (error) {
     // EOF or reset: whatever was parsed has been delivered already.
     reading_done_ = true;
@@ -65,6 +69,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   }
   const auto status = decoder_.feed(read_buffer_.data(), size);
   if (status == wire::DecodeStatus::ok) {
+    watch_request_deadline();
     read();
   } else {
     // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
@@ -78,11 +83,40 @@ void InboundConnection::reject(wire::DecodeStatus status) {
   const auto& detail = decoder_.error_detail();
   runtime::StatsCounters::add(network_.core().counters().requests_rejected);
   runtime::log().warn("request from {} rejected, closing: {}", peer_text_, detail);
-  if (status == wire::DecodeStatus::body_too_large) {
-    wire::append_payload_too_large(answer_buffer(), detail);
-  } else {
-    wire::append_bad_request(answer_buffer(), detail, true);
+  const int code = status == wire::DecodeStatus::body_too_large ? 413
+                   : status == wire::DecodeStatus::over_budget  ? 503
+                                                                : 400;
+  wire::append_closing_error(answer_buffer(), code, detail);
+}
+
+void InboundConnection::watch_request_deadline() {
+  const auto timeout = network_.core().options().request_timeout;
+  if (timeout.count() == 0) return;
+  if (!decoder_.in_request()) {
+    if (request_timer_armed_) request_timer_.cancel();
+    request_timer_armed_ = false;
+    return;
   }
+  if (request_timer_armed_) return;  // the deadline counts from the request's first byte
+  request_timer_armed_ = true;
+  request_timer_.expires_after(timeout);
+  request_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error) self->on_request_deadline();
+  });
+}
+
+void InboundConnection::on_request_deadline() {
+  request_timer_armed_ = false;
+  if (closed_ || reading_done_ || !decoder_.in_request()) return;
+  auto& core = network_.core();
+  runtime::StatsCounters::add(core.counters().requests_timed_out);
+  runtime::StatsCounters::add(core.counters().requests_rejected);
+  const auto detail = fmt::format("request not complete within request_timeout {} ms",
+                                  core.options().request_timeout.count());
+  runtime::log().warn("request from {} timed out, closing: {}", peer_text_, detail);
+  reading_done_ = true;
+  wire::append_closing_error(answer_buffer(), 408, detail);
+  write();
 }
 
 bool InboundConnection::on_request(wire::Request& request) {
@@ -229,6 +263,7 @@ void InboundConnection::close() {
   if (closed_) return;
   closed_ = true;
   std::error_code ignored;
+  request_timer_.cancel();
   socket_.close(ignored);
   network_.forget(*this);
 }

@@ -4,6 +4,7 @@
 #include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <compactor/pid.hpp>
 
@@ -18,10 +19,11 @@ namespace compactor::net {
 class Network;
 
 // Delivers every request it parsed completely, even if the peer resets the connection right
-// after: nothing is undone once parsed. Answers 202/404 per message, 400 or 413 and closes on
-// bytes that are not HTTP or bodies over the limit. Plain HTTP requests go to the built-in
-// endpoints or a process's routes; their answers may come later, from any thread, and still
-// leave in request order.
+// after: nothing is undone once parsed. Answers 202/404 per message; answers and closes on bytes
+// that are not HTTP (400), a body over max_body_size (413) or over the context's body budget
+// (503), and a request not whole within request_timeout of its first byte (408). Plain HTTP
+// requests go to the built-in endpoints or a process's routes; their answers may come later, from
+// any thread, and still leave in request order.
 //
 // @note Runs on the I/O thread only.
 class InboundConnection final : public std::enable_shared_from_this<InboundConnection>,
@@ -44,8 +46,12 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool all_answered() const { return answers_.empty() && awaited_.empty(); }
   void read();
   void on_read(const std::error_code& error, std::size_t size);
-  // Answers a request that could not be decoded (400) or was too large (413).
+  // Answers a request that could not be decoded (400), was too large (413) or found no room in
+  // the body budget (503).
   void reject(wire::DecodeStatus status);
+  // Keeps request_timer_ armed while a request is incomplete, from its first byte.
+  void watch_request_deadline();
+  void on_request_deadline();
   void write();
   void finish();
 
@@ -59,6 +65,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::string peer_text_;
   wire::RequestDecoder decoder_;
   std::array<char, 64 * 1024> read_buffer_;
+  asio::steady_timer request_timer_;
+  bool request_timer_armed_ = false;
   std::string answers_;  // queued while a write is in flight
   // Answers in request order from the first one still awaited (a route answering later).
   struct Slot {

@@ -7,6 +7,7 @@
 
 #include <asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <system_error>
 
@@ -31,7 +32,10 @@ asio::ip::tcp::acceptor bind_acceptor(asio::io_context& io, const ContextOptions
 }  // namespace
 
 Network::Network(runtime::ContextCore& core)
-    : core_(core), acceptor_(bind_acceptor(io_, core.options())) {}
+    : core_(core),
+      acceptor_(bind_acceptor(io_, core.options())),
+      accept_timer_(io_),
+      body_budget_(core.options().max_buffered_body_bytes) {}
 
 Network::~Network() {
   if (io_thread_.joinable()) {
@@ -53,15 +57,52 @@ void Network::start() {
 void Network::accept() {
   acceptor_.async_accept([this](const std::error_code& error, asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!error) {
-      runtime::StatsCounters::add(core_.counters().connections_accepted);
-      auto connection = std::make_shared<InboundConnection>(*this, std::move(socket));
-      inbound_.emplace(connection.get(), connection);
-      connection->start();
-    } else {
-      runtime::log().warn("accept on {} failed: {}", core_.address().to_string(), error.message());
+    if (error) {
+      back_off_accepting(error);
+      return;
     }
+    accept_backoff_ = {};
+    on_accepted(std::move(socket));
     accept();
+  });
+}
+
+void Network::on_accepted(asio::ip::tcp::socket socket) {
+  auto& counters = core_.counters();
+  const auto cap = core_.options().max_inbound_connections;
+  if (cap != 0 && inbound_.size() >= cap) {
+    runtime::StatsCounters::add(counters.connections_refused);
+    std::error_code ignored;
+    const auto peer = socket.remote_endpoint(ignored);
+    runtime::log().debug("connection from {} closed: max_inbound_connections {} reached",
+                         peer.address().to_string(), cap);
+    socket.close(ignored);
+    return;
+  }
+  runtime::StatsCounters::add(counters.connections_accepted);
+  auto connection = std::make_shared<InboundConnection>(*this, std::move(socket));
+  inbound_.emplace(connection.get(), connection);
+  connection->start();
+}
+
+void Network::back_off_accepting(const std::error_code& error) {
+  using namespace std::chrono_literals;
+  // 10 ms doubling to 1 s: short enough to recover at once when descriptors free up, long
+  // enough not to spin while they do not.
+  accept_backoff_ = std::clamp(accept_backoff_ * 2, 10ms, std::chrono::milliseconds(1s));
+  ++accept_failures_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_warning_ >= 10s) {
+    runtime::log().warn(
+        "accept on {} failed {} time(s): {}; pausing accepts (open connections are "
+        "still served)",
+        core_.address().to_string(), accept_failures_, error.message());
+    last_accept_warning_ = now;
+    accept_failures_ = 0;
+  }
+  accept_timer_.expires_after(accept_backoff_);
+  accept_timer_.async_wait([this](const std::error_code& timer_error) {
+    if (!timer_error && acceptor_.is_open()) accept();
   });
 }
 
@@ -143,6 +184,7 @@ void Network::shutdown(std::chrono::milliseconds timeout) {
   asio::post(io_, [this, &closed] {
     std::error_code ignored;
     acceptor_.close(ignored);
+    accept_timer_.cancel();
     auto inbound = inbound_;
     for (const auto& [key, connection] : inbound) connection->close();
     closed.set_value();

@@ -3,11 +3,13 @@
 // keyed by remote address.
 
 #include "runtime/transport.hpp"
+#include "wire/body_budget.hpp"
 
 #include <compactor/pid.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <condition_variable>
 #include <memory>
@@ -45,6 +47,8 @@ class Network final : public runtime::RemoteTransport {
   // For connections: the context they deliver to, and the I/O context they run on.
   runtime::ContextCore& core() { return core_; }
   asio::io_context& io() { return io_; }
+  // Request body bytes buffered by all inbound connections.
+  wire::BodyBudget& body_budget() { return body_budget_; }
 
   // Moves an idle outbound connection to closing, atomically with respect to connection_to():
   // later sends to its address open a new connection, which starts only once this one is closed,
@@ -61,10 +65,19 @@ class Network final : public runtime::RemoteTransport {
   std::shared_ptr<OutboundConnection> connection_to(const Address& address);
   void discard(const std::shared_ptr<OutboundConnection>& connection);
   void accept();
+  void on_accepted(asio::ip::tcp::socket socket);
+  // Out of descriptors (or kernel memory): waits before accepting again, instead of spinning on
+  // an accept that fails at once. Connections already open go on being served.
+  void back_off_accepting(const std::error_code& error);
 
   runtime::ContextCore& core_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_timer_;  // the back-off after EMFILE and the like
+  std::chrono::milliseconds accept_backoff_{0};
+  std::chrono::steady_clock::time_point last_accept_warning_{};
+  std::uint64_t accept_failures_ = 0;  // since the last warning
+  wire::BodyBudget body_budget_;
   std::thread io_thread_;
 
   std::mutex mutex_;  // guards outbound_ and is the lock shutdown() waits with

@@ -1,12 +1,13 @@
 #include "net/outbound_connection.hpp"
 
+#include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
 
+#include <fmt/core.h>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 
 #include <sys/socket.h>
 
@@ -27,6 +28,7 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
       host_text_(remote_.to_string()),
       socket_(network.io()),
       timer_(network.io()),
+      write_timer_(network.io()),
       last_enqueue_(std::chrono::steady_clock::now()) {}
 
 void OutboundConnection::start() {
@@ -104,6 +106,7 @@ void OutboundConnection::on_connected(const std::error_code& error) {
   }
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
   {
     std::lock_guard lock(mutex_);
     if (state_ != State::connecting) return;
@@ -131,13 +134,35 @@ void OutboundConnection::write_pending() {
     writing_messages_ = pending_messages_;
     pending_messages_ = 0;
   }
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const std::error_code& error, std::size_t) {
-                      self->on_written(error);
-                    });
+  written_ = 0;
+  write_some();
+}
+
+void OutboundConnection::write_some() {
+  const auto timeout = network_.core().options().write_timeout;
+  if (timeout.count() > 0) {
+    // Re-armed on every bit of progress: a slow peer is fine, a stuck one is not.
+    write_timer_.expires_after(timeout);
+    write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+      if (error) return;
+      self->fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
+                             timeout.count()));
+    });
+  }
+  socket_.async_write_some(
+      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+        self->written_ += size;
+        if (!error && self->written_ < self->writing_.size()) {
+          self->write_some();
+        } else {
+          self->on_written(error);
+        }
+      });
 }
 
 void OutboundConnection::on_written(const std::error_code& error) {
+  write_timer_.cancel();
   if (error) {
     fail("write failed: " + error.message());
     return;
@@ -250,11 +275,13 @@ void OutboundConnection::fail(const std::string& reason) {
     lost = pending_messages_ + writing_messages_;
     pending_.clear();
     pending_messages_ = 0;
+    // Under the lock: a worker's direct write checks the state under it (see the class comment).
+    std::error_code ignored;
+    socket_.close(ignored);
   }
   network_.forget(*this);
-  std::error_code ignored;
   timer_.cancel();
-  socket_.close(ignored);
+  write_timer_.cancel();
   // The peer has read everything this connection carried: its successor may go.
   if (successor) successor->start();
   if (reason.empty()) return;  // graceful close

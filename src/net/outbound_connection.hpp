@@ -25,7 +25,13 @@ class Network;
 // Shared by all processes of a context that talk to one remote address. Persistent once a link
 // holds it; otherwise it closes gracefully (shut down writing, read to EOF) once idle, so that
 // the peer never sees a reset with our requests unread. When it fails (refused, reset, closed by
-// the peer) every linker is told exited and any message still queued is counted and logged.
+// the peer, no write progress for write_timeout, a dead peer found by keep-alive) every linker is
+// told exited and any message still queued is counted and logged.
+//
+// The socket is shared by the I/O thread and the workers' direct writes: a worker writes only
+// under mutex_ while the state is open and no asynchronous write owns the socket, and the I/O
+// thread closes the socket only under mutex_, so a direct write never reaches a closed (and
+// perhaps reused) descriptor.
 //
 // @note enqueue() and add_link() are called from any thread. When nothing is being written, the
 // sending thread writes straight to the socket (saving a hop to the I/O thread), and a worker does
@@ -68,6 +74,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void on_connected(const std::error_code& error);
   void write_pending();  // I/O thread: writes pending_
   void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
+  void write_some();     // I/O thread: the next part of writing_, under the progress deadline
   void on_written(const std::error_code& error);
   void read();
   void on_read(const std::error_code& error);
@@ -80,7 +87,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   const Address remote_;
   const std::string host_text_;
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;  // idle close, then the graceful-close deadline
+  asio::steady_timer timer_;        // idle close, then the graceful-close deadline
+  asio::steady_timer write_timer_;  // fails the connection when a write makes no progress
 
   std::mutex mutex_;
   State state_ = State::connecting;
@@ -96,6 +104,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
 
   // I/O thread only.
   std::string writing_;
+  std::size_t written_ = 0;  // of writing_
   std::size_t writing_messages_ = 0;
   std::array<char, 4096> discard_buffer_;
 };

@@ -41,7 +41,9 @@ http::Response metrics(ContextCore& core) {
       {"requests_rejected", stats.requests_rejected},
       {"connections_accepted", stats.connections_accepted},
       {"connections_opened", stats.connections_opened},
-      {"connections_failed", stats.connections_failed}};
+      {"connections_failed", stats.connections_failed},
+      {"connections_refused", stats.connections_refused},
+      {"requests_timed_out", stats.requests_timed_out}};
   std::string body = "{";
   for (const auto& [name, value] : counters) {
     if (body.size() > 1) body += ',';

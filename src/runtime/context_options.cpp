@@ -39,6 +39,28 @@ bool flag_from(const char* name, const std::string& text) {
                               "' is not a boolean (true/false/1/0)");
 }
 
+template <class Number>
+Number number_from(const char* name, const std::string& text) {
+  Number value{};
+  const auto* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || ptr != end) {
+    throw std::invalid_argument(std::string(name) + "='" + text +
+                                "' is not a non-negative integer");
+  }
+  return value;
+}
+
+std::chrono::milliseconds milliseconds_from(const char* name, const std::string& text) {
+  return std::chrono::milliseconds(number_from<std::uint32_t>(name, text));
+}
+
+// Sets `option` from the variable `name` when it is set.
+template <class Option, class Parse>
+void read_env(const char* name, Option& option, Parse&& parse) {
+  if (auto v = env(name)) option = parse(name, *v);
+}
+
 }  // namespace
 
 ContextOptions ContextOptions::from_environment() {
@@ -55,6 +77,13 @@ ContextOptions ContextOptions::from_environment() {
     options.require_peer_address_ip_match =
         flag_from("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", *v);
   }
+  read_env("COMPACTOR_DEAD_PEER_TIMEOUT_MS", options.dead_peer_timeout, milliseconds_from);
+  read_env("COMPACTOR_WRITE_TIMEOUT_MS", options.write_timeout, milliseconds_from);
+  read_env("COMPACTOR_REQUEST_TIMEOUT_MS", options.request_timeout, milliseconds_from);
+  read_env("COMPACTOR_MAX_BUFFERED_BODY_BYTES", options.max_buffered_body_bytes,
+           number_from<std::size_t>);
+  read_env("COMPACTOR_MAX_INBOUND_CONNECTIONS", options.max_inbound_connections,
+           number_from<std::size_t>);
   return options;
 }
 

@@ -19,6 +19,8 @@ struct StatsCounters {
   std::atomic<std::uint64_t> connections_failed{0};
   std::atomic<std::uint64_t> messages_malformed{0};
   std::atomic<std::uint64_t> messages_unsent{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> requests_timed_out{0};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -28,10 +30,19 @@ struct StatsCounters {
     auto get = [](const std::atomic<std::uint64_t>& c) {
       return c.load(std::memory_order_relaxed);
     };
-    return {get(messages_sent_local), get(messages_sent_remote), get(messages_received_remote),
-            get(messages_dropped),    get(requests_rejected),    get(connections_accepted),
-            get(connections_opened),  get(connections_failed),   get(messages_malformed),
-            get(messages_unsent)};
+    // Designated, so that a counter added in the middle cannot shift the others.
+    return {.messages_sent_local = get(messages_sent_local),
+            .messages_sent_remote = get(messages_sent_remote),
+            .messages_received_remote = get(messages_received_remote),
+            .messages_dropped = get(messages_dropped),
+            .requests_rejected = get(requests_rejected),
+            .connections_accepted = get(connections_accepted),
+            .connections_opened = get(connections_opened),
+            .connections_failed = get(connections_failed),
+            .connections_refused = get(connections_refused),
+            .requests_timed_out = get(requests_timed_out),
+            .messages_malformed = get(messages_malformed),
+            .messages_unsent = get(messages_unsent)};
   }
 };
 

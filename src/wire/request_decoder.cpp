@@ -13,10 +13,29 @@ RequestDecoder& decoder_of(http_parser* parser) {
 
 }  // namespace
 
-RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size)
-    : sink_(sink), max_body_size_(max_body_size) {
+RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, BodyBudget* budget)
+    : sink_(sink), max_body_size_(max_body_size), budget_(budget) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
+}
+
+RequestDecoder::~RequestDecoder() { release_charge(); }
+
+int RequestDecoder::charge(std::size_t bytes) {
+  if (budget_ == nullptr || bytes <= charged_) return 0;
+  if (!budget_->take(bytes - charged_)) {
+    return fail(DecodeStatus::over_budget,
+                "no room for a body of " + std::to_string(bytes) +
+                    " bytes: " + std::to_string(budget_->used()) + " of the context's " +
+                    std::to_string(budget_->limit()) + " body bytes are buffered");
+  }
+  charged_ = bytes;
+  return 0;
+}
+
+void RequestDecoder::release_charge() {
+  if (budget_ != nullptr && charged_ > 0) budget_->give(charged_);
+  charged_ = 0;
 }
 
 DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
@@ -89,7 +108,11 @@ int RequestDecoder::on_headers_complete(http_parser* parser) {
                      "body of " + std::to_string(parser->content_length) +
                          " bytes exceeds max_body_size " + std::to_string(self.max_body_size_));
   }
-  if (has_length) self.request_.body.reserve(parser->content_length);
+  if (has_length) {
+    // The whole declared body is charged now: a peer that sends part of it and stalls holds it.
+    if (self.charge(parser->content_length) != 0) return -1;
+    self.request_.body.reserve(parser->content_length);
+  }
   return 0;
 }
 
@@ -99,7 +122,21 @@ int RequestDecoder::on_body(http_parser* parser, const char* at, std::size_t siz
     return self.fail(DecodeStatus::body_too_large,
                      "chunked body exceeds max_body_size " + std::to_string(self.max_body_size_));
   }
+  if (self.charge(self.request_.body.size() + size) != 0) return -1;
   self.request_.body.append(at, size);
+  return 0;
+}
+
+int RequestDecoder::on_chunk_header(http_parser* parser) {
+  // http-parser puts the declared chunk size in content_length: refuse it before any of it
+  // arrives, not once max_body_size bytes of it were buffered.
+  auto& self = decoder_of(parser);
+  if (parser->content_length > self.max_body_size_ - self.request_.body.size()) {
+    return self.fail(DecodeStatus::body_too_large,
+                     "chunk of " + std::to_string(parser->content_length) +
+                         " bytes would make the body exceed max_body_size " +
+                         std::to_string(self.max_body_size_));
+  }
   return 0;
 }
 
@@ -109,6 +146,7 @@ int RequestDecoder::on_message_complete(http_parser* parser) {
 
 int RequestDecoder::complete_request() {
   in_request_ = false;
+  release_charge();  // the body now belongs to the request handed to the sink
   request_.method = http_method_str(static_cast<http_method>(parser_.method));
   request_.target = url_;
   request_.http_major = parser_.http_major;
@@ -149,6 +187,7 @@ const http_parser_settings& RequestDecoder::settings() {
     s.on_header_value = &RequestDecoder::on_header_value;
     s.on_headers_complete = &RequestDecoder::on_headers_complete;
     s.on_body = &RequestDecoder::on_body;
+    s.on_chunk_header = &RequestDecoder::on_chunk_header;
     s.on_message_complete = &RequestDecoder::on_message_complete;
     return s;
   }();

@@ -3,6 +3,7 @@
 // bytes in, complete requests out. Handles Content-Length, chunked and empty bodies, pipelining,
 // gzip bodies, and rejects bodies over a limit from the headers, before buffering them.
 
+#include "wire/body_budget.hpp"
 #include "wire/request.hpp"
 
 #include <http_parser.h>
@@ -30,12 +31,15 @@ enum class DecodeStatus {
   stopped,         // the sink asked to stop
   malformed,       // not HTTP (answer 400 and close)
   body_too_large,  // over max_body_size (answer 413 and close)
+  over_budget,     // the context's body budget is spent (answer 503 and close)
 };
 
 // Not thread-safe: one decoder per connection, fed from one thread.
 class RequestDecoder {
  public:
-  RequestDecoder(RequestSink& sink, std::size_t max_body_size);
+  // `budget`, if given, is shared with other decoders and charged for the body being buffered.
+  RequestDecoder(RequestSink& sink, std::size_t max_body_size, BodyBudget* budget = nullptr);
+  ~RequestDecoder();
 
   RequestDecoder(const RequestDecoder&) = delete;
   RequestDecoder& operator=(const RequestDecoder&) = delete;
@@ -63,13 +67,19 @@ class RequestDecoder {
   static int on_header_value(http_parser* parser, const char* at, std::size_t size);
   static int on_headers_complete(http_parser* parser);
   static int on_body(http_parser* parser, const char* at, std::size_t size);
+  static int on_chunk_header(http_parser* parser);
   static int on_message_complete(http_parser* parser);
 
   int fail(DecodeStatus status, std::string detail);
+  // Charges the budget so that it covers `bytes` of body in all; fails (-1) when it cannot.
+  int charge(std::size_t bytes);
+  void release_charge();
   int complete_request();
 
   RequestSink& sink_;
   std::size_t max_body_size_;
+  BodyBudget* budget_;
+  std::size_t charged_ = 0;  // taken from budget_ for the body being buffered
   http_parser parser_{};
   DecodeStatus status_ = DecodeStatus::ok;
   std::string error_detail_;

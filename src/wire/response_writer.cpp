@@ -137,8 +137,12 @@ void append_bad_request(std::string& out, std::string_view detail, bool close) {
   append_response(out, 400, "Bad Request", "text/plain; charset=utf-8", detail, close);
 }
 
-void append_payload_too_large(std::string& out, std::string_view detail) {
-  append_response(out, 413, "Payload Too Large", "text/plain; charset=utf-8", detail, true);
+void append_closing_error(std::string& out, int status, std::string_view detail) {
+  const std::string_view reason = status == 408   ? "Request Timeout"
+                                  : status == 413 ? "Payload Too Large"
+                                  : status == 503 ? "Service Unavailable"
+                                                  : "Bad Request";
+  append_response(out, status, reason, "text/plain; charset=utf-8", detail, true);
 }
 
 }  // namespace compactor::wire

@@ -18,9 +18,13 @@ void append_accepted(std::string& out, bool close);
 // 404 Not Found with body "404 Not Found.", as libprocess answers.
 void append_not_found(std::string& out, bool close);
 
-// 400 Bad Request or 413 Payload Too Large with a plain-text reason, always closing.
+// 400 Bad Request with a plain-text reason.
 void append_bad_request(std::string& out, std::string_view detail, bool close);
-void append_payload_too_large(std::string& out, std::string_view detail);
+
+// The answer before closing a connection whose request cannot be served: 400 Bad Request,
+// 408 Request Timeout, 413 Payload Too Large or 503 Service Unavailable, with a plain-text reason
+// and `Connection: close`.
+void append_closing_error(std::string& out, int status, std::string_view detail);
 
 // Appends the answer to an HTTP route: `response` with Date and Content-Length, gzip-compressed
 // when the client accepts it (`gzip_ok`) and the body is large enough to gain from it.

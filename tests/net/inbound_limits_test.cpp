@@ -85,5 +85,83 @@ TEST(InboundLimits, RequestsParsedBeforeAResetAreDelivered) {
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(messages[i].body, std::to_string(i));
 }
 
+TEST(InboundLimits, AChunkSizeOverTheLimitIsRefusedAtOnce) {
+  testing::Recorder sink("sink");
+  Context context({.max_body_size = 1024});
+  context.spawn(sink);
+  RawClient client("127.0.0.1", context.address().port);
+  client.write(
+      "POST /sink/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n7FFFFFFF\r\nonly a few bytes");
+  bool closed = false;
+  const std::string answer = client.read_until_close(10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << answer;
+  EXPECT_NE(answer.find("chunk of 2147483647 bytes"), std::string::npos) << answer;
+}
+
+// Two connections each declare a body that fits max_body_size; together they do not fit the
+// context's body budget, so the second is refused before any of its body arrives.
+TEST(InboundLimits, TheBodyBudgetIsSharedByAllConnections) {
+  testing::Recorder sink("sink");
+  Context context({.max_body_size = 1000, .max_buffered_body_bytes = 1500});
+  context.spawn(sink);
+  auto head = [](std::size_t size) {
+    return "POST /sink/m HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\nContent-Length: " +
+           std::to_string(size) + "\r\n\r\n";
+  };
+  RawClient first("127.0.0.1", context.address().port);
+  first.write(head(1000) + std::string(10, 'x'));  // holds 1000 of the budget, stalls
+  RawClient second("127.0.0.1", context.address().port);
+  second.write(head(600));
+  bool closed = false;
+  const std::string answer = second.read_until_close(10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << answer;
+  EXPECT_NE(answer.find("of the context's 1500 body bytes are buffered"), std::string::npos);
+  // The first one completes; its bytes go back to the budget, and a third fits.
+  first.write(std::string(990, 'x'));
+  ASSERT_TRUE(sink.wait_messages(1));
+  RawClient third("127.0.0.1", context.address().port);
+  third.write(head(600) + std::string(600, 'y'));
+  third.shutdown_write();
+  EXPECT_TRUE(third.read_until_close(10s).starts_with("HTTP/1.1 202 Accepted\r\n"));
+}
+
+// Slowloris: a request dribbled in is answered 408 and closed once request_timeout passed since
+// its first byte; a connection idle between requests is left alone (libprocess holds those).
+TEST(InboundLimits, ARequestNotWholeInTimeIs408ButIdleConnectionsStay) {
+  testing::Recorder sink("sink");
+  Context context({.request_timeout = 300ms});
+  context.spawn(sink);
+  RawClient idle("127.0.0.1", context.address().port);
+  idle.write(message("a@127.0.0.1:1", "first"));  // a whole request, then silence
+  RawClient slow("127.0.0.1", context.address().port);
+  slow.write("POST /sink/m HTTP/1.1\r\nLibprocess-Fr");
+  bool closed = false;
+  const std::string answer = slow.read_until_close(10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n")) << answer;
+  EXPECT_EQ(context.stats().requests_timed_out, 1u);
+  // The idle connection outlived the slow one's deadline and still carries messages.
+  idle.write(message("a@127.0.0.1:1", "second"));
+  idle.shutdown_write();
+  const std::string answers = idle.read_until_close(10s);
+  EXPECT_EQ(answers.find("408"), std::string::npos) << answers;
+  ASSERT_TRUE(sink.wait_messages(2));
+}
+
+TEST(InboundLimits, ConnectionsOverTheCapAreClosedAndCounted) {
+  Context context({.max_inbound_connections = 2});
+  RawClient first("127.0.0.1", context.address().port);
+  RawClient second("127.0.0.1", context.address().port);
+  RawClient third("127.0.0.1", context.address().port);
+  bool closed = false;
+  third.read_until_close(10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(context.stats().connections_refused, 1u);
+  EXPECT_EQ(context.stats().connections_accepted, 2u);
+}
+
 }  // namespace
 }  // namespace compactor

@@ -96,5 +96,25 @@ TEST(Outbound, ShutdownWritesWhatIsQueuedFirst) {
   EXPECT_EQ(count, 1000u);
 }
 
+// A peer that accepts and never reads: once the socket buffers are full, no write makes progress,
+// and after write_timeout the connection fails, the linker is told, and what was queued is
+// counted as unsent.
+TEST(Outbound, AWriteWithoutProgressFailsTheConnection) {
+  testing::RawListener listener;
+  testing::Recorder linker("linker");
+  Context context({.write_timeout = 300ms});
+  context.spawn(linker);
+  const PID stuck("pong", {"127.0.0.1", listener.port()});
+  linker.link(stuck);
+  auto connection = listener.accept(10s);  // accepted, never read
+  ASSERT_TRUE(connection);
+  const std::string mebibyte(1 << 20, 'z');
+  for (int i = 0; i < 32; ++i) context.send(linker.self(), stuck, "m", mebibyte);
+  ASSERT_TRUE(linker.wait_exited(1, 10s));
+  EXPECT_EQ(linker.exited_pids()[0], stuck);
+  EXPECT_GT(context.stats().messages_unsent, 0u);
+  EXPECT_GE(context.stats().connections_failed, 1u);
+}
+
 }  // namespace
 }  // namespace compactor

@@ -59,6 +59,42 @@ TEST(RequestDecoder, AProtocolUpgradeIsMalformed) {
   EXPECT_EQ(decoder.error_detail(), "protocol upgrade not supported");
 }
 
+TEST(RequestDecoder, ABudgetSharedByDecodersBoundsTheirBodiesTogether) {
+  CollectingSink sink;
+  BodyBudget budget(1500);
+  auto head = [](std::size_t size) {
+    return "POST /p/m HTTP/1.1\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n";
+  };
+  {
+    RequestDecoder first(sink, kLimit, &budget);
+    const std::string partial = head(1000) + "abc";
+    EXPECT_EQ(first.feed(partial.data(), partial.size()), DecodeStatus::ok);
+    EXPECT_EQ(budget.used(), 1000u) << "the declared length is charged at once";
+    RequestDecoder second(sink, kLimit, &budget);
+    const std::string too_much = head(600);
+    EXPECT_EQ(second.feed(too_much.data(), too_much.size()), DecodeStatus::over_budget);
+    const std::string rest(997, 'x');
+    EXPECT_EQ(first.feed(rest.data(), rest.size()), DecodeStatus::ok);
+    EXPECT_EQ(budget.used(), 0u) << "a complete request gives its charge back";
+    const std::string chunked =
+        "POST /p/m HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+    RequestDecoder third(sink, kLimit, &budget);
+    EXPECT_EQ(third.feed(chunked.data(), chunked.size()), DecodeStatus::ok);
+    EXPECT_EQ(budget.used(), 3u) << "chunked bodies are charged as they grow";
+  }
+  EXPECT_EQ(budget.used(), 0u) << "a destroyed decoder gives its charge back";
+}
+
+TEST(RequestDecoder, AChunkOverTheLimitIsRefusedFromItsSizeLine) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string bytes =
+      "POST /p/m HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n400\r\n";
+  EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::body_too_large);
+  EXPECT_EQ(decoder.error_detail(),
+            "chunk of 1024 bytes would make the body exceed max_body_size 1024");
+}
+
 TEST(RequestDecoder, ChunkedBodyFedOneByteAtATime) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);

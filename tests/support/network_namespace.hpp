@@ -1,0 +1,38 @@
+#pragma once
+// A network namespace joined to this one by a veth pair, for tests that cut a link the way a
+// partition does (no RST, no FIN: packets just stop). Needs root and `ip` (iproute2).
+
+#include <string>
+#include <vector>
+
+namespace compactor::testing {
+
+class NetworkNamespace {
+ public:
+  // Why such a namespace cannot be made here (not root, no `ip`), or empty if it can.
+  static std::string unavailable_reason();
+
+  // Creates the namespace and the pair: `host_ip()` on this side, `inside_ip()` in the
+  // namespace, both up. `index` (0-63) picks a distinct /30 in 10.201.0.0/24. Throws
+  // std::runtime_error naming the command that failed.
+  explicit NetworkNamespace(int index);
+  ~NetworkNamespace();  // deletes the namespace and with it the pair
+
+  NetworkNamespace(const NetworkNamespace&) = delete;
+  NetworkNamespace& operator=(const NetworkNamespace&) = delete;
+
+  const std::string& host_ip() const { return host_ip_; }
+  const std::string& inside_ip() const { return inside_ip_; }
+
+  // `argv` run inside the namespace (prefixed with `ip netns exec NAME`).
+  std::vector<std::string> inside(std::vector<std::string> argv) const;
+
+  // Takes the namespace's end of the link down (a silent partition), or up again.
+  void cut();
+  void heal();
+
+ private:
+  std::string name_, host_link_, inside_link_, host_ip_, inside_ip_;
+};
+
+}  // namespace compactor::testing
