@@ -63,6 +63,14 @@ struct ContextOptions {
   // Inbound connections open at once; more are closed as soon as they are accepted, and
   // counted. Zero: no limit. COMPACTOR_MAX_INBOUND_CONNECTIONS.
   std::size_t max_inbound_connections = 0;
+  // A process's mailbox high-water mark, in messages and in bytes (bodies and names): while it
+  // is over either, the connections that feed it are not read, so TCP slows the remote senders
+  // down; reading resumes when the process takes its queued events. A mailbox thus holds at
+  // most about twice the mark from remote senders (queued, plus the batch being handled).
+  // Local senders are never held back by it. Zero: no mark.
+  // COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES, COMPACTOR_MAILBOX_HIGH_WATER_BYTES.
+  std::size_t mailbox_high_water_messages = 10000;
+  std::size_t mailbox_high_water_bytes = 8 * 1024 * 1024;
 
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.
@@ -89,6 +97,8 @@ struct ContextStats {
   std::uint64_t connections_refused = 0;
   // Requests answered 408: not whole within request_timeout.
   std::uint64_t requests_timed_out = 0;
+  // Times an inbound connection stopped reading for a mailbox over its high-water mark.
+  std::uint64_t reads_paused = 0;
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
   // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   // stalled connection, shutdown); messages that reached the wire are not counted here.

@@ -6,6 +6,7 @@
 #include "runtime/builtin_endpoints.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/process_record.hpp"
 #include "wire/message_head.hpp"
 #include "wire/response_writer.hpp"
 
@@ -69,8 +70,12 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   }
   const auto status = decoder_.feed(read_buffer_.data(), size);
   if (status == wire::DecodeStatus::ok) {
-    watch_request_deadline();
-    read();
+    if (congested_) {
+      pause_reading();
+    } else {
+      watch_request_deadline();
+      read();
+    }
   } else {
     // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
     reading_done_ = true;
@@ -103,6 +108,27 @@ void InboundConnection::watch_request_deadline() {
   request_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error) self->on_request_deadline();
   });
+}
+
+void InboundConnection::pause_reading() {
+  paused_ = true;
+  // A request that stalls because we stopped reading is not the peer's fault.
+  request_timer_.cancel();
+  request_timer_armed_ = false;
+  runtime::StatsCounters::add(network_.core().counters().reads_paused);
+  auto congested = std::move(congested_);
+  congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->resume_reading();
+    });
+  });
+}
+
+void InboundConnection::resume_reading() {
+  if (!paused_ || closed_) return;
+  paused_ = false;
+  watch_request_deadline();
+  read();
 }
 
 void InboundConnection::on_request_deadline() {
@@ -154,7 +180,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
   }
   auto target = wire::split_target(request.target);
   if (target && core.deliver_message(target->process_id, std::move(from), std::move(target->rest),
-                                     std::move(request.body))) {
+                                     std::move(request.body), &congested_)) {
     wire::append_accepted(answer_buffer(), close);
     return;
   }

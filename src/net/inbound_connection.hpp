@@ -14,6 +14,10 @@
 #include <memory>
 #include <string>
 
+namespace compactor::runtime {
+class ProcessRecord;
+}
+
 namespace compactor::net {
 
 class Network;
@@ -52,6 +56,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   // Keeps request_timer_ armed while a request is incomplete, from its first byte.
   void watch_request_deadline();
   void on_request_deadline();
+  // Flow control: stops reading until the congested mailbox is taken by its process.
+  void pause_reading();
+  void resume_reading();
   void write();
   void finish();
 
@@ -67,6 +74,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::array<char, 64 * 1024> read_buffer_;
   asio::steady_timer request_timer_;
   bool request_timer_armed_ = false;
+  // Set while a read is decoded when a delivery put a mailbox over its high-water mark.
+  std::shared_ptr<runtime::ProcessRecord> congested_;
+  bool paused_ = false;
   std::string answers_;  // queued while a write is in flight
   // Answers in request order from the first one still awaited (a route answering later).
   struct Slot {

@@ -146,7 +146,8 @@ ProcessRecord* ContextCore::find_receiver(std::string_view id,
   return cached.get();
 }
 
-bool ContextCore::deliver(std::string_view receiver, Event&& message) {
+bool ContextCore::deliver(std::string_view receiver, Event&& message,
+                          std::shared_ptr<ProcessRecord>* congested) {
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
   if (record == nullptr) {
@@ -155,11 +156,13 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message) {
                std::get<MessageEvent>(message).name, receiver, address_.to_string());
     return false;
   }
-  if (!record->enqueue(std::move(message))) {
+  bool over = false;
+  if (!record->enqueue(std::move(message), congested != nullptr ? &over : nullptr)) {
     count_dropped(1);
     log().debug("message for terminated process '{}' dropped", receiver);
     return false;
   }
+  if (over) *congested = record->shared_from_this();
   return true;
 }
 

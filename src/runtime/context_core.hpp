@@ -52,13 +52,19 @@ class ContextCore {
 
   // Puts a message into the mailbox of the local process `receiver`. Returns false (and counts a
   // drop) if there is no such process.
-  bool deliver_message(std::string_view receiver, PID from, std::string name, std::string body) {
-    return deliver(receiver, Event(std::in_place_type<MessageEvent>, std::move(from),
-                                   std::move(name), std::move(body)));
+  bool deliver_message(std::string_view receiver, PID from, std::string name, std::string body,
+                       std::shared_ptr<ProcessRecord>* congested = nullptr) {
+    return deliver(
+        receiver,
+        Event(std::in_place_type<MessageEvent>, std::move(from), std::move(name), std::move(body)),
+        congested);
   }
 
   // As deliver_message, for an event built in place by the caller (one move fewer per message).
-  bool deliver(std::string_view receiver, Event&& message);
+  // `congested`, if given, is set to the receiver when its mailbox is now over its high-water
+  // mark (the network then pauses the connection until ProcessRecord::pause_reader resumes it).
+  bool deliver(std::string_view receiver, Event&& message,
+               std::shared_ptr<ProcessRecord>* congested = nullptr);
 
   // Queues a typed call (dispatch) on the local process `receiver`; false if there is none.
   bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);

@@ -84,6 +84,10 @@ ContextOptions ContextOptions::from_environment() {
            number_from<std::size_t>);
   read_env("COMPACTOR_MAX_INBOUND_CONNECTIONS", options.max_inbound_connections,
            number_from<std::size_t>);
+  read_env("COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES", options.mailbox_high_water_messages,
+           number_from<std::size_t>);
+  read_env("COMPACTOR_MAILBOX_HIGH_WATER_BYTES", options.mailbox_high_water_bytes,
+           number_from<std::size_t>);
   return options;
 }
 

@@ -19,16 +19,40 @@ ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, C
       owned_(std::move(owned)),
       context_(context),
       pid_(process.self()),
-      pid_text_(process.self().to_string()) {}
+      pid_text_(process.self().to_string()),
+      mailbox_(HighWaterMark{context.options().mailbox_high_water_messages,
+                             context.options().mailbox_high_water_bytes}) {}
 
 ProcessRecord::~ProcessRecord() = default;
 
-bool ProcessRecord::enqueue(Event&& event) {
+bool ProcessRecord::enqueue(Event&& event, bool* congested) {
   if (terminated()) return false;
   if (!context_.inspect(pid_, event)) return true;  // a test dropped it on purpose
-  mailbox_.push(std::move(event));
+  const bool over = mailbox_.push(std::move(event));
+  if (congested != nullptr) *congested = over;
   schedule();
   return true;
+}
+
+void ProcessRecord::pause_reader(std::function<void()> resume) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    paused_readers_.push_back(std::move(resume));
+    readers_paused_.store(true);
+  }
+  // Registered first, checked second: if the worker took the events in between, it either saw
+  // the registration or left the mailbox under the mark, which this check sees.
+  if (!mailbox_.over_high_water() || terminated()) resume_readers();
+}
+
+void ProcessRecord::resume_readers() {
+  std::vector<std::function<void()>> readers;
+  {
+    std::lock_guard lock(readers_mutex_);
+    readers.swap(paused_readers_);
+    readers_paused_.store(false);
+  }
+  for (auto& resume : readers) resume();
 }
 
 void ProcessRecord::queue_initialize() { mailbox_.push(InitializeEvent{}); }
@@ -42,6 +66,7 @@ void ProcessRecord::schedule() {
 void ProcessRecord::run() {
   tls_current = this;
   mailbox_.take_all(batch_);
+  if (readers_paused_.load()) resume_readers();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (terminated()) {
       drop_remaining(i);
@@ -97,6 +122,7 @@ void ProcessRecord::terminate_now() {
     linkers.swap(linkers_);
   }
   for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
+  resume_readers();  // what they send now is dropped, not held
   process_.running_.store(false, std::memory_order_release);
   owned_.reset();
   {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,8 +30,14 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   const std::string& pid_text() const { return pid_text_; }
 
   // Queues `event` and schedules the process if it was idle. Returns false, dropping the event,
-  // once the process has terminated.
-  bool enqueue(Event&& event);
+  // once the process has terminated. `congested`, if given, is set to whether the mailbox is now
+  // over its high-water mark.
+  bool enqueue(Event&& event, bool* congested = nullptr);
+
+  // Flow control of remote senders: calls `resume` once the process takes its queued events or
+  // terminates (on its worker), or at once on this thread if the mailbox is no longer over its
+  // mark.
+  void pause_reader(std::function<void()> resume);
 
   // Puts InitializeEvent first in the mailbox without scheduling (before the process is findable).
   void queue_initialize();
@@ -66,6 +73,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
  private:
   void handle(Event& event);
+  void resume_readers();
   void terminate_now();
   void drop_remaining(std::size_t from_index);
 
@@ -77,6 +85,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   std::atomic<bool> scheduled_{false};
+  std::atomic<bool> readers_paused_{false};  // paused_readers_ is not empty
+  std::mutex readers_mutex_;                 // guards paused_readers_
+  std::vector<std::function<void()>> paused_readers_;
   std::vector<Event> batch_;                      // touched only by the running worker
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
