@@ -71,6 +71,14 @@ struct ContextOptions {
   // COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES, COMPACTOR_MAILBOX_HIGH_WATER_BYTES.
   std::size_t mailbox_high_water_messages = 10000;
   std::size_t mailbox_high_water_bytes = 8 * 1024 * 1024;
+  // Bytes queued for one remote context beyond which senders are held back: a sending process
+  // is held after its current handler (its later events wait, nothing is dropped) until the
+  // queue is being written; a thread that is not a process waits in send() for up to
+  // send_timeout, then send() throws std::runtime_error. At most about twice this is buffered
+  // per peer (queued, plus the write in progress), plus what one handler sends. Zero: no mark.
+  // COMPACTOR_PEER_HIGH_WATER_BYTES, COMPACTOR_SEND_TIMEOUT_MS.
+  std::size_t peer_high_water_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds send_timeout{30000};
 
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.
@@ -99,6 +107,8 @@ struct ContextStats {
   std::uint64_t requests_timed_out = 0;
   // Times an inbound connection stopped reading for a mailbox over its high-water mark.
   std::uint64_t reads_paused = 0;
+  // Times a sending process was held for a peer over peer_high_water_bytes.
+  std::uint64_t senders_held = 0;
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
   // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   // stalled connection, shutdown); messages that reached the wire are not counted here.

@@ -33,6 +33,22 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
 
 void OutboundConnection::start() {
   runtime::StatsCounters::add(network_.core().counters().connections_opened);
+  // A peer that never answers the SYN (a partition) would take the kernel minutes to give up.
+  if (const auto timeout = network_.core().options().dead_peer_timeout; timeout.count() > 0) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+      if (error) return;
+      bool connecting;
+      {
+        std::lock_guard lock(self->mutex_);
+        connecting = self->state_ == State::connecting;
+      }
+      if (connecting) {
+        self->fail(fmt::format("cannot connect: no answer within dead_peer_timeout {} ms",
+                               timeout.count()));
+      }
+    });
+  }
   socket_.async_connect(
       endpoint_of(remote_),
       [self = shared_from_this()](const std::error_code& error) { self->on_connected(error); });
@@ -47,9 +63,27 @@ bool OutboundConnection::start_after_close(std::shared_ptr<OutboundConnection> s
 
 bool OutboundConnection::enqueue(std::string_view from_text, std::string_view receiver,
                                  std::string_view name, std::string_view body) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (congested() && !runtime::running_a_process() &&
+      !network_.io().get_executor().running_in_this_thread()) {
+    const auto timeout = network_.core().options().send_timeout;
+    const bool relieved = relieved_.wait_for(lock, timeout, [this] {
+      return !congested() || state_ == State::closing || state_ == State::closed;
+    });
+    if (!relieved) {
+      const auto queued = pending_.size();
+      lock.unlock();
+      network_.core().count_unsent(1);
+      throw std::runtime_error(fmt::format(
+          "message '{}' to {}@{} not sent: {} bytes have waited for the peer for send_timeout {} "
+          "ms",
+          name, receiver, host_text_, queued, timeout.count()));
+    }
+  }
   if (state_ == State::closing || state_ == State::closed) return false;
   wire::encode_message(pending_, {from_text, receiver, host_text_, name, body});
+  // A process that fills the queue is held after this handler (nothing is dropped).
+  if (congested()) runtime::hold_current_process(shared_from_this());
   ++pending_messages_;
   last_enqueue_ = std::chrono::steady_clock::now();
   if (state_ != State::open || write_in_flight_ || flush_deferred_) return true;  // written later
@@ -61,11 +95,37 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
   return true;
 }
 
+bool OutboundConnection::congested() const {
+  const auto mark = network_.core().options().peer_high_water_bytes;
+  return mark != 0 && pending_.size() >= mark;
+}
+
+void OutboundConnection::when_relieved(std::function<void()> relieved) {
+  {
+    std::lock_guard lock(mutex_);
+    if (congested() && state_ != State::closed) {
+      held_.push_back(std::move(relieved));
+      return;
+    }
+  }
+  relieved();
+}
+
+void OutboundConnection::relieve(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::function<void()>> held;
+  held.swap(held_);
+  lock.unlock();
+  relieved_.notify_all();
+  for (auto& resume : held) resume();
+}
+
 void OutboundConnection::flush() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   flush_deferred_ = false;
   if (state_ != State::open || write_in_flight_ || pending_.empty()) return;
   write_now();
+  // Held processes wait for the end of their batch's flush: a direct write may have relieved it.
+  if (!congested()) relieve(lock);
 }
 
 void OutboundConnection::write_now() {
@@ -100,6 +160,7 @@ bool OutboundConnection::add_link(const PID& linker, const PID& target) {
 }
 
 void OutboundConnection::on_connected(const std::error_code& error) {
+  timer_.cancel();
   if (error) {
     fail("cannot connect: " + error.message());
     return;
@@ -120,7 +181,7 @@ void OutboundConnection::on_connected(const std::error_code& error) {
 
 void OutboundConnection::write_pending() {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (state_ != State::open && state_ != State::closing) return;
     if (pending_.empty()) {
       write_in_flight_ = false;
@@ -133,6 +194,7 @@ void OutboundConnection::write_pending() {
     writing_.swap(pending_);
     writing_messages_ = pending_messages_;
     pending_messages_ = 0;
+    relieve(lock);  // the queue is empty again: held senders may go on
   }
   written_ = 0;
   write_some();
@@ -267,7 +329,7 @@ void OutboundConnection::fail(const std::string& reason) {
   std::shared_ptr<OutboundConnection> successor;
   std::size_t lost = 0;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (state_ == State::closed) return;
     state_ = State::closed;
     links.swap(links_);
@@ -278,6 +340,7 @@ void OutboundConnection::fail(const std::string& reason) {
     // Under the lock: a worker's direct write checks the state under it (see the class comment).
     std::error_code ignored;
     socket_.close(ignored);
+    relieve(lock);  // held senders go on; their next sends open a new connection
   }
   network_.forget(*this);
   timer_.cancel();

@@ -1,6 +1,7 @@
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
+#include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
 #include "wire/message_encoder.hpp"
 
@@ -11,6 +12,8 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,7 +41,8 @@ class Network;
 // so once per batch of its process's handlers (one system call for many messages); everything
 // else runs on the I/O thread.
 class OutboundConnection final : public std::enable_shared_from_this<OutboundConnection>,
-                                 public runtime::DeferredFlush {
+                                 public runtime::DeferredFlush,
+                                 public runtime::Congestion {
  public:
   OutboundConnection(Network& network, Address remote);
 
@@ -51,9 +55,15 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   // it is closed already (start it now). Called with the network's lock held.
   bool start_after_close(std::shared_ptr<OutboundConnection> successor);
 
-  // Queues a message; false if this connection is closing or closed (open a new one).
+  // Queues a message; false if this connection is closing or closed (open a new one). Over
+  // peer_high_water_bytes, holds the sending process, or makes a thread that is not a process
+  // wait (std::runtime_error after send_timeout); the I/O thread never waits.
   bool enqueue(std::string_view from_text, std::string_view receiver, std::string_view name,
                std::string_view body);
+
+  // The queue is over its high-water mark until the I/O thread takes it for writing
+  // (runtime::Congestion).
+  void when_relieved(std::function<void()> relieved) override;
 
   // Makes the connection persistent and remembers (linker, target); false if closing or closed.
   bool add_link(const PID& linker, const PID& target);
@@ -81,6 +91,9 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void arm_idle_timer();
   void begin_close();  // I/O thread
   void fail(const std::string& reason);
+  bool congested() const;  // under mutex_
+  // Under mutex_ (released inside): the congestion is over; wakes waiters and held processes.
+  void relieve(std::unique_lock<std::mutex>& lock);
   bool try_write_directly();  // under mutex_
 
   Network& network_;
@@ -101,6 +114,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   std::chrono::steady_clock::time_point last_enqueue_;
   std::vector<std::pair<PID, PID>> links_;         // (linker, target)
   std::shared_ptr<OutboundConnection> successor_;  // started when this one is closed
+  std::condition_variable relieved_;               // threads waiting in enqueue()
+  std::vector<std::function<void()>> held_;        // processes held by this connection
 
   // I/O thread only.
   std::string writing_;

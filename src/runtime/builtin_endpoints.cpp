@@ -44,7 +44,8 @@ http::Response metrics(ContextCore& core) {
       {"connections_failed", stats.connections_failed},
       {"connections_refused", stats.connections_refused},
       {"requests_timed_out", stats.requests_timed_out},
-      {"reads_paused", stats.reads_paused}};
+      {"reads_paused", stats.reads_paused},
+      {"senders_held", stats.senders_held}};
   std::string body = "{";
   for (const auto& [name, value] : counters) {
     if (body.size() > 1) body += ',';

@@ -88,6 +88,9 @@ ContextOptions ContextOptions::from_environment() {
            number_from<std::size_t>);
   read_env("COMPACTOR_MAILBOX_HIGH_WATER_BYTES", options.mailbox_high_water_bytes,
            number_from<std::size_t>);
+  read_env("COMPACTOR_PEER_HIGH_WATER_BYTES", options.peer_high_water_bytes,
+           number_from<std::size_t>);
+  read_env("COMPACTOR_SEND_TIMEOUT_MS", options.send_timeout, milliseconds_from);
   return options;
 }
 

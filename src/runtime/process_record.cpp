@@ -14,6 +14,18 @@ thread_local ProcessRecord* tls_current = nullptr;
 
 ProcessRecord* ProcessRecord::current() { return tls_current; }
 
+bool hold_current_process(std::shared_ptr<Congestion> congestion) {
+  if (tls_current == nullptr) return false;
+  tls_current->hold(std::move(congestion));
+  return true;
+}
+
+bool running_a_process() { return tls_current != nullptr; }
+
+void ProcessRecord::hold(std::shared_ptr<Congestion> congestion) {
+  if (!held_by_) held_by_ = std::move(congestion);  // the first is enough: it re-holds if need be
+}
+
 ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context)
     : process_(process),
       owned_(std::move(owned)),
@@ -73,6 +85,21 @@ void ProcessRecord::run() {
       break;
     }
     handle(batch_[i]);
+    if (held_by_) {
+      // Held by a congested peer: the rest waits in the mailbox, in order, and the process stays
+      // "scheduled" (nobody else schedules it) until the congestion is relieved.
+      mailbox_.put_back(batch_, i + 1);
+      batch_.clear();
+      tls_current = nullptr;
+      const auto congestion = std::move(held_by_);
+      held_by_.reset();
+      StatsCounters::add(context_.counters().senders_held);
+      // May run the callback at once, and another worker may then run this process: nothing of
+      // it is touched after this call.
+      congestion->when_relieved(
+          [self = shared_from_this()] { self->context_.scheduler().schedule(self); });
+      return;
+    }
   }
   batch_.clear();
   tls_current = nullptr;

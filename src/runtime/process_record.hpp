@@ -1,6 +1,7 @@
 #pragma once
 // The runtime's side of a spawned process: mailbox, scheduling state, linkers, termination.
 
+#include "runtime/congestion.hpp"
 #include "runtime/mailbox.hpp"
 
 #include <compactor/process.hpp>
@@ -67,6 +68,10 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // The process whose events this thread is running, or null.
   static ProcessRecord* current();
 
+  // Holds this process after its current handler until `congestion` is relieved (called by
+  // hold_current_process on the thread running it).
+  void hold(std::shared_ptr<Congestion> congestion);
+
   // The local process this one sent to last, so that a conversation skips the process table.
   // Touched only by the thread running this process.
   std::shared_ptr<ProcessRecord>& last_receiver() { return last_receiver_; }
@@ -89,6 +94,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::mutex readers_mutex_;                 // guards paused_readers_
   std::vector<std::function<void()>> paused_readers_;
   std::vector<Event> batch_;                      // touched only by the running worker
+  std::shared_ptr<Congestion> held_by_;           // touched only by the running worker
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
   std::atomic<bool> terminated_{false};

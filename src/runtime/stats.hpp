@@ -22,6 +22,7 @@ struct StatsCounters {
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> requests_timed_out{0};
   std::atomic<std::uint64_t> reads_paused{0};
+  std::atomic<std::uint64_t> senders_held{0};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -43,6 +44,7 @@ struct StatsCounters {
             .connections_refused = get(connections_refused),
             .requests_timed_out = get(requests_timed_out),
             .reads_paused = get(reads_paused),
+            .senders_held = get(senders_held),
             .messages_malformed = get(messages_malformed),
             .messages_unsent = get(messages_unsent)};
   }

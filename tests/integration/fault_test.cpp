@@ -72,6 +72,13 @@ TEST(Partition, IdleAndStreamingLinkersHearExitedWithinTheDeadPeerTimeout) {
   EXPECT_TRUE(idle_heard) << "idle linker";
   EXPECT_TRUE(streaming_heard) << "streaming linker";
   EXPECT_LT(waited, kTimeout + 5s);
+
+  // A link made during the partition: the SYN is never answered.
+  testing::Recorder late("late");
+  Context late_context({.ip = ns.host_ip(), .dead_peer_timeout = kTimeout});
+  late_context.spawn(late);
+  late.link(server);
+  EXPECT_TRUE(late.wait_exited(1, kTimeout + 5s)) << "link made during the partition";
 }
 
 // CPU seconds (user + system) the OS process `pid` has used.

@@ -27,11 +27,13 @@ class Members {
     std::string event;
   };
 
-  // `channel`: {"--mqtt", "127.0.0.1:P"} or {"--serf", ...} for each member.
-  void start(const std::string& name, std::vector<std::string> channel) {
+  // `channel`: {"--mqtt", "127.0.0.1:P"} or {"--serf", ...} for each member. The gap must
+  // exceed the channel's latency for one holder at a time (the algorithm's promise).
+  void start(const std::string& name, std::vector<std::string> channel,
+             const std::string& cycle = "1.0", const std::string& gap = "0.2") {
     std::vector<std::string> argv{COMPACTOR_TOOL, "group",   "--topic", "it/group", "--name",
-                                  name,           "--value", "7",       "--cycle",  "1.0",
-                                  "--gap",        "0.2",     "--json"};
+                                  name,           "--value", "7",       "--cycle",  cycle,
+                                  "--gap",        gap,       "--json"};
     argv.insert(argv.end(), channel.begin(), channel.end());
     children_[name] = std::make_unique<ChildProcess>(std::move(argv));
   }
@@ -106,7 +108,7 @@ class Members {
 // that server and how many survivors use it.
 template <class ServerOf>
 void converge_kill_and_restart(Members& members, ServerOf&& server_of) {
-  // Start-up takes C + 2G, then a cycle or two to settle (C = 1 s, G = 0.2 s).
+  // Start-up takes C + 2G, then a cycle or two to settle (C = 1-2 s, G = 0.2-0.6 s).
   ASSERT_TRUE(members.read_until([&] { return members.count("tag") >= 4; }, 30s));
   const auto settled = Clock::now();
   ASSERT_TRUE(members.read_until([&] { return members.count("tag", settled) >= 4; }, 30s));
@@ -147,9 +149,11 @@ TEST(GroupAcrossProcesses, ThreeMembersOnThreeSerfAgents) {
   ASSERT_EQ(first.alive_members(), 3);
   Members members;
   const testing::SerfAgent* agents[] = {&first, &second, &third};
+  // Serf gossips user events every 200 ms, so a busy machine sees a few hundred ms of latency:
+  // a gap of 0.6 s keeps the slots apart.
   for (int i = 0; i < 3; ++i) {
     members.start("m" + std::to_string(i + 1),
-                  {"--serf", "127.0.0.1:" + std::to_string(agents[i]->rpc_port())});
+                  {"--serf", "127.0.0.1:" + std::to_string(agents[i]->rpc_port())}, "2.0", "0.6");
   }
   // Restart a survivor's agent (not the first, which the others joined through): the other
   // member goes on meanwhile, the one on it reconnects and the agent rejoins the cluster.

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <iostream>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -99,6 +101,87 @@ TEST(FlowControl, AStuckReceiverStopsReadingAndLosesNothing) {
   const auto bodies = sink.bodies();
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(bodies[i], std::to_string(i));
   EXPECT_EQ(context.stats().messages_dropped, 0u);
+}
+
+// Sends `total` messages of 64 KiB to `peer`, one per handler (a "tick" to itself drives it).
+class Streamer : public Process {
+ public:
+  Streamer(PID peer, int total) : Process("streamer"), peer_(std::move(peer)), total_(total) {}
+  int sent() const { return sent_.load(); }
+
+ protected:
+  void initialize() override {
+    install("tick", [this](const PID&, std::string_view) {
+      send(peer_, "m", std::string(64 * 1024, static_cast<char>('a' + sent_ % 26)));
+      if (++sent_ < total_) send(self(), "tick");
+    });
+    send(self(), "tick");
+  }
+
+ private:
+  const PID peer_;
+  const int total_;
+  std::atomic<int> sent_{0};
+};
+
+// A peer that does not read: the sending process is held once 1 MiB is queued for it, instead
+// of queueing all 64 MiB; a thread that is not a process waits and then fails clearly. When the
+// peer reads, everything arrives, in order.
+TEST(FlowControl, ASenderIsHeldWhileItsPeerDoesNotRead) {
+  constexpr int kCount = 1000;  // 64 MiB
+  testing::RawListener listener;
+  const PID peer("pong", {"127.0.0.1", listener.port()});
+  Streamer streamer(peer, kCount);
+  Context context({.peer_high_water_bytes = 1 << 20, .send_timeout = 200ms});
+  context.spawn(streamer);
+  auto connection = listener.accept(10s);
+  ASSERT_TRUE(connection);
+  // Early holds end as soon as the batch's flush writes into the still empty socket buffers; once
+  // those are full, a sender from outside waits for send_timeout and fails.
+  bool threw = false;
+  int outside = 0;
+  for (int i = 0; i < 300 && !threw; ++i) {
+    try {
+      context.send(streamer.self(), peer, "m", "from outside");
+      ++outside;
+      std::this_thread::sleep_for(20ms);
+    } catch (const std::runtime_error& error) {
+      threw = true;
+      EXPECT_NE(std::string(error.what()).find("send_timeout 200 ms"), std::string::npos);
+    }
+  }
+  ASSERT_TRUE(threw);
+  EXPECT_GT(context.stats().senders_held, 0u);
+  const int sent_when_held = streamer.sent();
+  EXPECT_LT(sent_when_held, 300) << "held: socket buffers plus twice the mark, not 64 MiB";
+
+  // Read everything: every message arrives, the streamer's in order.
+  std::size_t seen = 0, seen_outside = 0;
+  std::string buffer;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (seen < kCount && std::chrono::steady_clock::now() < deadline) {
+    buffer += connection->read_some(1s);
+    // Each message: headers, one chunk "<hex size>\r\n<body>\r\n", then "0\r\n\r\n".
+    for (std::size_t at; (at = buffer.find("\r\n\r\n")) != std::string::npos;) {
+      const std::size_t size_end = buffer.find("\r\n", at + 4);
+      if (size_end == std::string::npos) break;
+      const std::size_t size = std::stoul(buffer.substr(at + 4, size_end - at - 4), nullptr, 16);
+      const std::size_t body = size_end + 2;
+      const std::size_t end = body + size + 7;
+      if (buffer.size() < end) break;
+      if (size == 64 * 1024) {
+        ASSERT_EQ(buffer[body], static_cast<char>('a' + seen % 26)) << "message " << seen;
+        ++seen;
+      } else {
+        ++seen_outside;
+      }
+      buffer.erase(0, end);
+    }
+  }
+  EXPECT_EQ(seen, static_cast<std::size_t>(kCount));
+  EXPECT_EQ(seen_outside, static_cast<std::size_t>(outside));
+  std::cout << "sent when a sender from outside failed: " << sent_when_held << " x 64 KiB\n";
+  EXPECT_EQ(context.stats().messages_dropped, 1u) << "only the one that timed out";
 }
 
 }  // namespace

@@ -61,6 +61,14 @@ std::string RawClient::read_until_close(std::chrono::milliseconds timeout, bool*
   }
 }
 
+std::string RawClient::read_some(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return {};
+  char chunk[65536];
+  const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  return n > 0 ? std::string(chunk, static_cast<std::size_t>(n)) : std::string();
+}
+
 void RawClient::reset() {
   linger option{1, 0};
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option);

@@ -25,6 +25,9 @@ class RawClient {
   // Reads until the peer closes or `timeout` passes; `closed` tells which.
   std::string read_until_close(std::chrono::milliseconds timeout, bool* closed = nullptr);
 
+  // What one read returns within `timeout`: empty on timeout or at EOF.
+  std::string read_some(std::chrono::milliseconds timeout);
+
   // Closes with SO_LINGER 0, so the peer sees a reset.
   void reset();
 
