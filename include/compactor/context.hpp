@@ -159,7 +159,9 @@ class Context {
   // Do not call it from a process of this context on itself.
   bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
-  // Sends a message from outside any process; the receiver sees `from` as the sender.
+  // Sends a message from outside any process; the receiver sees `from` as the sender. Waits
+  // while the remote peer's queue is over its high-water mark, and throws std::runtime_error
+  // after send_timeout (see Process::send).
   void send(const PID& from, const PID& to, std::string_view name, std::string_view body = {});
 
   // For tests, like libprocess's Clock::settle: runs what is due on a ManualClock and waits

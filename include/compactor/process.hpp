@@ -52,6 +52,11 @@ class Process {
 
   // Sends a message to `to`, local or remote. Messages from one process to another arrive in the
   // order they were sent. Callable from any thread once the process is spawned.
+  //
+  // Flow control (ContextOptions::peer_high_water_bytes): when too much is queued for the remote
+  // context of `to`, a process sending from its own handlers is held after that handler until
+  // the queue drains; any other thread waits here, and after send_timeout gets
+  // std::runtime_error (the message is not sent, and counted as dropped).
   void send(const PID& to, std::string_view name, std::string_view body = {}) const;
 
   // Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
