@@ -79,6 +79,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   } else {
     // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
     reading_done_ = true;
+    congested_.reset();  // nothing more will be read anyway
     if (status != wire::DecodeStatus::stopped) reject(status);
   }
   write();

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <bit>
 #include <stdexcept>
 
 namespace compactor::runtime {
@@ -152,8 +153,12 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message,
   auto* record = find_receiver(receiver, holder);
   if (record == nullptr) {
     count_dropped(1);
-    log().warn("message '{}' for unknown process '{}' on {} dropped",
-               std::get<MessageEvent>(message).name, receiver, address_.to_string());
+    // The 1st, 2nd, 4th, 8th... only: a peer sending to nobody must not flood the log.
+    const auto unknown = unknown_receivers_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (std::has_single_bit(unknown)) {
+      log().warn("message '{}' for unknown process '{}' on {} dropped ({} such so far)",
+                 std::get<MessageEvent>(message).name, receiver, address_.to_string(), unknown);
+    }
     return false;
   }
   bool over = false;

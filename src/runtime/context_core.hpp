@@ -115,6 +115,7 @@ class ContextCore {
   Address address_;
   bool bound_to_any_ = false;
   StatsCounters counters_;
+  std::atomic<std::uint64_t> unknown_receivers_{0};  // messages for no process, for the log
   std::atomic<bool> inspecting_{false};
   std::shared_mutex inspector_mutex_;
   Inspector inspector_;

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <regex>
+#include <thread>
 
 namespace compactor {
 namespace {
@@ -127,6 +128,40 @@ TEST(TwoProcesses, PingToolFailsWhenThePeerDies) {
   ChildProcess ping(
       {COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "10", "--link", "--timeout", "10"});
   EXPECT_EQ(ping.wait(20s), 1);
+}
+
+// The tool's output and errors together, as a user reads them.
+ChildProcess tool_with_stderr(const std::string& arguments) {
+  return ChildProcess(
+      {"/bin/sh", "-c", std::string("exec ") + COMPACTOR_TOOL + " " + arguments + " 2>&1"});
+}
+
+TEST(TwoProcesses, PingToolStopsOnCtrlCWithTheStatisticsSoFar) {
+  Server server({"--quiet"});
+  auto ping = tool_with_stderr("ping " + server.pid.to_string() + " -n 1000000000 -w 10");
+  std::this_thread::sleep_for(300ms);  // some round trips first (none would do too)
+  ping.kill(SIGINT);
+  std::optional<std::string> statistics;
+  while ((statistics = ping.read_line(10s)) &&
+         statistics->find(" round trips, ") == std::string::npos) {
+  }
+  ASSERT_TRUE(statistics);
+  EXPECT_TRUE(std::regex_match(*statistics, std::regex("\\d+ round trips, 10 in flight, .*")))
+      << *statistics;
+  const auto error = ping.wait_for_line("error: ", 10s);
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(error->starts_with("error: interrupted; ")) << *error;
+  EXPECT_EQ(ping.wait(10s), 1);
+}
+
+TEST(TwoProcesses, PingToolNamesTheCauseWhenThePeerRefuses) {
+  testing::RefusingPort refusing;
+  auto ping = tool_with_stderr("ping pong@127.0.0.1:" + std::to_string(refusing.port()) +
+                               " -n 5 --link --timeout 10");
+  const auto error = ping.wait_for_line("error: ", 20s);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("Connection refused"), std::string::npos) << *error;
+  EXPECT_EQ(ping.wait(10s), 1);
 }
 
 }  // namespace

@@ -7,10 +7,17 @@
 
 #include <fmt/core.h>
 
+#include <fmt/core.h>
+#include <unistd.h>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <future>
+#include <mutex>
+#include <string>
 #include <vector>
 
 namespace compactor::tool {
@@ -39,6 +46,16 @@ class Pinger : public Process {
 
   std::future<PingResult> result() { return done_.get_future(); }
 
+  // The round trips so far (any thread), for a run cut short.
+  std::vector<Clock::duration> round_trips_so_far() {
+    std::lock_guard lock(mutex_);
+    return result_.round_trips;
+  }
+  std::size_t pongs() {
+    std::lock_guard lock(mutex_);
+    return result_.round_trips.size();
+  }
+
  protected:
   void initialize() override {
     install("pong", &Pinger::pong);
@@ -60,9 +77,14 @@ class Pinger : public Process {
 
   void pong(const PID&, std::string_view) {
     if (finished_ || sent_at_.empty()) return;
-    result_.round_trips.push_back(Clock::now() - sent_at_.front());
+    std::size_t pongs;
+    {
+      std::lock_guard lock(mutex_);
+      result_.round_trips.push_back(Clock::now() - sent_at_.front());
+      pongs = result_.round_trips.size();
+    }
     sent_at_.pop_front();
-    if (result_.round_trips.size() == plan_.count) {
+    if (pongs == plan_.count) {
       finish({});
     } else if (sent_ < plan_.count) {
       send_ping();
@@ -72,9 +94,10 @@ class Pinger : public Process {
   void finish(std::string failure) {
     if (finished_) return;
     finished_ = true;
+    std::lock_guard lock(mutex_);
     result_.elapsed = Clock::now() - started_;
     result_.failure = std::move(failure);
-    done_.set_value(std::move(result_));
+    done_.set_value(result_);
   }
 
   PingPlan plan_;
@@ -82,10 +105,24 @@ class Pinger : public Process {
   std::deque<Clock::time_point> sent_at_;
   std::size_t sent_ = 0;
   Clock::time_point started_;
+  std::mutex mutex_;  // guards result_, which the tool's thread reads when a run is cut short
   PingResult result_;
   bool finished_ = false;
   std::promise<PingResult> done_;
 };
+
+// Why nothing answers at `address`: a TCP connect tells refused from unreachable from silent.
+std::string diagnose(const Address& address) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  std::error_code result = asio::error::timed_out;
+  socket.async_connect({asio::ip::make_address(address.ip), address.port},
+                       [&](const std::error_code& error) { result = error; });
+  io.run_for(std::chrono::seconds(3));
+  if (!result)
+    return "TCP connects to " + address.to_string() + ", but the pong process does not answer";
+  return "cannot connect to " + address.to_string() + ": " + result.message();
+}
 
 double percentile_us(std::vector<Clock::duration> samples, double fraction) {
   if (samples.empty()) return 0;
@@ -93,6 +130,16 @@ double percentile_us(std::vector<Clock::duration> samples, double fraction) {
   std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
                    samples.end());
   return std::chrono::duration<double, std::micro>(samples[index]).count();
+}
+
+void print_statistics(const PingPlan& plan, const std::vector<Clock::duration>& round_trips,
+                      Clock::duration elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  fmt::print("{} round trips, {} in flight, {} bytes: {:.0f} msg/s, p50 {:.1f} us, p99 {:.1f} us\n",
+             round_trips.size(), plan.in_flight, plan.size,
+             seconds > 0 ? 2.0 * static_cast<double>(round_trips.size()) / seconds : 0.0,
+             percentile_us(round_trips, 0.50), percentile_us(round_trips, 0.99));
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -117,30 +164,48 @@ std::function<int()> add_ping(CLI::App& app) {
   command->add_option("--timeout", flags->timeout_s,
                       "give up after this many seconds (default 30)");
   return [flags] {
+    const auto& plan = flags->plan;
     flags->plan.target = PID::parse(flags->to);
+    Pinger pinger(plan);  // before the context, which terminates it when destroyed
     Context context(flags->context.options());
-    auto pinger = std::make_unique<Pinger>(flags->plan);
-    auto future = pinger->result();
-    context.spawn(std::move(pinger));
-    const auto timeout = std::chrono::duration<double>(flags->timeout_s);
-    if (future.wait_for(timeout) != std::future_status::ready) {
-      fmt::print(stderr, "error: timed out after {} s waiting for {} pongs\n", flags->timeout_s,
-                 flags->plan.count);
+    auto future = pinger.result();
+    const auto started = Clock::now();
+    context.spawn(pinger);
+    const auto deadline = started + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(flags->timeout_s));
+    const bool progress = isatty(STDERR_FILENO) != 0;
+    auto last_progress = started;
+    std::string stopped;  // why the run was cut short
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      if (wait_for_signal(std::chrono::milliseconds(10))) {
+        stopped = "interrupted";
+      } else if (Clock::now() >= deadline) {
+        stopped = fmt::format("timed out after {} s", flags->timeout_s);
+      }
+      if (!stopped.empty()) break;
+      if (progress && Clock::now() - last_progress >= std::chrono::seconds(1)) {
+        last_progress = Clock::now();
+        fmt::print(stderr, "\r{} of {} pongs", pinger.pongs(), plan.count);
+        std::fflush(stderr);
+      }
+    }
+    if (progress && last_progress != started) fmt::print(stderr, "\r\x1b[K");
+    if (!stopped.empty()) {
+      const auto round_trips = pinger.round_trips_so_far();
+      print_statistics(plan, round_trips, Clock::now() - started);
+      fmt::print(stderr, "error: {}; {} of {} pongs came back{}\n", stopped, round_trips.size(),
+                 plan.count, round_trips.empty() ? "; " + diagnose(plan.target.address) : "");
       std::fflush(stderr);
       std::_Exit(1);  // the pinger may still be running; nothing left to clean up gracefully
     }
     const PingResult result = future.get();
     if (!result.failure.empty()) {
-      fmt::print(stderr, "error: {} after {} of {} pongs\n", result.failure,
-                 result.round_trips.size(), flags->plan.count);
+      print_statistics(plan, result.round_trips, result.elapsed);
+      fmt::print(stderr, "error: {}; {} of {} pongs came back; {}\n", result.failure,
+                 result.round_trips.size(), plan.count, diagnose(plan.target.address));
       return 1;
     }
-    const double seconds = std::chrono::duration<double>(result.elapsed).count();
-    fmt::print(
-        "{} round trips, {} in flight, {} bytes: {:.0f} msg/s, p50 {:.1f} us, p99 {:.1f} us\n",
-        flags->plan.count, flags->plan.in_flight, flags->plan.size,
-        2.0 * static_cast<double>(flags->plan.count) / seconds,
-        percentile_us(result.round_trips, 0.50), percentile_us(result.round_trips, 0.99));
+    print_statistics(plan, result.round_trips, result.elapsed);
     return 0;
   };
 }
