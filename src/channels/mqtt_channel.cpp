@@ -89,13 +89,18 @@ class MqttChannel final : public Channel {
   }
 
   void close() override {
+    bool connected;
     {
       std::lock_guard lock(mutex_);
       if (!opened_ || closed_) return;
       closed_ = true;
+      connected = subscribed_;
     }
     mosquitto_disconnect(client_);
-    mosquitto_loop_stop(client_, /*force=*/false);  // joins libmosquitto's thread
+    // Joins libmosquitto's thread. Connected, it ends once the DISCONNECT is sent. Otherwise it
+    // may be reconnecting, which resets the state our disconnect set, and would go on for ever
+    // (a TSan run hung so after a refused login): it is cancelled, as libmosquitto allows.
+    mosquitto_loop_stop(client_, /*force=*/!connected);
   }
 
   std::string describe() const override {
