@@ -54,7 +54,7 @@ BeaconState::BeaconState(std::string name, Config config, Options options,
       random_(std::move(random)),
       tagged_(options.enabled ? 0 : -1),
       history_(bound(options.enabled ? config_.nodes_count() : 0)),
-      membership_(options.gone_after_cycles * (config_.cycle_s() + 2.5 * config_.gap_s())),
+      membership_(options.gone_after_cycles * config_.longest_cycle_s()),
       setup_node_(name_) {
   config_.validate();
 }
@@ -125,6 +125,10 @@ void BeaconState::on_message(Time now, SharedMessage shared) {
       return;
     }
     self_seen_ = true;
+  }
+  if (const auto* ping = std::get_if<PingMessage>(&message); ping && ping->node == name_) {
+    own_ping_back_ = true;
+    cut_off_warned_ = false;
   }
   if (const auto speaker = node_of(message); !speaker.empty() && speaker != name_ &&
                                              !std::holds_alternative<SetupMessage>(message) &&
@@ -201,6 +205,11 @@ void BeaconState::on_timer(Time now) {
 
 void BeaconState::send_ping(Time now) {
   if (tagged_ < 0) return;
+  if (!channel_up_) {  // nobody would hear it: try again a cycle later
+    set_next_ping_time(now);
+    return;
+  }
+  own_ping_back_ = false;
   values_[name_] = value_;
   if (!history_.empty()) tagged_ = 1;
   history_.add(name_);
@@ -232,6 +241,14 @@ void BeaconState::loop_step(Time now) {
     wait = gap;
     tagged_ = 2;
   } else if (tagged_ == 2) {
+    if (!own_ping_back_) {  // the group did not hear our ping either: the tag is not ours
+      if (!std::exchange(cut_off_warned_, true)) {
+        warn("our ping did not come back within the gap: not taking the tag (channel cut?)");
+      }
+      tagged_ = 0;
+      main_deadline_ = std::max(next_ping_time_, now);
+      return;
+    }
     wait = cycle - gap / 2;
     post(TagEvent{name_, value_});
     tagged_ = 3;
@@ -275,15 +292,18 @@ double BeaconState::ping_delay(int pos, int length, long long todo, long long to
     if (random_() > static_cast<double>(count_not_on_ - 1) / hosts) return 0.5 + random_() / 2;
     return random_() / 2;
   }
-  double f;
-  if (todo > 0) {
-    f = static_cast<double>(todo);  // the list is short: newcomers try harder
-  } else {
-    ++count_not_on_;
-    f = hosts;
-  }
-  if (random_() < 1 / f / hosts) return random_() / 3;  // the early newcomer slot
-  return 1.5 + random_() / 2;                           // the fallback slot
+  if (todo <= 0) ++count_not_on_;
+  if (random_() < newcomer_odds(todo, hosts)) return random_() / 3;  // the early newcomer slot
+  return 1.5 + random_() / 2;                                        // the fallback slot
+}
+
+double BeaconState::newcomer_odds(long long todo, double hosts) const {
+  if (todo <= 0) return 1 / hosts / hosts;
+  if (!options_.prompt_newcomers) return 1 / static_cast<double>(todo) / hosts;  // asyncactor
+  // About one newcomer ping per cycle, from whoever is off the list (gone nodes do not count).
+  const std::size_t others_off =
+      membership_.count_live([this](const std::string& node) { return !history_.contains(node); });
+  return 1 / static_cast<double>(others_off + 1);
 }
 
 void BeaconState::process(Time now, const SharedMessage& message) {
@@ -439,6 +459,20 @@ void BeaconState::disable(Time now, std::optional<long long> length) {
   if (length) off_nodes_ = *length;
   history_.set_max_size(bound(length.value_or(0)));
   tagged_ = -1;
+  loop_step(now);
+}
+
+void BeaconState::on_channel_status(Time now, bool up, std::string detail) {
+  post(ChannelEvent{up, std::move(detail)});
+  if (up == channel_up_) return;
+  channel_up_ = up;
+  if (tagged_ < 0) return;
+  if (up) {
+    set_next_ping_time(now);  // listen for a cycle first: the group's next ping re-arms this
+  } else if (tagged_ > 0) {
+    if (tagged_ == 3) post(UntagEvent{});
+    tagged_ = 0;
+  }
   loop_step(now);
 }
 

@@ -37,6 +37,12 @@ class BeaconState {
     // Not asyncactor: report a node gone (GoneEvent) after this many cycles (of C + 2.5 G, the
     // longest a cycle takes) without hearing from it; 0: keep no membership events.
     double gone_after_cycles = 0;
+    // Not asyncactor: while the history has free places, a member off it takes the newcomer
+    // slot with odds 1 / (members heard from and off it, itself included) rather than
+    // 1 / (free places x n_hosts), so that a group smaller than `nodes` has every member on the
+    // history, taking turns and so heard, within a few cycles. With asyncactor's odds a live
+    // member of a 3-member group may stay off it, silent, for minutes (and be reported gone).
+    bool prompt_newcomers = true;
   };
 
   // `random` returns uniform values in [0, 1); inject a seeded one for deterministic runs.
@@ -71,6 +77,9 @@ class BeaconState {
   void set_value(Value value) { value_ = std::move(value); }
   const Value& value() const { return value_; }
   void set_ready() { ready_ = true; }
+  // Not asyncactor: the channel lost its broker or agent (up = false) or has it again; reported
+  // as a ChannelEvent. While it is down the member holds no tag and sends no ping.
+  void on_channel_status(Time now, bool up, std::string detail);
   void enable(Time now, std::optional<long long> length = std::nullopt);
   void disable(Time now, std::optional<long long> length = 0);
   // Needs a higher version than the current one (std::invalid_argument otherwise).
@@ -111,6 +120,7 @@ class BeaconState {
   bool process_msg(Time now, const SharedMessage& shared);
   void queue_for_ping_event(Time now, const SharedMessage& message);
   bool has_priority(const std::string& a, const std::string& b);  // may warn
+  double newcomer_odds(long long todo, double hosts) const;
   void start_delayed_history(Time now, int pos, const NodeList& old_history);
 
   std::string name_;
@@ -128,6 +138,11 @@ class BeaconState {
   bool ready_ = false;
   Value value_;
   int tagged_;  // -1 disabled, 0 idle, 1 just sent, 2 in gap, 3 tagged
+  // Not asyncactor: a member takes the tag only if its ping came back, so one cut off from the
+  // channel (its broker gone silent) does not hold a tag that nobody hears.
+  bool own_ping_back_ = false;
+  bool channel_up_ = true;
+  bool cut_off_warned_ = false;  // "our ping did not come back" said once until one does
   long long off_nodes_ = 0;
   long long valid_pings_ = 0;
   long long count_not_on_ = 0;

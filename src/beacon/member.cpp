@@ -31,14 +31,16 @@ class Member::Driver {
       if (running_) return;
       running_ = true;
     }
+    channel_->expect_cycle(std::chrono::ceil<std::chrono::milliseconds>(
+        std::chrono::duration<double>(options_.config.longest_cycle_s())));
     try {
       channel_->open([this](std::string_view payload) { receive(payload); },
                      [this](bool up, std::string_view detail) {
                        runtime::log().info("beacon {}: channel {} {}: {}", state_.name(),
                                            channel_->describe(), up ? "up" : "down", detail);
-                       Outputs status;
-                       status.events.emplace_back(ChannelEvent{up, std::string(detail)});
-                       if (queue(std::move(status))) drain_outputs();
+                       apply([&](BeaconState& state, Time now) {
+                         state.on_channel_status(now, up, std::string(detail));
+                       });
                      });
     } catch (...) {
       std::lock_guard lock(mutex_);

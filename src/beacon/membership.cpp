@@ -24,11 +24,14 @@ void Membership::check(Time now, std::vector<Event>& events) {
   next_check_ = kNever;
   for (auto& [node, heard] : nodes_) {
     if (heard.gone) continue;
-    if (now - heard.at >= silence_) {
+    // Compared as the deadline itself: `now - at >= silence` may round the other way, and a
+    // deadline left at `now` would be due again at once, for ever.
+    const Time due = heard.at + silence_;
+    if (due <= now) {
       heard.gone = true;
       events.push_back(GoneEvent{node, now - heard.at});
     } else {
-      next_check_ = std::min(next_check_, heard.at + silence_);
+      next_check_ = std::min(next_check_, due);
     }
   }
 }

@@ -31,6 +31,14 @@ class Membership {
 
   std::vector<MemberInfo> members(Time now) const;
 
+  // How many nodes not reported gone satisfy `predicate(name)`.
+  template <class Predicate>
+  std::size_t count_live(Predicate predicate) const {
+    std::size_t count = 0;
+    for (const auto& [node, heard] : nodes_) count += !heard.gone && predicate(node);
+    return count;
+  }
+
  private:
   static constexpr Time kNever = std::numeric_limits<Time>::infinity();
 

@@ -4,6 +4,8 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -33,8 +35,6 @@ class MqttChannel final : public Channel {
     mosquitto_disconnect_callback_set(client_, &MqttChannel::on_disconnect);
     mosquitto_subscribe_callback_set(client_, &MqttChannel::on_subscribe);
     mosquitto_message_callback_set(client_, &MqttChannel::on_message);
-    mosquitto_reconnect_delay_set(client_, static_cast<unsigned>(options_.reconnect_min.count()),
-                                  static_cast<unsigned>(options_.reconnect_max.count()), true);
     if (!options_.username.empty()) {
       check("credentials", mosquitto_username_pw_set(client_, options_.username.c_str(),
                                                      options_.password.c_str()));
@@ -58,8 +58,10 @@ class MqttChannel final : public Channel {
       receiver_ = std::move(receiver);
       status_ = std::move(status);
     }
+    mosquitto_reconnect_delay_set(client_, static_cast<unsigned>(options_.reconnect_min.count()),
+                                  static_cast<unsigned>(reconnect_max_.count()), true);
     check("connect", mosquitto_connect_async(client_, options_.host.c_str(), options_.port,
-                                             static_cast<int>(options_.keepalive.count())));
+                                             static_cast<int>(keepalive_.count())));
     check("start", mosquitto_loop_start(client_));
     std::unique_lock lock(mutex_);
     if (!subscribed_changed_.wait_for(lock, options_.open_timeout,
@@ -101,6 +103,12 @@ class MqttChannel final : public Channel {
     // may be reconnecting, which resets the state our disconnect set, and would go on for ever
     // (a TSan run hung so after a refused login): it is cancelled, as libmosquitto allows.
     mosquitto_loop_stop(client_, /*force=*/!connected);
+  }
+
+  void expect_cycle(std::chrono::milliseconds longest) override {
+    const auto cycle = std::chrono::ceil<std::chrono::seconds>(longest);
+    if (!options_.keepalive) keepalive_ = std::max(cycle, kLeastKeepalive);
+    if (!options_.reconnect_max) reconnect_max_ = std::max(cycle, options_.reconnect_min);
   }
 
   std::string describe() const override {
@@ -175,7 +183,11 @@ class MqttChannel final : public Channel {
     }
   }
 
+  static constexpr std::chrono::seconds kLeastKeepalive{5};  // libmosquitto refuses less
+
   const MqttOptions options_;
+  std::chrono::seconds keepalive_ = options_.keepalive.value_or(std::chrono::seconds(60));
+  std::chrono::seconds reconnect_max_ = options_.reconnect_max.value_or(std::chrono::seconds(30));
   mosquitto* client_ = nullptr;
   int subscribe_id_ = 0;
   Receiver receiver_;

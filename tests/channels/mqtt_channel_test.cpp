@@ -57,7 +57,7 @@ TEST(MqttChannel, OpeningWithoutABrokerFailsClearly) {
 }
 
 TEST(MqttChannel, LogsInWithUserAndPasswordAndSaysWhyWhenRefused) {
-  MosquittoBroker broker("member", "s3cret");
+  MosquittoBroker broker({.user = "member", .password = "s3cret"});
   auto options = on(broker);
   options.username = "member";
   options.password = "s3cret";

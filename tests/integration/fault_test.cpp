@@ -38,7 +38,7 @@ PID start_serve(ChildProcess& child) {
 // hear exited within the dead-peer timeout (plus the kernel's rounding to whole seconds).
 TEST(Partition, IdleAndStreamingLinkersHearExitedWithinTheDeadPeerTimeout) {
   if (const auto why = NetworkNamespace::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
-  NetworkNamespace ns(getpid() % 64);  // two suites at once (a flake hunt) take two subnets
+  NetworkNamespace ns;
   ChildProcess serve(ns.inside({COMPACTOR_TOOL, "serve", "--ip", ns.inside_ip(), "--quiet"}));
   const PID server = start_serve(serve);
 

@@ -47,6 +47,11 @@ class BeaconSimulation {
   // The member stops receiving and sending, as after kill -9.
   void kill(const std::string& name) { members_.at(name)->alive = false; }
 
+  // The member's channel goes silent (a broker cut off without a word): what it sends reaches
+  // nobody, itself included, and it hears nothing; or it works again.
+  void cut(const std::string& name) { members_.at(name)->cut = true; }
+  void heal(const std::string& name) { members_.at(name)->cut = false; }
+
   // Members in different groups (a member in no group is in group 0) do not hear each other.
   void set_group(const std::string& name, int group) { members_.at(name)->group = group; }
 
@@ -86,6 +91,7 @@ class BeaconSimulation {
     beacon::Time start = 0;
     bool started = false;
     bool alive = true;
+    bool cut = false;
     int group = 0;
     beacon::Time scheduled_at = -1;  // the deadline queued in timers_ for this member
   };
@@ -125,6 +131,7 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
     if (keep_records_) records_.push_back({now_, name, std::move(event)});
   }
   for (auto& payload : member.state->take_broadcasts()) {
+    if (member.cut) continue;
     broadcast_times_.push_back(now_);
     auto decoded = beacon::decode(payload);
     if (!std::holds_alternative<beacon::Message>(decoded)) continue;  // never: we encoded it
@@ -170,7 +177,7 @@ inline void BeaconSimulation::run_until(beacon::Time end) {
       Delivery delivery = deliveries_.top();
       deliveries_.pop();
       auto& member = *members_.at(delivery.to);
-      if (member.alive && member.started) {
+      if (member.alive && member.started && !member.cut) {
         member.state->on_message(now_, delivery.message);
         collect(delivery.to, member);
         schedule(delivery.to, member);

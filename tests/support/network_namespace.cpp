@@ -2,10 +2,13 @@
 
 #include "support/child_process.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 namespace compactor::testing {
 namespace {
@@ -14,6 +17,18 @@ void run(const std::string& command) {
   if (std::system((command + " 2>&1").c_str()) != 0) {
     throw std::runtime_error("command failed: " + command);
   }
+}
+
+// Reserves one of the 64 /30s for this process: its index, and the locked file's descriptor.
+std::pair<int, int> reserve_subnet() {
+  for (int index = 0; index < 64; ++index) {
+    const std::string path = "/tmp/compactor-netns-" + std::to_string(index) + ".lock";
+    const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open " + path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return {index, fd};
+    ::close(fd);
+  }
+  throw std::runtime_error("all 64 test subnets of 10.201.0.0/24 are in use");
 }
 
 }  // namespace
@@ -28,7 +43,9 @@ std::string NetworkNamespace::unavailable_reason() {
   return {};
 }
 
-NetworkNamespace::NetworkNamespace(int index) {
+NetworkNamespace::NetworkNamespace() {
+  const auto [index, lock] = reserve_subnet();
+  subnet_lock_ = lock;
   const std::string id = std::to_string(getpid()) + "-" + std::to_string(index);
   name_ = "compactor-" + id;
   host_link_ = "cph" + std::to_string(getpid() % 100000) + "x" + std::to_string(index);
@@ -48,6 +65,7 @@ NetworkNamespace::NetworkNamespace(int index) {
   } catch (...) {
     (void)std::system(("ip link del " + host_link_ + " 2>/dev/null").c_str());
     (void)std::system(("ip netns del " + name_).c_str());
+    ::close(subnet_lock_);
     throw;
   }
 }
@@ -56,6 +74,7 @@ NetworkNamespace::~NetworkNamespace() {
   // Deleting the namespace deletes its end of the pair, and with it ours.
   (void)std::system(("ip netns del " + name_ + " 2>/dev/null").c_str());
   (void)std::system(("ip link del " + host_link_ + " 2>/dev/null").c_str());
+  ::close(subnet_lock_);  // releases the /30
 }
 
 std::vector<std::string> NetworkNamespace::inside(std::vector<std::string> argv) const {

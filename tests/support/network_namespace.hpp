@@ -13,9 +13,10 @@ class NetworkNamespace {
   static std::string unavailable_reason();
 
   // Creates the namespace and the pair: `host_ip()` on this side, `inside_ip()` in the
-  // namespace, both up. `index` (0-63) picks a distinct /30 in 10.201.0.0/24. Throws
-  // std::runtime_error naming the command that failed.
-  explicit NetworkNamespace(int index);
+  // namespace, both up, on a /30 of 10.201.0.0/24 that no other test holds at the moment (test
+  // processes run side by side; each /30 is reserved by a lock file). Throws std::runtime_error
+  // naming the command that failed, or when all 64 are taken.
+  NetworkNamespace();
   ~NetworkNamespace();  // deletes the namespace and with it the pair
 
   NetworkNamespace(const NetworkNamespace&) = delete;
@@ -33,6 +34,7 @@ class NetworkNamespace {
 
  private:
   std::string name_, host_link_, inside_link_, host_ip_, inside_ip_;
+  int subnet_lock_ = -1;  // held (flock) while this namespace uses its /30
 };
 
 }  // namespace compactor::testing

@@ -14,11 +14,13 @@
 namespace compactor::testing {
 namespace {
 
-sockaddr_in loopback(std::uint16_t port) {
+sockaddr_in ipv4(const std::string& ip, std::uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) != 1) {
+    throw std::invalid_argument("not an IPv4 address: " + ip);
+  }
   return address;
 }
 
@@ -26,7 +28,7 @@ sockaddr_in loopback(std::uint16_t port) {
 
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto address = loopback(0);
+  auto address = ipv4("127.0.0.1", 0);
   socklen_t length = sizeof(address);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -37,11 +39,12 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout) {
+bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout,
+                          const std::string& ip) {
+  const auto address = ipv4(ip, port);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const auto address = loopback(port);
     const bool accepted =
         ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
     ::close(fd);
@@ -55,7 +58,7 @@ void Server::start() {
   if (process_) return;
   process_ = std::make_unique<ChildProcess>(command(), std::vector<std::string>{},
                                             /*capture_output=*/false);
-  if (!wait_until_accepting(ready_port(), std::chrono::seconds(10))) {
+  if (!wait_until_accepting(ready_port(), std::chrono::seconds(10), ready_ip())) {
     process_.reset();
     throw std::runtime_error(what() + " did not accept connections within 10 s");
   }
@@ -68,24 +71,27 @@ void Server::stop() {
   process_.reset();
 }
 
-MosquittoBroker::MosquittoBroker(const std::string& user, const std::string& password)
-    : port_(free_port()) {
+MosquittoBroker::MosquittoBroker() : MosquittoBroker(Options{}) {}
+
+MosquittoBroker::MosquittoBroker(Options options)
+    : options_(std::move(options)), port_(free_port()) {
   const std::string base =
       (std::filesystem::temp_directory_path() /
        ("compactor-mosquitto-" + std::to_string(getpid()) + "-" + std::to_string(port_)))
           .string();
   config_ = base + ".conf";
   std::ofstream config(config_);
-  config << "listener " << port_ << " 127.0.0.1\n"
+  config << "listener " << port_ << " " << options_.ip << "\n"
          << "persistence false\n"
          << "log_type error\nlog_type warning\n";
-  if (user.empty()) {
+  if (options_.user.empty()) {
     config << "allow_anonymous true\n";
   } else {
     password_file_ = base + ".passwd";
-    ChildProcess passwd(
-        {find_program("mosquitto_passwd"), "-c", "-b", password_file_, user, password}, {},
-        /*capture_output=*/false);
+    ChildProcess passwd({find_program("mosquitto_passwd"), "-c", "-b", password_file_,
+                         options_.user, options_.password},
+                        {},
+                        /*capture_output=*/false);
     if (passwd.wait(std::chrono::seconds(10)) != 0) {
       throw std::runtime_error("mosquitto_passwd failed");
     }

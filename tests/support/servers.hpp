@@ -15,8 +15,9 @@ namespace compactor::testing {
 // A TCP port on 127.0.0.1 that was free a moment ago (bound, then released).
 std::uint16_t free_port();
 
-// True once 127.0.0.1:`port` accepts connections; false after `timeout`.
-bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout);
+// True once `ip`:`port` accepts connections; false after `timeout`.
+bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout,
+                          const std::string& ip = "127.0.0.1");
 
 // A server process that can be stopped (kill -9) and started again on the same ports.
 class Server {
@@ -29,6 +30,7 @@ class Server {
  protected:
   virtual std::vector<std::string> command() const = 0;
   virtual std::uint16_t ready_port() const = 0;
+  virtual std::string ready_ip() const { return "127.0.0.1"; }
   virtual std::string what() const = 0;
 
  private:
@@ -37,16 +39,26 @@ class Server {
 
 class MosquittoBroker final : public Server {
  public:
-  // Started; with a user, only that user (and password) may connect.
-  explicit MosquittoBroker(const std::string& user = "", const std::string& password = "");
+  struct Options {
+    std::string user{};  // set: only this user (and password) may connect
+    std::string password{};
+    std::string ip = "127.0.0.1";  // where it listens
+  };
+  // Started.
+  MosquittoBroker();
+  explicit MosquittoBroker(Options options);
   ~MosquittoBroker() override;
   std::uint16_t port() const { return port_; }
+  // "IP:PORT", as `compactor group --mqtt` takes it.
+  std::string address() const { return options_.ip + ":" + std::to_string(port_); }
 
  private:
   std::vector<std::string> command() const override;
   std::uint16_t ready_port() const override { return port_; }
+  std::string ready_ip() const override { return options_.ip; }
   std::string what() const override { return "mosquitto"; }
 
+  Options options_;
   std::uint16_t port_;
   std::string config_;
   std::string password_file_;

@@ -1,6 +1,7 @@
 #pragma once
 // The broadcast channel a beacon group runs on: MQTT, Serf, or the in-process LocalBus.
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ class Channel {
 
   // Stops receiving; no callback runs once it returned.
   virtual void close() = 0;
+
+  // Told before open() how long the group's cycles last at most, for a channel that watches its
+  // connection (MQTT: keep-alive and reconnect back-off) to find a cut, and a heal, within a
+  // cycle or two. The default ignores it.
+  virtual void expect_cycle(std::chrono::milliseconds /*longest*/) {}
 
   // For logs: "local:group", "mqtt://127.0.0.1:1883/a/b".
   virtual std::string describe() const = 0;

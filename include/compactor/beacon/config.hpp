@@ -23,6 +23,8 @@ struct Config {
   long long hosts_count() const { return static_cast<long long>(n_hosts.as_number().value_or(10)); }
   double version_number() const { return version.as_number().value_or(0); }
   bool force_in_enabled() const { return force_in.as_number().value_or(0) != 0; }
+  // The longest a cycle lasts, C + 2.5 G: a group that is alive pings at least this often.
+  double longest_cycle_s() const { return cycle_s() + 2.5 * gap_s(); }
 
   // asyncactor's local validation: cycle >= 1, gap >= 0, cycle >= 3 * gap. Throws
   // std::invalid_argument saying which rule is broken.

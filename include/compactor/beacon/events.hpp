@@ -68,15 +68,19 @@ struct JoinEvent {
 };
 
 // Not in asyncactor: a node was silent for the member's `gone_after_cycles` (in seconds here).
-// Members on the history take turns, so a live one speaks at least once per rotation; a member
-// pushed off a full history speaks only when it gets back on, so it may be reported gone alive.
+// Members on the history take turns, so a live one speaks at least once per rotation, and while
+// the history has free places a member off it gets back on within a few cycles. A member pushed
+// off a full history (a group larger than `nodes`) speaks only when it gets back on, so it may
+// be reported gone alive. While this member's channel is down it hears nobody: the others may be
+// reported gone, and join again after it is back.
 struct GoneEvent {
   std::string node;
   double silent_for = 0;
 };
 
 // Not in asyncactor: the channel lost its broker or agent (up = false; it reconnects by itself)
-// or has it again. While it is down, the member's broadcasts are lost (and logged).
+// or has it again. While it is down the member steps down (UntagEvent if it held the tag) and
+// sends no ping; once up it listens for a cycle, then takes its turns again.
 struct ChannelEvent {
   bool up = false;
   std::string detail;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace compactor::beacon {
@@ -17,15 +18,19 @@ struct MqttOptions {
   // asyncactor's topic parts joined with '/', e.g. "demo/actor".
   std::string topic;
   std::string client_id;  // empty: a random one (a clean session either way)
-  std::chrono::seconds keepalive{60};
+  // MQTT keep-alive: a silent cut is found within about twice this. None: the group's longest
+  // cycle, at least 5 s (libmosquitto's least), or 60 s when no Member tells the cycle.
+  std::optional<std::chrono::seconds> keepalive;
   std::string username;  // empty: no authentication
   std::string password;
   std::string ca_file;  // set: TLS, the broker's certificate checked against this CA
   // How long open() waits for the broker's SUBACK before it gives up.
   std::chrono::milliseconds open_timeout{10'000};
   // Reconnection after a broker restart or a cut: from `reconnect_min`, doubling to the max.
+  // None: the group's longest cycle (so a member hears the group within a cycle or so of the
+  // heal), or 30 s when no Member tells the cycle.
   std::chrono::seconds reconnect_min{1};
-  std::chrono::seconds reconnect_max{30};
+  std::optional<std::chrono::seconds> reconnect_max;
 };
 
 // The channel; open() throws std::runtime_error naming the broker if it cannot subscribe in
