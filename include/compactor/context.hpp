@@ -79,6 +79,21 @@ struct ContextOptions {
   // COMPACTOR_PEER_HIGH_WATER_BYTES, COMPACTOR_SEND_TIMEOUT_MS.
   std::size_t peer_high_water_bytes = 8 * 1024 * 1024;
   std::chrono::milliseconds send_timeout{30000};
+  // An optional bound on each mailbox against local senders (processes and threads of this OS
+  // process, which the high-water mark does not slow down), in events queued. Zero, the
+  // default: no bound, as in libprocess and CAF. What a local send to a full mailbox does:
+  //  - hold_sender: the message is queued; a sending process is held after its handler until
+  //    the receiver takes its queue, or for send_timeout at most (two processes full of each
+  //    other's messages thus go on, late); a thread that is not a process waits for room up to
+  //    send_timeout, then send() throws std::runtime_error. Nothing is lost; as with the
+  //    high-water mark, the batch the receiver is handling comes on top of the limit.
+  //  - drop_newest: the message is dropped, counted (mailbox_overflows, messages_dropped) and
+  //    logged at the 1st, 2nd, 4th... drop; the sender goes on.
+  // A process sending to itself is never held nor dropped.
+  // COMPACTOR_MAILBOX_LIMIT, COMPACTOR_MAILBOX_OVERFLOW (hold_sender or drop_newest).
+  enum class MailboxOverflow { hold_sender, drop_newest };
+  std::size_t mailbox_limit = 0;
+  MailboxOverflow mailbox_overflow = MailboxOverflow::hold_sender;
 
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.
@@ -107,8 +122,11 @@ struct ContextStats {
   std::uint64_t requests_timed_out = 0;
   // Times an inbound connection stopped reading for a mailbox over its high-water mark.
   std::uint64_t reads_paused = 0;
-  // Times a sending process was held for a peer over peer_high_water_bytes.
+  // Times a sending process was held for a peer over peer_high_water_bytes, or for a full
+  // mailbox (mailbox_limit, hold_sender).
   std::uint64_t senders_held = 0;
+  // Of messages_dropped: local sends to a full mailbox (mailbox_limit, drop_newest).
+  std::uint64_t mailbox_overflows = 0;
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
   // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   // stalled connection, shutdown); messages that reached the wire are not counted here.

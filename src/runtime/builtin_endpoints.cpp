@@ -45,7 +45,8 @@ http::Response metrics(ContextCore& core) {
       {"connections_refused", stats.connections_refused},
       {"requests_timed_out", stats.requests_timed_out},
       {"reads_paused", stats.reads_paused},
-      {"senders_held", stats.senders_held}};
+      {"senders_held", stats.senders_held},
+      {"mailbox_overflows", stats.mailbox_overflows}};
   std::string body = "{";
   for (const auto& [name, value] : counters) {
     if (body.size() > 1) body += ',';

@@ -112,12 +112,12 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   };
   if (is_local(to.address)) {
     StatsCounters::add(counters_.messages_sent_local);
-    deliver(to.id, message());
+    deliver_from_sender(to.id, message());
     return;
   }
   const bool in_memory = ContextRegistry::with(to.address, [&](ContextCore& other) {
     StatsCounters::add(counters_.messages_sent_local);
-    other.deliver(to.id, message());
+    other.deliver_from_sender(to.id, message());
   });
   if (in_memory) return;
   if (!transport_) {
@@ -151,24 +151,55 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message,
                           std::shared_ptr<ProcessRecord>* congested) {
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
-  if (record == nullptr) {
-    count_dropped(1);
-    // The 1st, 2nd, 4th, 8th... only: a peer sending to nobody must not flood the log.
-    const auto unknown = unknown_receivers_.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (std::has_single_bit(unknown)) {
-      log().warn("message '{}' for unknown process '{}' on {} dropped ({} such so far)",
-                 std::get<MessageEvent>(message).name, receiver, address_.to_string(), unknown);
-    }
-    return false;
-  }
+  if (record == nullptr) return drop_for_unknown(receiver, message);
   bool over = false;
   if (!record->enqueue(std::move(message), congested != nullptr ? &over : nullptr)) {
-    count_dropped(1);
-    log().debug("message for terminated process '{}' dropped", receiver);
-    return false;
+    return drop_for_terminated(receiver);
   }
   if (over) *congested = record->shared_from_this();
   return true;
+}
+
+bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message) {
+  if (options_.mailbox_limit == 0) return deliver(receiver, std::move(message));
+  std::shared_ptr<ProcessRecord> holder;
+  auto* record = find_receiver(receiver, holder);
+  if (record == nullptr) return drop_for_unknown(receiver, message);
+  const std::string name = std::get<MessageEvent>(message).name;  // for the log, if dropped
+  switch (record->admit(std::move(message))) {
+    case ProcessRecord::Admission::queued:
+      return true;
+    case ProcessRecord::Admission::terminated:
+      return drop_for_terminated(receiver);
+    case ProcessRecord::Admission::full:
+      break;
+  }
+  count_dropped(1);
+  const auto overflows = counters_.mailbox_overflows.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (std::has_single_bit(overflows)) {  // the 1st, 2nd, 4th... only
+    log().warn(
+        "message '{}' for {} dropped: its mailbox holds mailbox_limit {} events ({} such "
+        "drops so far)",
+        name, record->pid_text(), options_.mailbox_limit, overflows);
+  }
+  return false;
+}
+
+bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& message) {
+  count_dropped(1);
+  // The 1st, 2nd, 4th, 8th... only: a peer sending to nobody must not flood the log.
+  const auto unknown = unknown_receivers_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (std::has_single_bit(unknown)) {
+    log().warn("message '{}' for unknown process '{}' on {} dropped ({} such so far)",
+               std::get<MessageEvent>(message).name, receiver, address_.to_string(), unknown);
+  }
+  return false;
+}
+
+bool ContextCore::drop_for_terminated(std::string_view receiver) {
+  count_dropped(1);
+  log().debug("message for terminated process '{}' dropped", receiver);
+  return false;
 }
 
 void ContextCore::set_inspector(Inspector inspector) {

@@ -66,6 +66,10 @@ class ContextCore {
   bool deliver(std::string_view receiver, Event&& message,
                std::shared_ptr<ProcessRecord>* congested = nullptr);
 
+  // As deliver, for a message from a local sender (a process or thread of this OS process):
+  // under the mailbox_limit and its overflow policy (see ContextOptions).
+  bool deliver_from_sender(std::string_view receiver, Event&& message);
+
   // Queues a typed call (dispatch) on the local process `receiver`; false if there is none.
   bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);
 
@@ -105,6 +109,9 @@ class ContextCore {
 
  private:
   void link_local(const PID& linker, const PID& target);
+  // Count and log a message that finds no receiver; false.
+  bool drop_for_unknown(std::string_view receiver, const Event& message);
+  bool drop_for_terminated(std::string_view receiver);
 
   // The local process `id`, or null; `holder` keeps it alive when it came from the table rather
   // than from the sending process's cache.

@@ -55,6 +55,13 @@ std::chrono::milliseconds milliseconds_from(const char* name, const std::string&
   return std::chrono::milliseconds(number_from<std::uint32_t>(name, text));
 }
 
+ContextOptions::MailboxOverflow overflow_from(const char* name, const std::string& text) {
+  if (text == "hold_sender") return ContextOptions::MailboxOverflow::hold_sender;
+  if (text == "drop_newest") return ContextOptions::MailboxOverflow::drop_newest;
+  throw std::invalid_argument(std::string(name) + "='" + text +
+                              "' is neither hold_sender nor drop_newest");
+}
+
 // Sets `option` from the variable `name` when it is set.
 template <class Option, class Parse>
 void read_env(const char* name, Option& option, Parse&& parse) {
@@ -91,6 +98,8 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_PEER_HIGH_WATER_BYTES", options.peer_high_water_bytes,
            number_from<std::size_t>);
   read_env("COMPACTOR_SEND_TIMEOUT_MS", options.send_timeout, milliseconds_from);
+  read_env("COMPACTOR_MAILBOX_LIMIT", options.mailbox_limit, number_from<std::size_t>);
+  read_env("COMPACTOR_MAILBOX_OVERFLOW", options.mailbox_overflow, overflow_from);
   return options;
 }
 

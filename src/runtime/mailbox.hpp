@@ -22,7 +22,8 @@ struct HighWaterMark {
 // contend once per batch, not once per event.
 class Mailbox {
  public:
-  explicit Mailbox(HighWaterMark mark = {}) : mark_(mark) {}
+  // `limit`: events a local sender may find queued and still add (0: no limit).
+  explicit Mailbox(HighWaterMark mark = {}, std::size_t limit = 0) : mark_(mark), limit_(limit) {}
 
   // Queues `event`; true if the mailbox is now over its high-water mark.
   bool push(Event&& event) {
@@ -66,6 +67,12 @@ class Mailbox {
     return over_mark();
   }
 
+  // True while it holds `limit` events or more.
+  bool full() const {
+    std::lock_guard lock(mutex_);
+    return limit_ != 0 && events_.size() >= limit_;
+  }
+
  private:
   // The bytes an event holds for its sender: message bodies and names, HTTP bodies.
   static std::size_t size_of(const Event& event) {
@@ -82,6 +89,7 @@ class Mailbox {
   }
 
   const HighWaterMark mark_;
+  const std::size_t limit_;
   mutable SpinLock mutex_;
   std::vector<Event> events_;
   std::size_t bytes_ = 0;

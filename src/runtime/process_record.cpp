@@ -3,12 +3,54 @@
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
 
+#include <fmt/format.h>
+
 #include <exception>
+#include <future>
+#include <stdexcept>
 
 namespace compactor::runtime {
 namespace {
 
 thread_local ProcessRecord* tls_current = nullptr;
+
+// A receiver's full mailbox (mailbox_limit, hold_sender) as what holds its local senders:
+// relieved when it takes its queue, or after send_timeout at the latest, so that processes full
+// of each other's messages cannot hold each other for ever.
+class MailboxRoom final : public Congestion {
+ public:
+  explicit MailboxRoom(std::shared_ptr<ProcessRecord> receiver) : receiver_(std::move(receiver)) {}
+
+  void when_relieved(std::function<void()> relieved) override {
+    struct Once {
+      std::function<void()> relieved;
+      std::atomic<bool> done{false};
+      Clock::TimerId timer = 0;
+      bool fire() {
+        if (done.exchange(true)) return false;
+        relieved();
+        return true;
+      }
+    };
+    auto once = std::make_shared<Once>();
+    once->relieved = std::move(relieved);
+    const auto timeout = receiver_->context().options().send_timeout;
+    Clock& clock = receiver_->context().clock();
+    once->timer = clock.schedule_after(timeout, [once, receiver = receiver_->pid_text(), timeout] {
+      if (once->fire()) {
+        log().warn("a process held by the full mailbox of {} goes on after send_timeout {} ms",
+                   receiver, timeout.count());
+      }
+    });
+    // The timer's id is set before this callback can run (when_room orders them).
+    receiver_->when_room([once, &clock] {
+      if (once->fire()) clock.cancel(once->timer);
+    });
+  }
+
+ private:
+  std::shared_ptr<ProcessRecord> receiver_;
+};
 
 }  // namespace
 
@@ -33,7 +75,8 @@ ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, C
       pid_(process.self()),
       pid_text_(process.self().to_string()),
       mailbox_(HighWaterMark{context.options().mailbox_high_water_messages,
-                             context.options().mailbox_high_water_bytes}) {}
+                             context.options().mailbox_high_water_bytes},
+               context.options().mailbox_limit) {}
 
 ProcessRecord::~ProcessRecord() = default;
 
@@ -46,25 +89,60 @@ bool ProcessRecord::enqueue(Event&& event, bool* congested) {
   return true;
 }
 
-void ProcessRecord::pause_reader(std::function<void()> resume) {
-  {
-    std::lock_guard lock(readers_mutex_);
-    paused_readers_.push_back(std::move(resume));
-    readers_paused_.store(true);
+ProcessRecord::Admission ProcessRecord::admit(Event&& message) {
+  const auto& options = context_.options();
+  const bool bounded = options.mailbox_limit != 0 && current() != this;  // never for itself
+  const bool hold = options.mailbox_overflow == ContextOptions::MailboxOverflow::hold_sender;
+  if (bounded && mailbox_.full()) {
+    if (!hold) return Admission::full;
+    if (!running_a_process()) wait_for_room(options.send_timeout);
   }
-  // Registered first, checked second: if the worker took the events in between, it either saw
-  // the registration or left the mailbox under the mark, which this check sees.
-  if (!mailbox_.over_high_water() || terminated()) resume_readers();
+  if (!enqueue(std::move(message))) return Admission::terminated;
+  if (bounded && hold && mailbox_.full()) {
+    hold_current_process(std::make_shared<MailboxRoom>(shared_from_this()));
+  }
+  return Admission::queued;
 }
 
-void ProcessRecord::resume_readers() {
-  std::vector<std::function<void()>> readers;
+void ProcessRecord::wait_for_room(std::chrono::milliseconds timeout) {
+  auto room = std::make_shared<std::promise<void>>();
+  auto future = room->get_future();
+  when_room([room] { room->set_value(); });
+  if (future.wait_for(timeout) == std::future_status::ready) return;
+  context_.count_dropped(1);
+  throw std::runtime_error(fmt::format(
+      "message to {} not sent: its mailbox has held {} events or more for send_timeout {} ms",
+      pid_text_, context_.options().mailbox_limit, timeout.count()));
+}
+
+void ProcessRecord::pause_reader(std::function<void()> resume) {
+  call_when_taken(std::move(resume), &Mailbox::over_high_water);
+}
+
+void ProcessRecord::when_room(std::function<void()> relieved) {
+  call_when_taken(std::move(relieved), &Mailbox::full);
+}
+
+void ProcessRecord::call_when_taken(std::function<void()> callback,
+                                    bool (Mailbox::*waiting_for)() const) {
   {
-    std::lock_guard lock(readers_mutex_);
-    readers.swap(paused_readers_);
-    readers_paused_.store(false);
+    std::lock_guard lock(waiters_mutex_);
+    waiters_.push_back(std::move(callback));
+    has_waiters_.store(true);
   }
-  for (auto& resume : readers) resume();
+  // Registered first, checked second: if the worker took the events in between, it either saw
+  // the registration or left the mailbox below the mark, which this check sees.
+  if (!(mailbox_.*waiting_for)() || terminated()) resume_waiters();
+}
+
+void ProcessRecord::resume_waiters() {
+  std::vector<std::function<void()>> waiters;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    waiters.swap(waiters_);
+    has_waiters_.store(false);
+  }
+  for (auto& resume : waiters) resume();
 }
 
 void ProcessRecord::queue_initialize() { mailbox_.push(InitializeEvent{}); }
@@ -78,7 +156,7 @@ void ProcessRecord::schedule() {
 void ProcessRecord::run() {
   tls_current = this;
   mailbox_.take_all(batch_);
-  if (readers_paused_.load()) resume_readers();
+  if (has_waiters_.load()) resume_waiters();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (terminated()) {
       drop_remaining(i);
@@ -97,7 +175,7 @@ void ProcessRecord::run() {
       // May run the callback at once, and another worker may then run this process: nothing of
       // it is touched after this call.
       congestion->when_relieved(
-          [self = shared_from_this()] { self->context_.scheduler().schedule(self); });
+          [self = shared_from_this()] { self->context_.scheduler().schedule_anywhere(self); });
       return;
     }
   }
@@ -149,7 +227,7 @@ void ProcessRecord::terminate_now() {
     linkers.swap(linkers_);
   }
   for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
-  resume_readers();  // what they send now is dropped, not held
+  resume_waiters();  // what they send now is dropped, not held
   process_.running_.store(false, std::memory_order_release);
   owned_.reset();
   {

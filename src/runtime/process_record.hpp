@@ -35,10 +35,20 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // over its high-water mark.
   bool enqueue(Event&& event, bool* congested = nullptr);
 
+  // What became of a message from a local sender.
+  enum class Admission { queued, full, terminated };
+  // Queues a message from a local sender under the context's mailbox_limit and its overflow
+  // policy: `full` (not queued) with drop_newest; with hold_sender the sending process is held
+  // after its handler, and a sending thread that is not a process waits for room here, then
+  // throws std::runtime_error after send_timeout.
+  Admission admit(Event&& message);
+
   // Flow control of remote senders: calls `resume` once the process takes its queued events or
   // terminates (on its worker), or at once on this thread if the mailbox is no longer over its
   // mark.
   void pause_reader(std::function<void()> resume);
+  // The same for a local sender waiting for a full mailbox (mailbox_limit) to have room.
+  void when_room(std::function<void()> relieved);
 
   // Puts InitializeEvent first in the mailbox without scheduling (before the process is findable).
   void queue_initialize();
@@ -78,7 +88,11 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
  private:
   void handle(Event& event);
-  void resume_readers();
+  // Calls `callback` once the process takes its queued events or terminates, or at once if
+  // `(mailbox_.*waiting_for)()` is false by now.
+  void call_when_taken(std::function<void()> callback, bool (Mailbox::*waiting_for)() const);
+  void resume_waiters();
+  void wait_for_room(std::chrono::milliseconds timeout);
   void terminate_now();
   void drop_remaining(std::size_t from_index);
 
@@ -90,9 +104,10 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   std::atomic<bool> scheduled_{false};
-  std::atomic<bool> readers_paused_{false};  // paused_readers_ is not empty
-  std::mutex readers_mutex_;                 // guards paused_readers_
-  std::vector<std::function<void()>> paused_readers_;
+  // Paused readers and held senders, called when the process takes its queue.
+  std::atomic<bool> has_waiters_{false};  // waiters_ is not empty
+  std::mutex waiters_mutex_;              // guards waiters_
+  std::vector<std::function<void()>> waiters_;
   std::vector<Event> batch_;                      // touched only by the running worker
   std::shared_ptr<Congestion> held_by_;           // touched only by the running worker
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker

@@ -31,8 +31,13 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Makes `task` runnable.
+  // Makes `task` runnable. From a worker, it runs next on that worker, once its current task
+  // is done.
   void schedule(Task task);
+  // Makes `task` runnable by any worker, without waiting for the current one: for a task woken
+  // by another's progress (a held sender relieved), which must not wait behind the waker's
+  // batch, or for ever if the waker's handler blocks.
+  void schedule_anywhere(Task task) { push_shared(std::move(task)); }
 
   // Runs what is queued, then joins the workers. Idempotent.
   void stop();

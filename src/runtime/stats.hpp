@@ -23,6 +23,7 @@ struct StatsCounters {
   std::atomic<std::uint64_t> requests_timed_out{0};
   std::atomic<std::uint64_t> reads_paused{0};
   std::atomic<std::uint64_t> senders_held{0};
+  std::atomic<std::uint64_t> mailbox_overflows{0};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -45,6 +46,7 @@ struct StatsCounters {
             .requests_timed_out = get(requests_timed_out),
             .reads_paused = get(reads_paused),
             .senders_held = get(senders_held),
+            .mailbox_overflows = get(mailbox_overflows),
             .messages_malformed = get(messages_malformed),
             .messages_unsent = get(messages_unsent)};
   }

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -182,6 +183,115 @@ TEST(FlowControl, ASenderIsHeldWhileItsPeerDoesNotRead) {
   EXPECT_EQ(seen_outside, static_cast<std::size_t>(outside));
   std::cout << "sent when a sender from outside failed: " << sent_when_held << " x 64 KiB\n";
   EXPECT_EQ(context.stats().messages_dropped, 1u) << "only the one that timed out";
+}
+
+// The bodies `sink` got are the streamer's, in order (each one 'a' + its index % 26).
+void expect_streamed_in_order(GatedSink& sink, int count) {
+  const auto bodies = sink.bodies();
+  ASSERT_EQ(bodies.size(), static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    ASSERT_EQ(bodies[static_cast<std::size_t>(i)][0], static_cast<char>('a' + i % 26)) << i;
+  }
+}
+
+// Sends `sink` its first message and waits until its handler holds it (gated), so that what is
+// sent next stays queued.
+void occupy(Context& context, GatedSink& sink) {
+  context.send(sink.self(), sink.self(), "m", "first");
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (queued_events(context.address().port, "sink") != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+// mailbox_limit with hold_sender: a local process streaming into a stuck receiver is held once
+// its mailbox holds the limit, and runs on when the receiver takes its queue; nothing is lost.
+TEST(MailboxLimit, ALocalSenderIsHeldWhileTheMailboxIsFull) {
+  constexpr std::size_t kLimit = 50;
+  constexpr int kCount = 500;
+  GatedSink sink;
+  std::optional<Streamer> streamer;  // before the context, which must go first
+  Context context({.mailbox_limit = kLimit});
+  context.spawn(sink);
+  context.spawn(streamer.emplace(sink.self(), kCount));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (context.stats().senders_held == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GT(context.stats().senders_held, 0u);
+  for (int i = 0; i < 10; ++i) {  // it stays held: a bound, sampled, not a speed
+    EXPECT_LE(queued_events(context.address().port, "sink"), kLimit);
+    // Queued, plus the batch the receiver took before it got stuck, plus one.
+    EXPECT_LE(streamer->sent(), 2 * static_cast<int>(kLimit) + 1);
+    std::this_thread::sleep_for(20ms);
+  }
+  sink.open();
+  ASSERT_TRUE(sink.wait_count(kCount, 30s));
+  expect_streamed_in_order(sink, kCount);
+  EXPECT_EQ(context.stats().messages_dropped, 0u);
+}
+
+// A hold lasts send_timeout at most, so processes full of each other's messages cannot hold each
+// other for ever: a streamer into a receiver that never takes its queue still sends everything.
+TEST(MailboxLimit, AHoldEndsAfterTheSendTimeout) {
+  constexpr int kCount = 30;
+  GatedSink sink;
+  std::optional<Streamer> streamer;
+  Context context({.send_timeout = 50ms, .mailbox_limit = 5});
+  context.spawn(sink);
+  context.spawn(streamer.emplace(sink.self(), kCount));
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (streamer->sent() < kCount && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(streamer->sent(), kCount) << "while the receiver is still stuck";
+  EXPECT_GE(context.stats().senders_held, 20u);
+  sink.open();
+  ASSERT_TRUE(sink.wait_count(kCount, 10s));
+  expect_streamed_in_order(sink, kCount);
+}
+
+// A thread that is not a process waits for room, and after send_timeout send() throws.
+TEST(MailboxLimit, AThreadWaitsForRoomThenFailsClearly) {
+  GatedSink sink;
+  Context context({.send_timeout = 200ms, .mailbox_limit = 10});
+  context.spawn(sink);
+  occupy(context, sink);
+  for (int i = 0; i < 10; ++i) context.send(sink.self(), sink.self(), "m", std::to_string(i));
+  try {
+    context.send(sink.self(), sink.self(), "m", "one too many");
+    FAIL() << "sent to a full mailbox";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("send_timeout 200 ms"), std::string::npos)
+        << error.what();
+  }
+  std::thread opener([&] {
+    std::this_thread::sleep_for(50ms);
+    sink.open();
+  });
+  context.send(sink.self(), sink.self(), "m", "after");  // waits until the sink takes its queue
+  opener.join();
+  ASSERT_TRUE(sink.wait_count(12, 10s));
+  EXPECT_EQ(sink.bodies().back(), "after");
+  EXPECT_EQ(context.stats().messages_dropped, 1u) << "the one that timed out";
+}
+
+// mailbox_limit with drop_newest: what does not fit is dropped and counted; the sender goes on.
+TEST(MailboxLimit, DropNewestDropsWhatDoesNotFitAndCountsIt) {
+  GatedSink sink;
+  Context context(
+      {.mailbox_limit = 10, .mailbox_overflow = ContextOptions::MailboxOverflow::drop_newest});
+  context.spawn(sink);
+  occupy(context, sink);
+  for (int i = 0; i < 100; ++i) context.send(sink.self(), sink.self(), "m", std::to_string(i));
+  EXPECT_EQ(context.stats().mailbox_overflows, 90u);
+  EXPECT_EQ(context.stats().messages_dropped, 90u);
+  sink.open();
+  ASSERT_TRUE(sink.wait_count(11, 10s));
+  const auto bodies = sink.bodies();
+  EXPECT_EQ(bodies.front(), "first");
+  EXPECT_EQ(bodies.back(), "9") << "the oldest kept, the newest dropped";
 }
 
 }  // namespace

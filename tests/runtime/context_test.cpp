@@ -130,6 +130,18 @@ TEST(ContextOptions, InvalidEnvironmentIsAClearError) {
     ScopedEnv port("LIBPROCESS_ADVERTISE_PORT", "70000");
     EXPECT_THROW(ContextOptions::from_environment(), std::invalid_argument);
   }
+  {
+    ScopedEnv overflow("COMPACTOR_MAILBOX_OVERFLOW", "drop_oldest");
+    EXPECT_THROW(ContextOptions::from_environment(), std::invalid_argument);
+  }
+}
+
+TEST(ContextOptions, MailboxLimitFromEnvironment) {
+  ScopedEnv limit("COMPACTOR_MAILBOX_LIMIT", "1000");
+  ScopedEnv overflow("COMPACTOR_MAILBOX_OVERFLOW", "drop_newest");
+  const auto options = ContextOptions::from_environment();
+  EXPECT_EQ(options.mailbox_limit, 1000u);
+  EXPECT_EQ(options.mailbox_overflow, ContextOptions::MailboxOverflow::drop_newest);
 }
 
 TEST(Context, GlobalContextAndFreeFunctions) {
