@@ -31,7 +31,8 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
     : network_(network),
       socket_(std::move(socket)),
       decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
-      request_timer_(network.io()) {
+      request_timer_(network.io()),
+      write_timer_(network.io()) {
   std::error_code error;
   const auto peer = socket_.remote_endpoint(error);
   if (!error) {
@@ -72,6 +73,11 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   if (status == wire::DecodeStatus::ok) {
     if (congested_) {
       pause_reading();
+    } else if (answers_backlogged()) {
+      paused_for_answers_ = true;  // write() reads again once the peer took its answers
+      request_timer_.cancel();
+      request_timer_armed_ = false;
+      runtime::StatsCounters::add(network_.core().counters().reads_paused);
     } else {
       watch_request_deadline();
       read();
@@ -128,6 +134,7 @@ void InboundConnection::pause_reading() {
 void InboundConnection::resume_reading() {
   if (!paused_ || closed_) return;
   paused_ = false;
+  if (paused_for_answers_) return;  // write() reads again
   watch_request_deadline();
   read();
 }
@@ -232,7 +239,7 @@ void InboundConnection::serve_http(wire::Request& request) {
       self->complete(slot, std::move(bytes));
     });
   });
-  if (!core.deliver_http(split->process_id, std::move(routed), respond)) {
+  if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
     respond(http::Response::text("404 Not Found.", 404));
   }
@@ -259,24 +266,59 @@ void InboundConnection::complete(std::uint64_t slot, std::string bytes) {
   write();
 }
 
+bool InboundConnection::answers_backlogged() const {
+  return answers_.size() + (writing_.size() - written_) > kAnswerBacklogBytes ||
+         awaited_.size() > kAwaitedResponses;
+}
+
 void InboundConnection::write() {
   if (write_in_flight_ || closed_) return;
-  if (answers_.empty()) {
-    if (reading_done_ && awaited_.empty()) finish();
+  if (paused_for_answers_ && !answers_backlogged()) {
+    paused_for_answers_ = false;
+    if (!paused_ && !reading_done_) {
+      watch_request_deadline();
+      read();
+    }
+  }
+  if (written_ == writing_.size()) {
+    if (answers_.empty()) {
+      if (reading_done_ && awaited_.empty()) finish();
+      return;
+    }
+    writing_.clear();
+    writing_.swap(answers_);
+    written_ = 0;
+  }
+  write_in_flight_ = true;
+  if (const auto timeout = network_.core().options().write_timeout; timeout.count() != 0) {
+    write_timer_.expires_after(timeout);  // from this write: each one that progresses re-arms it
+    write_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (error || !self->write_in_flight_ || self->closed_) return;
+      auto& core = self->network_.core();
+      runtime::StatsCounters::add(core.counters().connections_failed);
+      runtime::log().warn(
+          "inbound connection from {}: no write progress for write_timeout {} ms, "
+          "closing ({} bytes of answers not taken)",
+          self->peer_text_, core.options().write_timeout.count(),
+          self->writing_.size() - self->written_ + self->answers_.size());
+      self->close();
+    });
+  }
+  socket_.async_write_some(
+      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+        self->on_written(error, size);
+      });
+}
+
+void InboundConnection::on_written(const std::error_code& error, std::size_t size) {
+  write_in_flight_ = false;
+  if (error) {
+    close();
     return;
   }
-  writing_.clear();
-  writing_.swap(answers_);
-  write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const std::error_code& error, std::size_t) {
-                      self->write_in_flight_ = false;
-                      if (error) {
-                        self->close();
-                        return;
-                      }
-                      self->write();
-                    });
+  written_ += size;
+  write();
 }
 
 void InboundConnection::finish() {
@@ -291,6 +333,7 @@ void InboundConnection::close() {
   closed_ = true;
   std::error_code ignored;
   request_timer_.cancel();
+  write_timer_.cancel();
   socket_.close(ignored);
   network_.forget(*this);
 }

@@ -59,8 +59,15 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   // Flow control: stops reading until the congested mailbox is taken by its process.
   void pause_reading();
   void resume_reading();
+  // Answers the peer has not taken yet (written, waiting, or awaited from a route) are over
+  // their bound: a peer that pipelines without reading, or a slow route, must not make them grow.
+  bool answers_backlogged() const;
   void write();
+  void on_written(const std::error_code& error, std::size_t size);
   void finish();
+
+  static constexpr std::size_t kAnswerBacklogBytes = 1 << 20;
+  static constexpr std::size_t kAwaitedResponses = 1024;
 
   Network& network_;
   asio::ip::tcp::socket socket_;
@@ -76,8 +83,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool request_timer_armed_ = false;
   // Set while a read is decoded when a delivery put a mailbox over its high-water mark.
   std::shared_ptr<runtime::ProcessRecord> congested_;
-  bool paused_ = false;
-  std::string answers_;  // queued while a write is in flight
+  bool paused_ = false;              // for a congested mailbox
+  bool paused_for_answers_ = false;  // for answers_backlogged()
+  std::string answers_;              // queued while a write is in flight
   // Answers in request order from the first one still awaited (a route answering later).
   struct Slot {
     std::uint64_t id;
@@ -87,7 +95,10 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::deque<Slot> awaited_;
   std::uint64_t next_slot_ = 0;
   std::string writing_;
+  std::size_t written_ = 0;  // of writing_
   bool write_in_flight_ = false;
+  // A write that makes no progress for write_timeout fails the connection, as outbound.
+  asio::steady_timer write_timer_;
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
 };

@@ -214,11 +214,17 @@ bool ContextCore::deliver_call(std::string_view receiver, std::function<void(Pro
 }
 
 bool ContextCore::deliver_http(std::string_view receiver, http::Request request,
-                               http::Responder respond) {
+                               http::Responder respond, std::shared_ptr<ProcessRecord>* congested) {
   auto record = table_.find(receiver);
-  return record &&
-         record->enqueue(HttpEvent{std::make_shared<const http::Request>(std::move(request)),
-                                   std::move(respond)});
+  bool over = false;
+  if (!record ||
+      !record->enqueue(
+          HttpEvent{std::make_shared<const http::Request>(std::move(request)), std::move(respond)},
+          congested != nullptr ? &over : nullptr)) {
+    return false;
+  }
+  if (over) *congested = record;
+  return true;
 }
 
 void ContextCore::deliver_exited(const PID& linker, const PID& pid) {

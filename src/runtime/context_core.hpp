@@ -74,7 +74,9 @@ class ContextCore {
   bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);
 
   // Hands an HTTP request to the local process `receiver`'s routes; false if there is none.
-  bool deliver_http(std::string_view receiver, http::Request request, http::Responder respond);
+  // `congested` as for deliver.
+  bool deliver_http(std::string_view receiver, http::Request request, http::Responder respond,
+                    std::shared_ptr<ProcessRecord>* congested = nullptr);
 
   // Sees every event before it enters a mailbox of this context; returns false to drop it. For
   // test helpers (compactor::testing::MessageWatch); null removes it.

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <iterator>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace compactor::runtime {
@@ -34,11 +35,24 @@ class Mailbox {
     return over_mark();
   }
 
+  // A batch this large counts as in hand, towards the high-water mark, until the consumer says
+  // how much of it is left (in_hand()); a smaller one is not worth the bookkeeping.
+  static constexpr std::size_t kLargeBatch = 64;
+
   // Moves every queued event into `batch`, which must be empty; keeps batch's old capacity.
-  void take_all(std::vector<Event>& batch) {
+  // Returns the bytes taken.
+  std::size_t take_all(std::vector<Event>& batch) {
     std::lock_guard lock(mutex_);
     batch.swap(events_);
-    bytes_ = 0;
+    const std::size_t bytes = std::exchange(bytes_, 0);
+    if (batch.size() >= kLargeBatch) in_hand_ = {batch.size(), bytes};
+    return bytes;
+  }
+
+  // Of the large batch taken last, `count` events of `bytes` are still to be handled.
+  void in_hand(std::size_t count, std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    in_hand_ = {count, bytes};
   }
 
   // Puts batch[from..] back in front of what was queued since, in order (a held process).
@@ -49,6 +63,7 @@ class Mailbox {
     events_.insert(events_.begin(), std::make_move_iterator(batch.begin() + from),
                    std::make_move_iterator(batch.end()));
     bytes_ += bytes;
+    in_hand_ = {};
   }
 
   bool empty() const {
@@ -61,7 +76,7 @@ class Mailbox {
     return events_.size();
   }
 
-  // True while the mailbox is over its high-water mark.
+  // True while the mailbox, with the events in hand, is over its high-water mark.
   bool over_high_water() const {
     std::lock_guard lock(mutex_);
     return over_mark();
@@ -75,6 +90,7 @@ class Mailbox {
 
  private:
   // The bytes an event holds for its sender: message bodies and names, HTTP bodies.
+ public:
   static std::size_t size_of(const Event& event) {
     if (const auto* message = std::get_if<MessageEvent>(&event)) {
       return message->body.size() + message->name.size();
@@ -83,9 +99,14 @@ class Mailbox {
     return 0;
   }
 
+ private:
+  // Queued and in hand: a consumer slow through a large batch keeps its remote senders slowed
+  // down, and lets them on, a read at a time, as it gets through it (rather than all at once
+  // when it takes the next batch, which could leave a sender without progress for longer than
+  // its write_timeout).
   bool over_mark() const {
-    return (mark_.messages != 0 && events_.size() > mark_.messages) ||
-           (mark_.bytes != 0 && bytes_ > mark_.bytes);
+    return (mark_.messages != 0 && events_.size() + in_hand_.count > mark_.messages) ||
+           (mark_.bytes != 0 && bytes_ + in_hand_.bytes > mark_.bytes);
   }
 
   const HighWaterMark mark_;
@@ -93,6 +114,10 @@ class Mailbox {
   mutable SpinLock mutex_;
   std::vector<Event> events_;
   std::size_t bytes_ = 0;
+  struct InHand {
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+  } in_hand_;
 };
 
 }  // namespace compactor::runtime

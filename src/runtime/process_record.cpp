@@ -127,7 +127,7 @@ void ProcessRecord::call_when_taken(std::function<void()> callback,
                                     bool (Mailbox::*waiting_for)() const) {
   {
     std::lock_guard lock(waiters_mutex_);
-    waiters_.push_back(std::move(callback));
+    waiters_.push_back({std::move(callback), waiting_for});
     has_waiters_.store(true);
   }
   // Registered first, checked second: if the worker took the events in between, it either saw
@@ -136,13 +136,18 @@ void ProcessRecord::call_when_taken(std::function<void()> callback,
 }
 
 void ProcessRecord::resume_waiters() {
-  std::vector<std::function<void()>> waiters;
+  std::vector<std::function<void()>> ready;
   {
     std::lock_guard lock(waiters_mutex_);
-    waiters.swap(waiters_);
-    has_waiters_.store(false);
+    const bool all = terminated();
+    std::erase_if(waiters_, [&](Waiter& waiter) {
+      if (!all && (mailbox_.*waiter.waiting_for)()) return false;
+      ready.push_back(std::move(waiter.callback));
+      return true;
+    });
+    has_waiters_.store(!waiters_.empty());
   }
-  for (auto& resume : waiters) resume();
+  for (auto& resume : ready) resume();
 }
 
 void ProcessRecord::queue_initialize() { mailbox_.push(InitializeEvent{}); }
@@ -155,14 +160,22 @@ void ProcessRecord::schedule() {
 
 void ProcessRecord::run() {
   tls_current = this;
-  mailbox_.take_all(batch_);
+  std::size_t bytes_in_hand = mailbox_.take_all(batch_);
+  const bool large = batch_.size() >= Mailbox::kLargeBatch;  // counted in hand, see Mailbox
   if (has_waiters_.load()) resume_waiters();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (terminated()) {
       drop_remaining(i);
       break;
     }
+    bytes_in_hand -= Mailbox::size_of(batch_[i]);
     handle(batch_[i]);
+    if (large && has_waiters_.load(std::memory_order_relaxed)) {
+      // Paused readers read on as soon as what is queued and in hand is under the mark: a
+      // remote sender makes progress all along a long batch.
+      mailbox_.in_hand(batch_.size() - i - 1, bytes_in_hand);
+      resume_waiters();
+    }
     if (held_by_) {
       // Held by a congested peer: the rest waits in the mailbox, in order, and the process stays
       // "scheduled" (nobody else schedules it) until the congestion is relieved.
@@ -180,6 +193,10 @@ void ProcessRecord::run() {
     }
   }
   batch_.clear();
+  if (large) {
+    mailbox_.in_hand(0, 0);
+    if (has_waiters_.load()) resume_waiters();
+  }
   tls_current = nullptr;
   scheduled_.store(false, std::memory_order_release);
   if (!mailbox_.empty()) schedule();

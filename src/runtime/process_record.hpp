@@ -91,6 +91,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // Calls `callback` once the process takes its queued events or terminates, or at once if
   // `(mailbox_.*waiting_for)()` is false by now.
   void call_when_taken(std::function<void()> callback, bool (Mailbox::*waiting_for)() const);
+  // Calls the waiters whose condition is over (all of them once terminated).
   void resume_waiters();
   void wait_for_room(std::chrono::milliseconds timeout);
   void terminate_now();
@@ -104,10 +105,14 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   std::atomic<bool> scheduled_{false};
-  // Paused readers and held senders, called when the process takes its queue.
+  // Paused readers and held senders, each called once what it waits for is false.
+  struct Waiter {
+    std::function<void()> callback;
+    bool (Mailbox::*waiting_for)() const;
+  };
   std::atomic<bool> has_waiters_{false};  // waiters_ is not empty
   std::mutex waiters_mutex_;              // guards waiters_
-  std::vector<std::function<void()>> waiters_;
+  std::vector<Waiter> waiters_;
   std::vector<Event> batch_;                      // touched only by the running worker
   std::shared_ptr<Congestion> held_by_;           // touched only by the running worker
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker

@@ -7,6 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 namespace compactor {
 namespace {
 
@@ -161,6 +167,113 @@ TEST(InboundLimits, ConnectionsOverTheCapAreClosedAndCounted) {
   EXPECT_TRUE(closed);
   EXPECT_EQ(context.stats().connections_refused, 1u);
   EXPECT_EQ(context.stats().connections_accepted, 2u);
+}
+
+// Routes for the answer-backlog tests: /big answers 64 KiB at once; /slow answers its path's
+// number once opened, in order.
+class Pages : public Process {
+ public:
+  Pages() : Process("pages") {}
+  std::size_t served() const { return served_.load(); }
+  void open() {
+    std::vector<std::pair<std::string, http::Responder>> waiting;
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+      waiting.swap(waiting_);
+    }
+    for (auto& [body, respond] : waiting) respond(http::Response::text(body));
+  }
+
+ protected:
+  void initialize() override {
+    route("/big", [this](const http::Request&, http::Responder respond) {
+      ++served_;
+      respond(http::Response::text(std::string(64 * 1024, 'b')));
+    });
+    route("/slow", [this](const http::Request& request, http::Responder respond) {
+      ++served_;
+      std::lock_guard lock(mutex_);
+      if (open_) {
+        respond(http::Response::text(request.query));
+      } else {
+        waiting_.emplace_back(request.query, std::move(respond));
+      }
+    });
+  }
+
+ private:
+  std::atomic<std::size_t> served_{0};
+  std::mutex mutex_;
+  bool open_ = false;
+  std::vector<std::pair<std::string, http::Responder>> waiting_;
+};
+
+std::string pipelined(const std::string& path, int from, int count) {
+  std::string requests;
+  for (int i = from; i < from + count; ++i) {
+    requests += "GET /pages" + path + "?" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  }
+  return requests;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+// A peer that pipelines requests and never reads the answers: past 1 MiB of answers not taken
+// the connection stops reading requests, and after write_timeout without progress it is closed.
+TEST(InboundLimits, APeerThatDoesNotReadItsAnswersIsPausedThenClosed) {
+  Pages pages;
+  Context context({.write_timeout = 2s});
+  context.spawn(pages);
+  RawClient client("127.0.0.1", context.address().port);
+  client.write(pipelined("/big", 0, 200));  // 12.5 MiB of answers
+  ASSERT_TRUE(wait_until([&] { return pages.served() == 200; }, 10s));
+  // The read under way when those answers came is the last one.
+  client.write(pipelined("/big", 200, 200));
+  ASSERT_TRUE(wait_until([&] { return pages.served() == 400; }, 10s));
+  client.write(pipelined("/big", 400, 200));
+  std::this_thread::sleep_for(300ms);  // a window for the third batch not to be read
+  EXPECT_EQ(pages.served(), 400u) << "read on while 25 MiB of answers wait";
+  EXPECT_GE(context.stats().reads_paused, 1u);
+  EXPECT_TRUE(wait_until([&] { return context.stats().connections_failed >= 1; }, 10s))
+      << "closed after write_timeout without progress";
+}
+
+// A route that does not answer: past 1,024 awaited answers the connection stops reading, so its
+// mailbox does not grow with what the peer pipelines; once it answers, all come, in order.
+TEST(InboundLimits, ASlowRouteStopsTheReadingAtItsBacklog) {
+  Pages pages;
+  Context context;
+  context.spawn(pages);
+  RawClient client("127.0.0.1", context.address().port);
+  client.write(pipelined("/slow", 0, 1500));
+  ASSERT_TRUE(wait_until([&] { return pages.served() == 1500; }, 10s));
+  client.write(pipelined("/slow", 1500, 1500));
+  std::this_thread::sleep_for(300ms);  // a window for the second batch not to be read
+  EXPECT_EQ(pages.served(), 1500u);
+  pages.open();
+  std::string answers;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  std::size_t seen = 0;
+  while (seen < 3000 && std::chrono::steady_clock::now() < deadline) {
+    answers += client.read_some(1s);
+    for (std::size_t at; (at = answers.find("\r\n\r\n")) != std::string::npos;) {
+      const auto length_at = answers.find("Content-Length: ");
+      ASSERT_NE(length_at, std::string::npos);
+      const std::size_t length = std::stoul(answers.substr(length_at + 16));
+      if (answers.size() < at + 4 + length) break;
+      ASSERT_EQ(answers.substr(at + 4, length), std::to_string(seen)) << "in order";
+      ++seen;
+      answers.erase(0, at + 4 + length);
+    }
+  }
+  EXPECT_EQ(seen, 3000u);
 }
 
 }  // namespace
