@@ -65,8 +65,9 @@ struct ContextOptions {
   std::size_t max_inbound_connections = 0;
   // A process's mailbox high-water mark, in messages and in bytes (bodies and names): while it
   // is over either, the connections that feed it are not read, so TCP slows the remote senders
-  // down; reading resumes when the process takes its queued events. A mailbox thus holds at
-  // most about twice the mark from remote senders (queued, plus the batch being handled).
+  // down; reading resumes as the process gets through its queued events (a large batch counts
+  // until handled), so a sender makes progress all along, and what is queued or in hand stays
+  // within the mark plus one read of the connection.
   // Local senders are never held back by it. Zero: no mark.
   // COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES, COMPACTOR_MAILBOX_HIGH_WATER_BYTES.
   std::size_t mailbox_high_water_messages = 10000;

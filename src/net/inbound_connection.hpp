@@ -9,6 +9,7 @@
 #include <compactor/pid.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -64,6 +65,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool answers_backlogged() const;
   void write();
   void on_written(const std::error_code& error, std::size_t size);
+  void watch_write_progress();
   void finish();
 
   static constexpr std::size_t kAnswerBacklogBytes = 1 << 20;
@@ -99,6 +101,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool write_in_flight_ = false;
   // A write that makes no progress for write_timeout fails the connection, as outbound.
   asio::steady_timer write_timer_;
+  bool write_timer_armed_ = false;
+  std::chrono::steady_clock::time_point last_write_progress_;
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
 };
