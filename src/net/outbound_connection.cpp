@@ -201,16 +201,9 @@ void OutboundConnection::write_pending() {
 }
 
 void OutboundConnection::write_some() {
-  const auto timeout = network_.core().options().write_timeout;
-  if (timeout.count() > 0) {
-    // Re-armed on every bit of progress: a slow peer is fine, a stuck one is not.
-    write_timer_.expires_after(timeout);
-    write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
-      if (error) return;
-      self->fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
-                             timeout.count()));
-    });
-  }
+  // Each write follows progress (or an idle queue): a slow peer is fine, a stuck one is not.
+  last_write_progress_ = std::chrono::steady_clock::now();
+  watch_write_progress();
   socket_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
@@ -223,8 +216,26 @@ void OutboundConnection::write_some() {
       });
 }
 
+// One timer per write_timeout, not per write: when it fires it checks the last progress, and
+// waits again for the rest if there was some.
+void OutboundConnection::watch_write_progress() {
+  const auto timeout = network_.core().options().write_timeout;
+  if (timeout.count() == 0 || write_timer_armed_) return;
+  write_timer_armed_ = true;
+  write_timer_.expires_at(last_write_progress_ + timeout);
+  write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+    self->write_timer_armed_ = false;
+    if (error || self->writing_.empty()) return;  // cancelled, or no write under way
+    if (std::chrono::steady_clock::now() - self->last_write_progress_ < timeout) {
+      self->watch_write_progress();
+      return;
+    }
+    self->fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
+                           timeout.count()));
+  });
+}
+
 void OutboundConnection::on_written(const std::error_code& error) {
-  write_timer_.cancel();
   if (error) {
     fail("write failed: " + error.message());
     return;

@@ -85,6 +85,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void write_pending();  // I/O thread: writes pending_
   void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
   void write_some();     // I/O thread: the next part of writing_, under the progress deadline
+  void watch_write_progress();  // I/O thread: arms write_timer_ unless it is armed
   void on_written(const std::error_code& error);
   void read();
   void on_read(const std::error_code& error);
@@ -102,6 +103,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;        // idle close, then the graceful-close deadline
   asio::steady_timer write_timer_;  // fails the connection when a write makes no progress
+  bool write_timer_armed_ = false;  // on the I/O thread
+  std::chrono::steady_clock::time_point last_write_progress_;  // on the I/O thread
 
   std::mutex mutex_;
   State state_ = State::connecting;
