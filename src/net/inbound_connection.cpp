@@ -75,8 +75,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
       pause_reading();
     } else if (answers_backlogged()) {
       paused_for_answers_ = true;  // write() reads again once the peer took its answers
-      request_timer_.cancel();
-      request_timer_armed_ = false;
+      request_since_.reset();
       runtime::StatsCounters::add(network_.core().counters().reads_paused);
     } else {
       watch_request_deadline();
@@ -105,14 +104,20 @@ void InboundConnection::watch_request_deadline() {
   const auto timeout = network_.core().options().request_timeout;
   if (timeout.count() == 0) return;
   if (!decoder_.in_request()) {
-    if (request_timer_armed_) request_timer_.cancel();
-    request_timer_armed_ = false;
+    request_since_.reset();  // an armed timer finds nothing to time and is not re-armed
     return;
   }
-  if (request_timer_armed_) return;  // the deadline counts from the request's first byte
+  // The request under way began in this read if one ended in it (or none was under way).
+  if (!request_since_ || requests_seen_ != requests_seen_at_since_) {
+    request_since_ = std::chrono::steady_clock::now();
+    requests_seen_at_since_ = requests_seen_;
+  }
+  // One timer per request_timeout, not per read: when it fires it checks the request's age.
+  if (request_timer_armed_) return;
   request_timer_armed_ = true;
-  request_timer_.expires_after(timeout);
+  request_timer_.expires_at(*request_since_ + timeout);
   request_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    self->request_timer_armed_ = false;
     if (!error) self->on_request_deadline();
   });
 }
@@ -120,8 +125,7 @@ void InboundConnection::watch_request_deadline() {
 void InboundConnection::pause_reading() {
   paused_ = true;
   // A request that stalls because we stopped reading is not the peer's fault.
-  request_timer_.cancel();
-  request_timer_armed_ = false;
+  request_since_.reset();
   runtime::StatsCounters::add(network_.core().counters().reads_paused);
   auto congested = std::move(congested_);
   congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
@@ -140,9 +144,12 @@ void InboundConnection::resume_reading() {
 }
 
 void InboundConnection::on_request_deadline() {
-  request_timer_armed_ = false;
-  if (closed_ || reading_done_ || !decoder_.in_request()) return;
+  if (closed_ || reading_done_ || !request_since_ || !decoder_.in_request()) return;
   auto& core = network_.core();
+  if (std::chrono::steady_clock::now() - *request_since_ < core.options().request_timeout) {
+    watch_request_deadline();  // a later request: wait for the rest of its time
+    return;
+  }
   runtime::StatsCounters::add(core.counters().requests_timed_out);
   runtime::StatsCounters::add(core.counters().requests_rejected);
   const auto detail = fmt::format("request not complete within request_timeout {} ms",
@@ -154,6 +161,7 @@ void InboundConnection::on_request_deadline() {
 }
 
 bool InboundConnection::on_request(wire::Request& request) {
+  ++requests_seen_;
   const bool close = !request.keep_alive;
   if (auto sender = wire::message_sender(request)) {
     answer_message(request, *sender);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace compactor::runtime {
@@ -83,6 +84,11 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::array<char, 64 * 1024> read_buffer_;
   asio::steady_timer request_timer_;
   bool request_timer_armed_ = false;
+  // When the request under way began (none: between requests, or reading paused by us), and
+  // how many requests had been seen then.
+  std::optional<std::chrono::steady_clock::time_point> request_since_;
+  std::uint64_t requests_seen_ = 0;
+  std::uint64_t requests_seen_at_since_ = 0;
   // Set while a read is decoded when a delivery put a mailbox over its high-water mark.
   std::shared_ptr<runtime::ProcessRecord> congested_;
   bool paused_ = false;              // for a congested mailbox

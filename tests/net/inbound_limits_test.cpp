@@ -157,6 +157,27 @@ TEST(InboundLimits, ARequestNotWholeInTimeIs408ButIdleConnectionsStay) {
   ASSERT_TRUE(sink.wait_messages(2));
 }
 
+// The deadline is each request's own: a healthy stream whose every read ends inside a message
+// (so the connection is never between requests when a read ends) must not be timed out.
+TEST(InboundLimits, AStreamThatAlwaysEndsMidMessageIsNotTimedOut) {
+  testing::Recorder sink("sink");
+  Context context({.request_timeout = 300ms});
+  context.spawn(sink);
+  RawClient client("127.0.0.1", context.address().port);
+  std::string rest;  // the second half of the previous message
+  int sent = 0;
+  for (const auto end = std::chrono::steady_clock::now() + 1200ms;
+       std::chrono::steady_clock::now() < end; ++sent) {
+    const std::string next = message("a@127.0.0.1:1", std::to_string(sent));
+    client.write(rest + next.substr(0, next.size() / 2));
+    rest = next.substr(next.size() / 2);
+    std::this_thread::sleep_for(20ms);
+  }
+  client.write(rest);
+  ASSERT_TRUE(sink.wait_messages(static_cast<std::size_t>(sent)));
+  EXPECT_EQ(context.stats().requests_timed_out, 0u);
+}
+
 TEST(InboundLimits, ConnectionsOverTheCapAreClosedAndCounted) {
   Context context({.max_inbound_connections = 2});
   RawClient first("127.0.0.1", context.address().port);
