@@ -165,8 +165,7 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
   if (record == nullptr) return drop_for_unknown(receiver, message);
-  const std::string name = std::get<MessageEvent>(message).name;  // for the log, if dropped
-  switch (record->admit(std::move(message))) {
+  switch (record->admit(std::move(message))) {  // `full` leaves the message as it was
     case ProcessRecord::Admission::queued:
       return true;
     case ProcessRecord::Admission::terminated:
@@ -180,7 +179,8 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
     log().warn(
         "message '{}' for {} dropped: its mailbox holds mailbox_limit {} events ({} such "
         "drops so far)",
-        name, record->pid_text(), options_.mailbox_limit, overflows);
+        std::get<MessageEvent>(message).name, record->pid_text(), options_.mailbox_limit,
+        overflows);
   }
   return false;
 }

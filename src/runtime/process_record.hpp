@@ -38,9 +38,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // What became of a message from a local sender.
   enum class Admission { queued, full, terminated };
   // Queues a message from a local sender under the context's mailbox_limit and its overflow
-  // policy: `full` (not queued) with drop_newest; with hold_sender the sending process is held
-  // after its handler, and a sending thread that is not a process waits for room here, then
-  // throws std::runtime_error after send_timeout.
+  // policy: `full` (not queued, `message` left as it was) with drop_newest; with hold_sender the
+  // sending process is held after its handler, and a sending thread that is not a process waits for
+  // room here, then throws std::runtime_error after send_timeout.
   Admission admit(Event&& message);
 
   // Flow control of remote senders: calls `resume` once the process takes its queued events or
