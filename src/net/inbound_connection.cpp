@@ -32,7 +32,7 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
       socket_(std::move(socket)),
       decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
       request_timer_(network.io()),
-      write_deadline_(network.io()) {
+      write_timer_(network.io()) {
   std::error_code error;
   const auto peer = socket_.remote_endpoint(error);
   if (!error) {
@@ -298,24 +298,37 @@ void InboundConnection::write() {
     written_ = 0;
   }
   write_in_flight_ = true;
-  write_deadline_.progress();
-  write_deadline_.watch(
-      network_.core().options().write_timeout, *this,
-      [](InboundConnection& self) { return self.write_in_flight_ && !self.closed_; },
-      [](InboundConnection& self, std::chrono::milliseconds timeout) {
-        runtime::StatsCounters::add(self.network_.core().counters().connections_failed);
-        runtime::log().warn(
-            "inbound connection from {}: no write progress for write_timeout {} ms, closing ({} "
-            "bytes of answers not taken)",
-            self.peer_text_, timeout.count(),
-            self.writing_.size() - self.written_ + self.answers_.size());
-        self.close();
-      });
+  last_write_progress_ = std::chrono::steady_clock::now();
+  watch_write_progress();
   socket_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_written(error, size);
       });
+}
+
+// One timer per write_timeout, not per write: it checks the time of the last progress when it
+// fires, and waits again for the rest if there was some.
+void InboundConnection::watch_write_progress() {
+  const auto timeout = network_.core().options().write_timeout;
+  if (timeout.count() == 0 || write_timer_armed_) return;
+  write_timer_armed_ = true;
+  write_timer_.expires_at(last_write_progress_ + timeout);
+  write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+    self->write_timer_armed_ = false;
+    if (error || !self->write_in_flight_ || self->closed_) return;
+    if (std::chrono::steady_clock::now() - self->last_write_progress_ < timeout) {
+      self->watch_write_progress();
+      return;
+    }
+    runtime::StatsCounters::add(self->network_.core().counters().connections_failed);
+    runtime::log().warn(
+        "inbound connection from {}: no write progress for write_timeout {} ms, closing ({} bytes "
+        "of answers not taken)",
+        self->peer_text_, timeout.count(),
+        self->writing_.size() - self->written_ + self->answers_.size());
+    self->close();
+  });
 }
 
 void InboundConnection::on_written(const std::error_code& error, std::size_t size) {
@@ -340,7 +353,7 @@ void InboundConnection::close() {
   closed_ = true;
   std::error_code ignored;
   request_timer_.cancel();
-  write_deadline_.cancel();
+  write_timer_.cancel();
   socket_.close(ignored);
   network_.forget(*this);
 }

@@ -1,7 +1,6 @@
 #pragma once
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 
-#include "net/progress_deadline.hpp"
 #include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
@@ -67,6 +66,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool answers_backlogged() const;
   void write();
   void on_written(const std::error_code& error, std::size_t size);
+  void watch_write_progress();
   void finish();
 
   static constexpr std::size_t kAnswerBacklogBytes = 1 << 20;
@@ -106,7 +106,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::size_t written_ = 0;  // of writing_
   bool write_in_flight_ = false;
   // A write that makes no progress for write_timeout fails the connection, as outbound.
-  ProgressDeadline write_deadline_;
+  asio::steady_timer write_timer_;
+  bool write_timer_armed_ = false;
+  std::chrono::steady_clock::time_point last_write_progress_;
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
 };

@@ -28,7 +28,7 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
       host_text_(remote_.to_string()),
       socket_(network.io()),
       timer_(network.io()),
-      write_deadline_(network.io()),
+      write_timer_(network.io()),
       last_enqueue_(std::chrono::steady_clock::now()) {}
 
 void OutboundConnection::start() {
@@ -202,14 +202,8 @@ void OutboundConnection::write_pending() {
 
 void OutboundConnection::write_some() {
   // Each write follows progress (or an idle queue): a slow peer is fine, a stuck one is not.
-  write_deadline_.progress();
-  write_deadline_.watch(
-      network_.core().options().write_timeout, *this,
-      [](OutboundConnection& self) { return !self.writing_.empty(); },  // a write under way
-      [](OutboundConnection& self, std::chrono::milliseconds timeout) {
-        self.fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
-                              timeout.count()));
-      });
+  last_write_progress_ = std::chrono::steady_clock::now();
+  watch_write_progress();
   socket_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
@@ -220,6 +214,25 @@ void OutboundConnection::write_some() {
           self->on_written(error);
         }
       });
+}
+
+// One timer per write_timeout, not per write: when it fires it checks the last progress, and
+// waits again for the rest if there was some.
+void OutboundConnection::watch_write_progress() {
+  const auto timeout = network_.core().options().write_timeout;
+  if (timeout.count() == 0 || write_timer_armed_) return;
+  write_timer_armed_ = true;
+  write_timer_.expires_at(last_write_progress_ + timeout);
+  write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+    self->write_timer_armed_ = false;
+    if (error || self->writing_.empty()) return;  // cancelled, or no write under way
+    if (std::chrono::steady_clock::now() - self->last_write_progress_ < timeout) {
+      self->watch_write_progress();
+      return;
+    }
+    self->fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
+                           timeout.count()));
+  });
 }
 
 void OutboundConnection::on_written(const std::error_code& error) {
@@ -342,7 +355,7 @@ void OutboundConnection::fail(const std::string& reason) {
   }
   network_.forget(*this);
   timer_.cancel();
-  write_deadline_.cancel();
+  write_timer_.cancel();
   // The peer has read everything this connection carried: its successor may go.
   if (successor) successor->start();
   if (reason.empty()) return;  // graceful close

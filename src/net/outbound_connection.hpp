@@ -1,7 +1,6 @@
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
-#include "net/progress_deadline.hpp"
 #include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
 #include "wire/message_encoder.hpp"
@@ -86,6 +85,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void write_pending();  // I/O thread: writes pending_
   void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
   void write_some();     // I/O thread: the next part of writing_, under the progress deadline
+  void watch_write_progress();  // I/O thread: arms write_timer_ unless it is armed
   void on_written(const std::error_code& error);
   void read();
   void on_read(const std::error_code& error);
@@ -101,8 +101,10 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   const Address remote_;
   const std::string host_text_;
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;         // idle close, then the graceful-close deadline
-  ProgressDeadline write_deadline_;  // fails the connection when a write makes no progress
+  asio::steady_timer timer_;        // idle close, then the graceful-close deadline
+  asio::steady_timer write_timer_;  // fails the connection when a write makes no progress
+  bool write_timer_armed_ = false;  // on the I/O thread
+  std::chrono::steady_clock::time_point last_write_progress_;  // on the I/O thread
 
   std::mutex mutex_;
   State state_ = State::connecting;
