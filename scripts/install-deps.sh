@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
-  libmosquitto-dev libprotobuf-dev protobuf-compiler
+  libmosquitto-dev libprotobuf-dev protobuf-compiler libssl-dev
+  openssl                                 # certificates made by the TLS tests
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto serf curl                     # real servers and a real HTTP client for the tests
   iproute2 util-linux                     # network namespaces (partition tests), prlimit

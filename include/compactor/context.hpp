@@ -4,6 +4,7 @@
 #include <compactor/clock.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
+#include <compactor/tls.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -31,8 +32,11 @@ struct ContextOptions {
   unsigned workers = 0;
   // Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;
-  // Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP.
+  // Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS
+  // and require_client_cert, this makes a peer prove the sender IP it claims (README: "Security").
   bool require_peer_address_ip_match = false;
+  // TLS on every connection, as libprocess's SSL (off by default).
+  TlsOptions tls{};
   // How long an outbound connection that no link holds open stays open once idle, before it is
   // closed gracefully. Zero closes it as soon as everything queued has been written.
   std::chrono::milliseconds idle_connection_timeout{1000};
@@ -101,9 +105,9 @@ struct ContextOptions {
   Clock* clock = nullptr;
 
   // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP,
-  // LIBPROCESS_ADVERTISE_PORT, LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH and the COMPACTOR_*
-  // variables named above. Throws std::invalid_argument naming the variable when one holds an
-  // invalid value.
+  // LIBPROCESS_ADVERTISE_PORT, LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH, LIBPROCESS_SSL_* (see
+  // TlsOptions::from_environment) and the COMPACTOR_* variables named above. Throws
+  // std::invalid_argument naming the variable when one holds an invalid value.
   static ContextOptions from_environment();
 };
 
@@ -129,6 +133,12 @@ struct ContextStats {
   // Of messages_dropped: local sends to a full mailbox (mailbox_limit, drop_newest).
   std::uint64_t mailbox_overflows = 0;
   std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
+  // TLS handshakes completed (inbound and outbound), failed (untrusted or missing certificate,
+  // a name that does not match, no common protocol, a peer that did not finish in time), and
+  // connections that went on in plaintext (support_downgrade).
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t tls_handshake_failures = 0;
+  std::uint64_t connections_downgraded = 0;
   // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   // stalled connection, shutdown); messages that reached the wire are not counted here.
   std::uint64_t messages_unsent = 0;

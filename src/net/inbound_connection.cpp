@@ -2,6 +2,7 @@
 
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
+#include "net/tls_handshake.hpp"
 #include "pid_text.hpp"
 #include "runtime/builtin_endpoints.hpp"
 #include "runtime/context_core.hpp"
@@ -13,6 +14,8 @@
 #include <fmt/core.h>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
+
+#include <sys/socket.h>
 
 namespace compactor::net {
 namespace {
@@ -29,13 +32,14 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
 
 InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
     : network_(network),
-      socket_(std::move(socket)),
+      stream_(std::move(socket)),
       decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
       request_timer_(network.io()),
       write_timer_(network.io()) {
   std::error_code error;
-  const auto peer = socket_.remote_endpoint(error);
+  const auto peer = stream_.socket().remote_endpoint(error);
   if (!error) {
+    peer_address_ = peer.address();
     peer_ip_ = canonical_peer_ip(peer.address());
     peer_text_ = Address{peer_ip_, peer.port()}.to_string();
   }
@@ -43,13 +47,95 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
 
 void InboundConnection::start() {
   std::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(stream_.socket(), network_.core().options().dead_peer_timeout);
+  const Tls* tls = network_.tls();
+  if (tls == nullptr) {
+    read();
+    return;
+  }
+  handshaking_ = true;
+  watch_handshake_deadline();
+  if (tls->options().support_downgrade) {
+    peek_first_bytes();
+  } else {
+    shake_hands();
+  }
+}
+
+void InboundConnection::watch_handshake_deadline() {
+  const auto timeout = network_.core().options().request_timeout;
+  if (timeout.count() == 0) return;
+  request_timer_.expires_after(timeout);
+  request_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
+    if (error || !self->handshaking_ || self->closed_) return;
+    // A handshake under way counts its own failure when the socket closes under it.
+    if (!self->stream_.secure()) {
+      runtime::StatsCounters::add(self->network_.core().counters().tls_handshake_failures);
+    }
+    runtime::log().warn("TLS from {} refused: no handshake within request_timeout {} ms",
+                        self->peer_text_, timeout.count());
+    self->close();
+  });
+}
+
+void InboundConnection::peek_first_bytes() {
+  stream_.socket().async_wait(
+      asio::socket_base::wait_read, [self = shared_from_this()](const std::error_code& error) {
+        if (self->closed_) return;
+        std::array<char, kFirstBytesNeeded> first;
+        std::error_code peek_error;
+        const auto size =
+            error ? 0 : self->stream_.socket().receive(asio::buffer(first), MSG_PEEK, peek_error);
+        if (error || peek_error || size == 0) {
+          self->close();  // gone before a word
+          return;
+        }
+        switch (classify_first_bytes({first.data(), size})) {
+          case FirstBytes::tls:
+            self->shake_hands();
+            return;
+          case FirstBytes::plaintext:
+            runtime::StatsCounters::add(self->network_.core().counters().connections_downgraded);
+            self->handshaking_ = false;
+            self->request_timer_.cancel();
+            self->read();
+            return;
+          case FirstBytes::too_few: {
+            // The rest of the record header is on its way: look again shortly (the handshake
+            // deadline bounds this).
+            auto timer = std::make_shared<asio::steady_timer>(self->network_.io());
+            timer->expires_after(std::chrono::milliseconds(5));
+            timer->async_wait([self, timer](const std::error_code&) { self->peek_first_bytes(); });
+            return;
+          }
+        }
+      });
+}
+
+void InboundConnection::shake_hands() {
+  net::shake_hands(stream_, *network_.tls(), TlsRole::server, peer_address_,
+                   network_.core().counters(),
+                   [self = shared_from_this()](const std::optional<std::string>& refused) {
+                     self->on_handshake(refused);
+                   });
+}
+
+void InboundConnection::on_handshake(const std::optional<std::string>& refused) {
+  if (closed_) return;
+  if (refused) {
+    runtime::log().warn("TLS from {} refused: {}", peer_text_, *refused);
+    close();
+    return;
+  }
+  handshaking_ = false;
+  request_timer_.cancel();
+  runtime::log().debug("TLS from {}: {}", peer_text_, Tls::describe(stream_.ssl()));
   read();
 }
 
 void InboundConnection::read() {
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_read(error, size);
@@ -61,7 +147,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   if (error) {
     // EOF or reset: whatever was parsed has been delivered already.
     reading_done_ = true;
-    if (error != asio::error::eof) {
+    if (!is_end_of_stream(error)) {
       runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
       close();
     } else if (!write_in_flight_ && all_answered()) {
@@ -128,7 +214,7 @@ void InboundConnection::pause_reading() {
   request_since_.reset();
   runtime::StatsCounters::add(network_.core().counters().reads_paused);
   auto congested = std::move(congested_);
-  congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
+  congested->pause_reader([weak = weak_from_this(), executor = stream_.socket().get_executor()] {
     asio::post(executor, [weak] {
       if (auto self = weak.lock()) self->resume_reading();
     });
@@ -243,9 +329,10 @@ void InboundConnection::serve_http(wire::Request& request) {
     if (!self) return;  // the client went away
     std::string bytes;
     wire::append_http_response(bytes, response, close, gzip_ok);
-    asio::post(self->socket_.get_executor(), [self, slot, bytes = std::move(bytes)]() mutable {
-      self->complete(slot, std::move(bytes));
-    });
+    asio::post(self->stream_.socket().get_executor(),
+               [self, slot, bytes = std::move(bytes)]() mutable {
+                 self->complete(slot, std::move(bytes));
+               });
   });
   if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
@@ -300,7 +387,7 @@ void InboundConnection::write() {
   write_in_flight_ = true;
   last_write_progress_ = std::chrono::steady_clock::now();
   watch_write_progress();
-  socket_.async_write_some(
+  stream_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_written(error, size);
@@ -344,7 +431,7 @@ void InboundConnection::on_written(const std::error_code& error, std::size_t siz
 void InboundConnection::finish() {
   // Everything is answered: close our side; the peer's graceful close reads to our FIN.
   std::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   close();
 }
 
@@ -354,7 +441,7 @@ void InboundConnection::close() {
   std::error_code ignored;
   request_timer_.cancel();
   write_timer_.cancel();
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
   network_.forget(*this);
 }
 

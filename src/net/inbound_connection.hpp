@@ -1,6 +1,7 @@
 #pragma once
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 
+#include "net/stream.hpp"
 #include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
@@ -27,7 +28,9 @@ class Network;
 // Delivers every request it parsed completely, even if the peer resets the connection right
 // after: nothing is undone once parsed. Answers 202/404 per message; answers and closes on bytes
 // that are not HTTP (400), a body over max_body_size (413) or over the context's body budget
-// (503), and a request not whole within request_timeout of its first byte (408). Plain HTTP
+// (503), and a request not whole within request_timeout of its first byte (408). With TLS, the
+// handshake comes first (after a look at the first bytes when plaintext is also taken), and must
+// be done within request_timeout, or the connection is closed. Plain HTTP
 // requests go to the built-in endpoints or a process's routes; their answers may come later, from
 // any thread, and still leave in request order.
 //
@@ -42,6 +45,11 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void close();
 
  private:
+  // TLS: tells TLS from plaintext by the first bytes (support_downgrade), then shakes hands.
+  void peek_first_bytes();
+  void shake_hands();
+  void on_handshake(const std::optional<std::string>& refused);
+  void watch_handshake_deadline();
   bool on_request(wire::Request& request) override;
   void answer_message(wire::Request& request, std::string_view sender_text);
   void serve_http(wire::Request& request);
@@ -73,7 +81,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   static constexpr std::size_t kAwaitedResponses = 1024;
 
   Network& network_;
-  asio::ip::tcp::socket socket_;
+  Stream stream_;
+  asio::ip::address peer_address_;
   std::string peer_ip_;
   // The last sender seen: a connection usually carries one sender's messages, so its PID text is
   // parsed once, not per message.
@@ -109,6 +118,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   asio::steady_timer write_timer_;
   bool write_timer_armed_ = false;
   std::chrono::steady_clock::time_point last_write_progress_;
+  bool handshaking_ = false;   // TLS not established yet: no request is read
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
 };

@@ -33,6 +33,7 @@ asio::ip::tcp::acceptor bind_acceptor(asio::io_context& io, const ContextOptions
 
 Network::Network(runtime::ContextCore& core)
     : core_(core),
+      tls_(core.options().tls.enabled ? std::make_unique<Tls>(core.options().tls) : nullptr),
       acceptor_(bind_acceptor(io_, core.options())),
       accept_timer_(io_),
       body_budget_(core.options().max_buffered_body_bytes) {}

@@ -2,6 +2,7 @@
 // The network side of a context: one asio I/O thread, the listener, and the outbound connections
 // keyed by remote address.
 
+#include "net/tls.hpp"
 #include "runtime/transport.hpp"
 #include "wire/body_budget.hpp"
 
@@ -49,6 +50,8 @@ class Network final : public runtime::RemoteTransport {
   asio::io_context& io() { return io_; }
   // Request body bytes buffered by all inbound connections.
   wire::BodyBudget& body_budget() { return body_budget_; }
+  // The context's TLS, or none when it speaks plaintext only.
+  Tls* tls() { return tls_.get(); }
 
   // Moves an idle outbound connection to closing, atomically with respect to connection_to():
   // later sends to its address open a new connection, which starts only once this one is closed,
@@ -71,6 +74,7 @@ class Network final : public runtime::RemoteTransport {
   void back_off_accepting(const std::error_code& error);
 
   runtime::ContextCore& core_;
+  std::unique_ptr<Tls> tls_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_timer_;  // the back-off after EMFILE and the like

@@ -2,6 +2,7 @@
 
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
+#include "net/tls_handshake.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/logging.hpp"
 
@@ -26,7 +27,8 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
     : network_(network),
       remote_(std::move(remote)),
       host_text_(remote_.to_string()),
-      socket_(network.io()),
+      stream_(network.io()),
+      plaintext_(network.tls() == nullptr),
       timer_(network.io()),
       write_timer_(network.io()),
       last_enqueue_(std::chrono::steady_clock::now()) {}
@@ -49,7 +51,11 @@ void OutboundConnection::start() {
       }
     });
   }
-  socket_.async_connect(
+  connect();
+}
+
+void OutboundConnection::connect() {
+  stream_.socket().async_connect(
       endpoint_of(remote_),
       [self = shared_from_this()](const std::error_code& error) { self->on_connected(error); });
 }
@@ -135,9 +141,11 @@ void OutboundConnection::write_now() {
 }
 
 bool OutboundConnection::try_write_directly() {
-  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped.
+  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped;
+  // and for TLS, whose records only the I/O thread may write (it reads the same SSL object).
   if (network_.core().options().idle_connection_timeout.count() == 0 && !persistent_) return false;
-  const ssize_t written = ::send(socket_.native_handle(), pending_.data(), pending_.size(),
+  if (stream_.secure()) return false;
+  const ssize_t written = ::send(stream_.socket().native_handle(), pending_.data(), pending_.size(),
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
   if (written == static_cast<ssize_t>(pending_.size())) {
     pending_.clear();
@@ -160,14 +168,50 @@ bool OutboundConnection::add_link(const PID& linker, const PID& target) {
 }
 
 void OutboundConnection::on_connected(const std::error_code& error) {
-  timer_.cancel();
   if (error) {
     fail("cannot connect: " + error.message());
     return;
   }
   std::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(stream_.socket(), network_.core().options().dead_peer_timeout);
+  if (plaintext_) {
+    on_established();
+    return;
+  }
+  net::shake_hands(stream_, *network_.tls(), TlsRole::client, asio::ip::make_address(remote_.ip),
+                   network_.core().counters(),
+                   [self = shared_from_this()](const std::optional<std::string>& refused) {
+                     self->on_handshake(refused);
+                   });
+}
+
+void OutboundConnection::on_handshake(const std::optional<std::string>& refused) {
+  if (!refused) {
+    runtime::log().debug("TLS to {}: {}", host_text_, Tls::describe(stream_.ssl()));
+    on_established();
+    return;
+  }
+  if (!network_.tls()->options().support_downgrade) {
+    fail("TLS refused: " + *refused);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::connecting) return;  // failed meanwhile (the connect deadline)
+  }
+  runtime::log().warn("TLS to {} failed ({}); trying plaintext (support_downgrade)", host_text_,
+                      *refused);
+  runtime::StatsCounters::add(network_.core().counters().connections_downgraded);
+  std::error_code ignored;
+  stream_.socket().close(ignored);
+  stream_.stop_tls();
+  plaintext_ = true;
+  connect();
+}
+
+void OutboundConnection::on_established() {
+  timer_.cancel();
   {
     std::lock_guard lock(mutex_);
     if (state_ != State::connecting) return;
@@ -204,7 +248,7 @@ void OutboundConnection::write_some() {
   // Each write follows progress (or an idle queue): a slow peer is fine, a stuck one is not.
   last_write_progress_ = std::chrono::steady_clock::now();
   watch_write_progress();
-  socket_.async_write_some(
+  stream_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->written_ += size;
@@ -252,7 +296,7 @@ void OutboundConnection::on_written(const std::error_code& error) {
 }
 
 void OutboundConnection::read() {
-  socket_.async_read_some(asio::buffer(discard_buffer_),
+  stream_.async_read_some(asio::buffer(discard_buffer_),
                           [self = shared_from_this()](const std::error_code& error, std::size_t) {
                             self->on_read(error);
                           });
@@ -271,7 +315,7 @@ void OutboundConnection::on_read(const std::error_code& error) {
   if (closing) {
     fail({});  // the peer answered our FIN: a graceful close
   } else {
-    fail(error == asio::error::eof ? "closed by peer" : error.message());
+    fail(is_end_of_stream(error) ? "closed by peer" : error.message());
   }
 }
 
@@ -327,7 +371,7 @@ bool OutboundConnection::mark_closing() {
 void OutboundConnection::begin_close() {
   if (!network_.begin_closing(shared_from_this())) return;
   std::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   // The peer answers our FIN with its own once it has read everything; bound the wait.
   timer_.expires_after(network_.core().options().shutdown_timeout);
   timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
@@ -350,7 +394,7 @@ void OutboundConnection::fail(const std::string& reason) {
     pending_messages_ = 0;
     // Under the lock: a worker's direct write checks the state under it (see the class comment).
     std::error_code ignored;
-    socket_.close(ignored);
+    stream_.socket().close(ignored);
     relieve(lock);  // held senders go on; their next sends open a new connection
   }
   network_.forget(*this);

@@ -1,6 +1,7 @@
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
+#include "net/stream.hpp"
 #include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
 #include "wire/message_encoder.hpp"
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -29,7 +31,9 @@ class Network;
 // holds it; otherwise it closes gracefully (shut down writing, read to EOF) once idle, so that
 // the peer never sees a reset with our requests unread. When it fails (refused, reset, closed by
 // the peer, no write progress for write_timeout, a dead peer found by keep-alive) every linker is
-// told exited and any message still queued is counted and logged.
+// told exited and any message still queued is counted and logged. With TLS it shakes hands
+// after connecting (within dead_peer_timeout of the start, as the connect); when that fails and
+// support_downgrade is on, it connects again in plaintext, as libprocess.
 //
 // The socket is shared by the I/O thread and the workers' direct writes: a worker writes only
 // under mutex_ while the state is open and no asynchronous write owns the socket, and the I/O
@@ -81,7 +85,10 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
  private:
   enum class State { connecting, open, closing, closed };
 
+  void connect();
   void on_connected(const std::error_code& error);
+  void on_handshake(const std::optional<std::string>& refused);
+  void on_established();
   void write_pending();  // I/O thread: writes pending_
   void write_now();      // under mutex_: writes pending_ directly, or hands it to the I/O thread
   void write_some();     // I/O thread: the next part of writing_, under the progress deadline
@@ -100,7 +107,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   Network& network_;
   const Address remote_;
   const std::string host_text_;
-  asio::ip::tcp::socket socket_;
+  Stream stream_;
+  bool plaintext_ = true;           // no TLS, or downgraded after a failed handshake
   asio::steady_timer timer_;        // idle close, then the graceful-close deadline
   asio::steady_timer write_timer_;  // fails the connection when a write makes no progress
   bool write_timer_armed_ = false;  // on the I/O thread

@@ -46,7 +46,10 @@ http::Response metrics(ContextCore& core) {
       {"requests_timed_out", stats.requests_timed_out},
       {"reads_paused", stats.reads_paused},
       {"senders_held", stats.senders_held},
-      {"mailbox_overflows", stats.mailbox_overflows}};
+      {"mailbox_overflows", stats.mailbox_overflows},
+      {"tls_handshakes", stats.tls_handshakes},
+      {"tls_handshake_failures", stats.tls_handshake_failures},
+      {"connections_downgraded", stats.connections_downgraded}};
   std::string body = "{";
   for (const auto& [name, value] : counters) {
     if (body.size() > 1) body += ',';

@@ -2,10 +2,17 @@
 
 #include "pid_text.hpp"
 
+#include "runtime/logging.hpp"
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <map>
 #include <stdexcept>
 #include <string>
+
+extern char** environ;
 
 namespace compactor {
 namespace {
@@ -68,7 +75,69 @@ void read_env(const char* name, Option& option, Parse&& parse) {
   if (auto v = env(name)) option = parse(name, *v);
 }
 
+// The variables whose name starts with `prefix`, by the rest of their name in upper case.
+std::map<std::string, std::string> variables_with_prefix(std::string_view prefix) {
+  std::map<std::string, std::string> found;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos || !text.starts_with(prefix)) continue;
+    std::string key(text.substr(prefix.size(), equals - prefix.size()));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    found.emplace(std::move(key), std::string(text.substr(equals + 1)));
+  }
+  return found;
+}
+
+TlsOptions::HostnameValidation scheme_from(const char* name, const std::string& text) {
+  if (text == "legacy") return TlsOptions::HostnameValidation::legacy;
+  if (text == "openssl") return TlsOptions::HostnameValidation::openssl;
+  throw std::invalid_argument(std::string(name) + "='" + text + "' is neither legacy nor openssl");
+}
+
+std::string text_from(const char*, const std::string& text) { return text; }
+
 }  // namespace
+
+TlsOptions TlsOptions::from_environment() {
+  // As libprocess: LIBPROCESS_SSL_X wins over the deprecated SSL_X; a mismatch is worth a word.
+  auto settings = variables_with_prefix("LIBPROCESS_SSL_");
+  for (auto& [key, value] : variables_with_prefix("SSL_")) {
+    const auto [it, inserted] = settings.emplace(key, value);
+    if (!inserted && it->second != value) {
+      runtime::log().warn("SSL_{0} and LIBPROCESS_SSL_{0} differ; LIBPROCESS_SSL_{0} is used", key);
+    }
+  }
+  TlsOptions options;
+  auto read = [&settings](const char* key, auto& option, auto&& parse) {
+    const auto it = settings.find(key);
+    if (it == settings.end()) return;
+    const std::string name = std::string("LIBPROCESS_SSL_") + key;
+    option = parse(name.c_str(), it->second);
+  };
+  read("ENABLED", options.enabled, flag_from);
+  read("SUPPORT_DOWNGRADE", options.support_downgrade, flag_from);
+  read("CERT_FILE", options.cert_file, text_from);
+  read("KEY_FILE", options.key_file, text_from);
+  read("CA_FILE", options.ca_file, text_from);
+  read("CA_DIR", options.ca_dir, text_from);
+  read("VERIFY_CERT", options.verify_server_cert, flag_from);
+  read("VERIFY_SERVER_CERT", options.verify_server_cert, flag_from);
+  read("REQUIRE_CERT", options.require_client_cert, flag_from);
+  read("REQUIRE_CLIENT_CERT", options.require_client_cert, flag_from);
+  read("VERIFY_IPADD", options.verify_ip_address, flag_from);
+  read("VERIFICATION_DEPTH", options.verification_depth, number_from<int>);
+  read("CIPHERS", options.ciphers, text_from);
+  read("ECDH_CURVES", options.ecdh_curves, text_from);
+  read("HOSTNAME_VALIDATION_SCHEME", options.hostname_validation, scheme_from);
+  read("ENABLE_SSL_V3", options.enable_ssl_v3, flag_from);
+  read("ENABLE_TLS_V1_0", options.enable_tls_v1_0, flag_from);
+  read("ENABLE_TLS_V1_1", options.enable_tls_v1_1, flag_from);
+  read("ENABLE_TLS_V1_2", options.enable_tls_v1_2, flag_from);
+  read("ENABLE_TLS_V1_3", options.enable_tls_v1_3, flag_from);
+  return options;
+}
 
 ContextOptions ContextOptions::from_environment() {
   ContextOptions options;
@@ -100,6 +169,7 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_SEND_TIMEOUT_MS", options.send_timeout, milliseconds_from);
   read_env("COMPACTOR_MAILBOX_LIMIT", options.mailbox_limit, number_from<std::size_t>);
   read_env("COMPACTOR_MAILBOX_OVERFLOW", options.mailbox_overflow, overflow_from);
+  options.tls = TlsOptions::from_environment();
   return options;
 }
 

@@ -24,6 +24,9 @@ struct StatsCounters {
   std::atomic<std::uint64_t> reads_paused{0};
   std::atomic<std::uint64_t> senders_held{0};
   std::atomic<std::uint64_t> mailbox_overflows{0};
+  std::atomic<std::uint64_t> tls_handshakes{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+  std::atomic<std::uint64_t> connections_downgraded{0};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -48,6 +51,9 @@ struct StatsCounters {
             .senders_held = get(senders_held),
             .mailbox_overflows = get(mailbox_overflows),
             .messages_malformed = get(messages_malformed),
+            .tls_handshakes = get(tls_handshakes),
+            .tls_handshake_failures = get(tls_handshake_failures),
+            .connections_downgraded = get(connections_downgraded),
             .messages_unsent = get(messages_unsent)};
   }
 };

@@ -1,0 +1,270 @@
+// TLS as libprocess speaks it: certificates made by `openssl` at test time, two contexts over
+// TLS, mutual TLS, downgrade both ways, hostname and IP checks, and curl over https.
+
+#include <compactor/context.hpp>
+#include <compactor/testing.hpp>
+
+#include "support/certificates.hpp"
+#include "support/child_process.hpp"
+#include "support/raw_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace compactor {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using testing::RawClient;
+using testing::TestCertificates;
+
+class Sink : public Process {
+ public:
+  Sink() : Process("sink") {}
+
+ protected:
+  void initialize() override {
+    install("hello", [](const PID&, std::string_view) {});
+    route("/status", [](const http::Request&, http::Responder respond) {
+      respond(http::Response::text("sink is fine"));
+    });
+  }
+};
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+class Tls : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    certificates_ = new TestCertificates();
+    localhost_ = certificates_->issue("localhost", {"DNS:localhost", "IP:127.0.0.1"});
+    elsewhere_ =
+        certificates_->issue("elsewhere.example", {"DNS:elsewhere.example", "IP:127.0.0.2"});
+    untrusted_ = certificates_->self_signed("localhost");
+  }
+  static void TearDownTestSuite() {
+    delete certificates_;
+    certificates_ = nullptr;
+  }
+
+  static TlsOptions tls(const TestCertificates::Issued& identity) {
+    TlsOptions options;
+    options.enabled = true;
+    options.cert_file = identity.cert_file;
+    options.key_file = identity.key_file;
+    options.ca_file = certificates_->ca_file();
+    return options;
+  }
+
+  // A server's options: it advertises a port where nothing listens, so that the other contexts
+  // of this test reach it through its socket (sink_of), not in memory.
+  static ContextOptions server_options(TlsOptions tls) {
+    return {.advertise_port = 1, .tls = std::move(tls)};
+  }
+  static PID sink_of(Context& server) { return PID("sink", {"127.0.0.1", server.options().port}); }
+
+  // Sends "hello" from `from` to the sink of `to`; true once it arrived.
+  static bool delivered(Context& from, Context& to) {
+    testing::MessageWatch watch(to);
+    auto hello = watch.expect("hello");
+    from.send(PID("client", from.address()), sink_of(to), "hello", "over TLS");
+    return hello.await(10s);
+  }
+
+  static inline TestCertificates* certificates_ = nullptr;
+  static inline TestCertificates::Issued localhost_;
+  static inline TestCertificates::Issued elsewhere_;
+  static inline TestCertificates::Issued untrusted_;
+};
+
+TEST_F(Tls, TwoContextsTalkOverMutualTlsWithOneHandshakePerConnection) {
+  Sink sink;
+  auto options = tls(localhost_);
+  options.require_client_cert = true;  // and so verify_server_cert
+  Context server(server_options(options));
+  Context client({.tls = options});
+  server.spawn(sink);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(delivered(client, server));
+  EXPECT_EQ(client.stats().tls_handshakes, 1u) << "one connection, reused";
+  EXPECT_EQ(server.stats().tls_handshakes, 1u);
+  EXPECT_EQ(client.stats().tls_handshake_failures + server.stats().tls_handshake_failures, 0u);
+}
+
+TEST_F(Tls, AnUntrustedClientCertificateIsRefused) {
+  Sink sink;
+  auto requiring = tls(localhost_);
+  requiring.require_client_cert = true;
+  Context server(server_options(requiring));
+  Context client({.tls = tls(untrusted_)});
+  server.spawn(sink);
+  client.send(PID("client", client.address()), sink_of(server), "hello");
+  EXPECT_TRUE(wait_until([&] { return client.stats().messages_unsent == 1; }));
+  EXPECT_TRUE(wait_until([&] { return server.stats().tls_handshake_failures == 1; }));
+  EXPECT_EQ(server.stats().messages_received_remote, 0u);
+}
+
+TEST_F(Tls, AServerCertificateForAnotherHostIsRefusedByTheLegacyScheme) {
+  Sink sink;
+  Sink other;
+  Context server(server_options(tls(elsewhere_)));
+  auto checking = tls(localhost_);
+  checking.verify_server_cert = true;  // legacy: 127.0.0.1 is "localhost" in reverse DNS
+  Context client({.tls = checking});
+  server.spawn(sink);
+  client.send(PID("client", client.address()), sink_of(server), "hello");
+  EXPECT_TRUE(wait_until([&] { return client.stats().messages_unsent == 1; }));
+  EXPECT_EQ(client.stats().tls_handshake_failures, 1u);
+
+  Context right_server(server_options(tls(localhost_)));
+  right_server.spawn(other);
+  EXPECT_TRUE(delivered(client, right_server));
+}
+
+TEST_F(Tls, TheOpensslSchemeChecksThePidsIp) {
+  Sink first;
+  Sink second;
+  auto checking = tls(localhost_);
+  checking.verify_server_cert = true;
+  checking.verify_ip_address = true;
+  checking.hostname_validation = TlsOptions::HostnameValidation::openssl;
+  Context client({.tls = checking});
+  Context wrong_ip(server_options(tls(elsewhere_)));  // names 127.0.0.2
+  Context right_ip(server_options(tls(localhost_)));  // names 127.0.0.1
+  wrong_ip.spawn(first);
+  right_ip.spawn(second);
+  client.send(PID("client", client.address()), sink_of(wrong_ip), "hello");
+  EXPECT_TRUE(wait_until([&] { return client.stats().messages_unsent == 1; }));
+  EXPECT_EQ(client.stats().tls_handshake_failures, 1u);
+  EXPECT_TRUE(delivered(client, right_ip));
+}
+
+TEST_F(Tls, APlaintextClientIsRefusedWithoutDowngradeAndServedWithIt) {
+  Sink sink;
+  const std::string request = "GET /__processes__ HTTP/1.1\r\nConnection: close\r\n\r\n";
+  {
+    Context server(server_options(tls(localhost_)));
+    RawClient plaintext("127.0.0.1", server.options().port);
+    plaintext.write(request);
+    bool closed = false;
+    const auto answer = plaintext.read_until_close(10s, &closed);
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+    EXPECT_TRUE(wait_until([&] { return server.stats().tls_handshake_failures == 1; }));
+  }
+  auto downgrading = tls(localhost_);
+  downgrading.support_downgrade = true;
+  Context server(server_options(downgrading));
+  RawClient plaintext("127.0.0.1", server.options().port);
+  plaintext.write(request);
+  EXPECT_NE(plaintext.read_until_close(10s).find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_EQ(server.stats().connections_downgraded, 1u);
+  // TLS on the same port.
+  Context client({.tls = tls(localhost_)});
+  server.spawn(sink);
+  EXPECT_TRUE(delivered(client, server));
+  EXPECT_EQ(server.stats().tls_handshakes, 1u);
+}
+
+TEST_F(Tls, AnOutboundConnectionFallsBackToPlaintextOnlyWithDowngrade) {
+  Sink sink;
+  Context plaintext_server({.advertise_port = 1});
+  plaintext_server.spawn(sink);
+  {
+    Context strict({.tls = tls(localhost_)});
+    strict.send(PID("client", strict.address()), sink_of(plaintext_server), "hello");
+    EXPECT_TRUE(wait_until([&] { return strict.stats().messages_unsent == 1; }));
+  }
+  auto downgrading = tls(localhost_);
+  downgrading.support_downgrade = true;
+  Context client({.tls = downgrading});
+  EXPECT_TRUE(delivered(client, plaintext_server));
+  EXPECT_EQ(client.stats().connections_downgraded, 1u);
+}
+
+TEST_F(Tls, AClientThatNeverShakesHandsIsClosedAfterRequestTimeout) {
+  auto options = server_options(tls(localhost_));
+  options.request_timeout = 300ms;
+  Context server(options);
+  RawClient silent("127.0.0.1", server.options().port);
+  bool closed = false;
+  silent.read_until_close(10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(server.stats().tls_handshake_failures, 1u);
+}
+
+TEST_F(Tls, CurlReadsRoutesAndBuiltInEndpointsOverHttps) {
+  Sink sink;
+  Context server(server_options(tls(localhost_)));
+  server.spawn(sink);
+  ASSERT_TRUE(server.settle());
+  const std::string base = "https://127.0.0.1:" + std::to_string(server.options().port);
+  for (const auto& [path, expected] :
+       {std::pair{"/sink/status", "sink is fine"}, std::pair{"/__processes__", "\"sink\""}}) {
+    ChildProcess curl({testing::find_program("curl"), "-sS", "-w", "\n", "--cacert",
+                       certificates_->ca_file(), base + path});
+    std::string body;
+    while (auto line = curl.read_line(10s)) body += *line;
+    EXPECT_EQ(curl.wait(10s), 0) << path;
+    EXPECT_NE(body.find(expected), std::string::npos) << path << ": " << body;
+  }
+}
+
+TEST_F(Tls, SettingsThatCannotWorkAreRefusedByName) {
+  auto missing = tls(localhost_);
+  missing.cert_file = certificates_->directory() + "/no-such.crt";
+  try {
+    Context context({.tls = missing});
+    ADD_FAILURE() << "a missing certificate file was accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("no-such.crt"), std::string::npos) << error.what();
+  }
+  auto mismatched = tls(localhost_);
+  mismatched.key_file = elsewhere_.key_file;
+  EXPECT_THROW(Context({.tls = mismatched}), std::invalid_argument);
+  auto no_ciphers = tls(localhost_);
+  no_ciphers.ciphers = "NO-SUCH-CIPHER";
+  EXPECT_THROW(Context({.tls = no_ciphers}), std::invalid_argument);
+}
+
+TEST(TlsOptionsFromEnvironment, ReadsLibprocessNamesTheOldPrefixAndAnyCase) {
+  ::setenv("LIBPROCESS_SSL_ENABLED", "true", 1);
+  ::setenv("LIBPROCESS_SSL_Support_Downgrade", "1", 1);
+  ::setenv("SSL_CERT_FILE", "/old/prefix.crt", 1);
+  ::setenv("SSL_KEY_FILE", "/old/prefix.key", 1);
+  ::setenv("LIBPROCESS_SSL_KEY_FILE", "/new/prefix.key", 1);
+  ::setenv("LIBPROCESS_SSL_REQUIRE_CERT", "true", 1);
+  ::setenv("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl", 1);
+  ::setenv("LIBPROCESS_SSL_ENABLE_TLS_V1_3", "true", 1);
+  const auto options = TlsOptions::from_environment();
+  EXPECT_TRUE(options.enabled);
+  EXPECT_TRUE(options.support_downgrade);
+  EXPECT_EQ(options.cert_file, "/old/prefix.crt");
+  EXPECT_EQ(options.key_file, "/new/prefix.key");
+  EXPECT_TRUE(options.require_client_cert);
+  EXPECT_EQ(options.hostname_validation, TlsOptions::HostnameValidation::openssl);
+  EXPECT_TRUE(options.enable_tls_v1_2);
+  EXPECT_TRUE(options.enable_tls_v1_3);
+  ::setenv("LIBPROCESS_SSL_ENABLED", "yes", 1);
+  EXPECT_THROW(TlsOptions::from_environment(), std::invalid_argument);
+  for (const char* name :
+       {"LIBPROCESS_SSL_ENABLED", "LIBPROCESS_SSL_Support_Downgrade", "SSL_CERT_FILE",
+        "SSL_KEY_FILE", "LIBPROCESS_SSL_KEY_FILE", "LIBPROCESS_SSL_REQUIRE_CERT",
+        "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "LIBPROCESS_SSL_ENABLE_TLS_V1_3"}) {
+    ::unsetenv(name);
+  }
+  EXPECT_FALSE(TlsOptions::from_environment().enabled);
+}
+
+}  // namespace
+}  // namespace compactor
