@@ -1,6 +1,7 @@
 #include <compactor/process.hpp>
 
 #include "runtime/context_core.hpp"
+#include "runtime/http_guard.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
 
@@ -116,22 +117,26 @@ void Process::unhandled(const PID& from, std::string_view name, std::string_view
 }
 
 void Process::route(std::string path, http::Route handler) {
+  route(std::move(path), {}, std::move(handler));
+}
+
+void Process::route(std::string path, std::string realm, http::Route handler) {
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   std::lock_guard lock(routes_mutex_);
-  routes_.insert_or_assign(std::move(path), std::move(handler));
+  routes_.insert_or_assign(std::move(path), RouteEntry{std::move(handler), std::move(realm)});
 }
 
 std::vector<std::string> Process::routes() const {
   std::lock_guard lock(routes_mutex_);
   std::vector<std::string> paths;
-  for (const auto& [path, handler] : routes_) paths.push_back(path);
+  for (const auto& [path, route] : routes_) paths.push_back(path);
   return paths;
 }
 
 void Process::serve(const http::Request& request, http::Responder respond) {
   // The longest route that is the path itself or a whole-segment prefix of it.
-  http::Route handler;
+  RouteEntry found;
   {
     std::lock_guard lock(routes_mutex_);
     std::size_t best = 0;
@@ -140,15 +145,24 @@ void Process::serve(const http::Request& request, http::Responder respond) {
                            (request.path.starts_with(path) && request.path[path.size()] == '/');
       if (matches && path.size() >= best) {
         best = path.size();
-        handler = route;
+        found = route;
       }
     }
   }
-  if (!handler) {
+  if (!found.handler) {
     respond(http::Response::text("404 Not Found.", 404));
     return;
   }
-  handler(request, std::move(respond));
+  if (found.realm.empty()) {
+    found.handler(request, std::move(respond));
+    return;
+  }
+  http::Request authenticated = request;
+  if (auto refusal = runtime::authenticate(context_->options(), found.realm, authenticated)) {
+    respond(std::move(*refusal));
+    return;
+  }
+  found.handler(authenticated, std::move(respond));
 }
 
 void Process::install(std::string name, Handler handler) {

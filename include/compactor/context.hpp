@@ -1,6 +1,7 @@
 #pragma once
 // A context: one listening ip:port plus the threads that run its processes.
 
+#include <compactor/authentication.hpp>
 #include <compactor/clock.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
@@ -9,9 +10,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace compactor {
 
@@ -37,6 +40,15 @@ struct ContextOptions {
   bool require_peer_address_ip_match = false;
   // TLS on every connection, as libprocess's SSL (off by default).
   TlsOptions tls{};
+  // HTTP authentication by realm (README: "Security"). A route installed with a realm, and the
+  // built-in endpoints when builtin_endpoints_realm is set, answer only requests that realm's
+  // authenticator accepts; others get 401 with its challenge (so does every request to a realm
+  // that has no authenticator: it fails closed).
+  std::map<std::string, std::shared_ptr<const http::Authenticator>> http_authenticators{};
+  std::optional<std::string> builtin_endpoints_realm{};
+  // HTTP paths answered 403 Forbidden, as Mesos's disabled-endpoints firewall rule: exact paths
+  // such as "/__processes__" or "/sink/status". Messages are not HTTP endpoints: not affected.
+  std::vector<std::string> disabled_endpoints{};
   // How long an outbound connection that no link holds open stays open once idle, before it is
   // closed gracefully. Zero closes it as soon as everything queued has been written.
   std::chrono::milliseconds idle_connection_timeout{1000};

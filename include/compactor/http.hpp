@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,8 @@ struct Request {
   std::string query;   // raw, without '?': "x=1&y=2"
   Headers headers;
   std::string body;  // after chunked and gzip decoding
+  // Who the request proved to be, on a route with a realm (see authentication.hpp).
+  std::optional<std::string> principal;
 
   // The value of the first header named `name` (any case); "" if none.
   std::string_view header(std::string_view name) const;

@@ -101,6 +101,10 @@ class Process {
   // matching route wins; no match is 404). The handler runs on the process like a message
   // handler and answers through its Responder, now or later.
   void route(std::string path, http::Route handler);
+  // As above, for requests that authenticate in `realm` (ContextOptions::http_authenticators):
+  // others are answered 401 without reaching the handler, which finds the principal in the
+  // request.
+  void route(std::string path, std::string realm, http::Route handler);
 
   // Installs a member function of the derived class as the handler for `name`.
   template <class Derived>
@@ -147,8 +151,12 @@ class Process {
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
   std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
-  mutable std::mutex routes_mutex_;            // route() may race with /help's listing
-  std::map<std::string, http::Route> routes_;
+  struct RouteEntry {
+    http::Route handler;
+    std::string realm;  // "" : no authentication
+  };
+  mutable std::mutex routes_mutex_;  // route() may race with /help's listing
+  std::map<std::string, RouteEntry> routes_;
   TimerId next_timer_ = 1;
 };
 

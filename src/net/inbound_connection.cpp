@@ -6,6 +6,7 @@
 #include "pid_text.hpp"
 #include "runtime/builtin_endpoints.hpp"
 #include "runtime/context_core.hpp"
+#include "runtime/http_guard.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
 #include "wire/message_head.hpp"
@@ -302,23 +303,32 @@ void InboundConnection::serve_http(wire::Request& request) {
     wire::append_not_found(answer_buffer(), close);
     return;
   }
-  if (auto builtin = runtime::builtin_endpoint(core, path)) {
-    wire::append_http_response(answer_buffer(), *builtin, close, gzip_ok);
+  if (auto refusal = runtime::refuse_disabled(core.options(), path)) {
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    wire::append_http_response(answer_buffer(), *refusal, close, gzip_ok);
     return;
   }
-  auto split = wire::split_target(target);
+  const auto split = wire::split_target(target);
+  http::Request routed;
+  routed.method = request.method;
+  routed.path = split ? "/" + split->rest : std::string(path);
+  if (const auto mark = target.find('?'); mark != std::string_view::npos) {
+    routed.query = target.substr(mark + 1);
+  }
+  for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
+  if (const auto endpoint = runtime::find_builtin_endpoint(path)) {
+    const auto& realm = core.options().builtin_endpoints_realm;
+    auto refusal = realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt;
+    if (refusal) runtime::StatsCounters::add(core.counters().requests_rejected);
+    wire::append_http_response(answer_buffer(), refusal ? *refusal : endpoint(core), close,
+                               gzip_ok);
+    return;
+  }
   if (!split) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
     wire::append_not_found(answer_buffer(), close);
     return;
   }
-  http::Request routed;
-  routed.method = request.method;
-  routed.path = "/" + split->rest;
-  if (const auto mark = target.find('?'); mark != std::string_view::npos) {
-    routed.query = target.substr(mark + 1);
-  }
-  for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
   routed.body = std::move(request.body);
 
   // The answer may come later, from the process's thread: keep its place in the order.

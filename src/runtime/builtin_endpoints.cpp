@@ -77,11 +77,11 @@ http::Response help(ContextCore& core) {
 
 }  // namespace
 
-std::optional<http::Response> builtin_endpoint(ContextCore& core, std::string_view path) {
-  if (path == "/__processes__") return processes(core);
-  if (path == "/metrics/snapshot") return metrics(core);
-  if (path == "/help") return help(core);
-  return std::nullopt;
+BuiltinEndpoint find_builtin_endpoint(std::string_view path) {
+  if (path == "/__processes__") return processes;
+  if (path == "/metrics/snapshot") return metrics;
+  if (path == "/help") return help;
+  return nullptr;
 }
 
 }  // namespace compactor::runtime

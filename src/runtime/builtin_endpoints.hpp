@@ -3,17 +3,19 @@
 
 #include <compactor/http.hpp>
 
-#include <optional>
 #include <string_view>
 
 namespace compactor::runtime {
 
 class ContextCore;
 
-// The answer for `path` if it is a built-in endpoint:
+// What answers a built-in endpoint, from the I/O thread.
+using BuiltinEndpoint = http::Response (*)(ContextCore& core);
+
+// The built-in endpoint at `path`, or null:
 //   /__processes__     JSON: every process, its id and its queued events
 //   /metrics/snapshot  JSON: the context's counters and each process's mailbox depth
 //   /help              text: the endpoints and every process's routes
-std::optional<http::Response> builtin_endpoint(ContextCore& core, std::string_view path);
+BuiltinEndpoint find_builtin_endpoint(std::string_view path);
 
 }  // namespace compactor::runtime

@@ -1,6 +1,7 @@
 // TLS as libprocess speaks it: certificates made by `openssl` at test time, two contexts over
 // TLS, mutual TLS, downgrade both ways, hostname and IP checks, and curl over https.
 
+#include <compactor/authentication.hpp>
 #include <compactor/context.hpp>
 #include <compactor/testing.hpp>
 
@@ -217,6 +218,25 @@ TEST_F(Tls, CurlReadsRoutesAndBuiltInEndpointsOverHttps) {
     while (auto line = curl.read_line(10s)) body += *line;
     EXPECT_EQ(curl.wait(10s), 0) << path;
     EXPECT_NE(body.find(expected), std::string::npos) << path << ": " << body;
+  }
+}
+
+TEST_F(Tls, CurlAuthenticatesOverHttpsForTheBuiltInEndpointsRealm) {
+  auto options = server_options(tls(localhost_));
+  options.http_authenticators["ops"] = std::make_shared<http::BasicAuthenticator>(
+      [](std::string_view user, std::string_view password) {
+        return user == "alice" && password == "secret";
+      });
+  options.builtin_endpoints_realm = "ops";
+  Context server(options);
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.options().port) + "/help";
+  for (const auto& [credentials, status] :
+       {std::pair{"alice:wrong", "401"}, {"alice:secret", "200"}}) {
+    ChildProcess curl({testing::find_program("curl"), "-sS", "-o", "/dev/null", "-w",
+                       "%{http_code}\n", "-u", credentials, "--cacert", certificates_->ca_file(),
+                       url});
+    EXPECT_EQ(curl.read_line(10s), status) << credentials;
+    EXPECT_EQ(curl.wait(10s), 0);
   }
 }
 
