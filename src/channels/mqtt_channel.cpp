@@ -40,8 +40,15 @@ class MqttChannel final : public Channel {
                                                      options_.password.c_str()));
     }
     if (!options_.ca_file.empty()) {
-      check("TLS", mosquitto_tls_set(client_, options_.ca_file.c_str(), nullptr, nullptr, nullptr,
-                                     nullptr));
+      const auto optional = [](const std::string& path) {
+        return path.empty() ? nullptr : path.c_str();
+      };
+      check("TLS (ca_file " + options_.ca_file + ", cert_file " + options_.cert_file +
+                ", key_file " + options_.key_file + ")",
+            mosquitto_tls_set(client_, options_.ca_file.c_str(), nullptr,
+                              optional(options_.cert_file), optional(options_.key_file), nullptr));
+    } else if (!options_.cert_file.empty()) {
+      throw std::invalid_argument("MQTT: a client certificate needs TLS: set ca_file as well");
     }
   }
 
@@ -116,7 +123,7 @@ class MqttChannel final : public Channel {
   }
 
  private:
-  void check(const char* what, int result) {
+  void check(const std::string& what, int result) {
     if (result != MOSQ_ERR_SUCCESS) {
       throw std::runtime_error(describe() + ": " + what + ": " + error_text(result));
     }

@@ -1,6 +1,7 @@
 // Beacon groups across OS processes on real brokers: `compactor group` members on a mosquitto
 // broker and on a three-agent Serf cluster, all started here on loopback.
 
+#include "support/certificates.hpp"
 #include "support/child_process.hpp"
 #include "support/network_namespace.hpp"
 #include "support/servers.hpp"
@@ -162,6 +163,31 @@ TEST(GroupAcrossProcesses, ThreeMembersOnMosquitto) {
   converge_kill_and_restart(members, [&](const std::string&) {
     return std::pair<testing::Server*, std::size_t>(&broker, 2);
   });
+}
+
+// Issue 10: the group over a mosquitto TLS listener that requires client certificates (made by
+// openssl here): members with a certificate elect one holder at a time; one without is refused.
+TEST(GroupAcrossProcesses, MembersOverMqttWithMutualTls) {
+  testing::TestCertificates certificates;
+  const auto broker_identity = certificates.issue("localhost", {"DNS:localhost", "IP:127.0.0.1"});
+  const auto member_identity = certificates.issue("member");
+  testing::MosquittoBroker broker({.ca_file = certificates.ca_file(),
+                                   .cert_file = broker_identity.cert_file,
+                                   .key_file = broker_identity.key_file,
+                                   .require_certificate = true});
+  const std::vector<std::string> tls{
+      "--mqtt",      broker.address(),          "--mqtt-ca",  certificates.ca_file(),
+      "--mqtt-cert", member_identity.cert_file, "--mqtt-key", member_identity.key_file};
+  Members members;
+  members.start("m1", tls);
+  members.start("m2", tls);
+  ASSERT_TRUE(members.read_until([&] { return members.count("tag") >= 4; }, 30s));
+  EXPECT_TRUE(members.one_holder_at_a_time({}));
+  EXPECT_GE(members.count("tag", {}, "m1") + members.count("tag", {}, "m2"), 4u);
+
+  ChildProcess anonymous({COMPACTOR_TOOL, "group", "--topic", "it/group", "--name", "m3", "--mqtt",
+                          broker.address(), "--mqtt-ca", certificates.ca_file()});
+  EXPECT_NE(anonymous.wait(30s).value_or(0), 0) << "no client certificate: refused";
 }
 
 TEST(GroupAcrossProcesses, ThreeMembersOnThreeSerfAgents) {

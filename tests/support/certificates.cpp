@@ -11,6 +11,16 @@
 namespace compactor::testing {
 namespace {
 
+// Throwaway files, readable by servers that drop their privileges (mosquitto runs as its user).
+void share(const std::string& path) {
+  std::filesystem::permissions(path,
+                               std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write |
+                                   std::filesystem::perms::group_read |
+                                   std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::replace);
+}
+
 void openssl(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), find_program("openssl"));
   ChildProcess command(arguments, {}, /*capture_output=*/false);
@@ -25,6 +35,7 @@ void openssl(std::vector<std::string> arguments) {
 void make_key(const std::string& path) {
   openssl(
       {"genpkey", "-quiet", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path});
+  share(path);
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -39,6 +50,11 @@ TestCertificates::TestCertificates() {
   std::string pattern = (std::filesystem::temp_directory_path() / "compactor-tls-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   directory_ = pattern;
+  std::filesystem::permissions(directory_,
+                               std::filesystem::perms::owner_all |
+                                   std::filesystem::perms::group_exec |
+                                   std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::replace);
   ca_cert_ = directory_ + "/ca.crt";
   ca_key_ = directory_ + "/ca.key";
   make_key(ca_key_);

@@ -43,6 +43,12 @@ class MosquittoBroker final : public Server {
     std::string user{};  // set: only this user (and password) may connect
     std::string password{};
     std::string ip = "127.0.0.1";  // where it listens
+    // Set: a TLS listener with this certificate and key (PEM), trusting ca_file for clients;
+    // require_certificate: clients must present one it trusts.
+    std::string ca_file{};
+    std::string cert_file{};
+    std::string key_file{};
+    bool require_certificate = false;
   };
   // Started.
   MosquittoBroker();

@@ -22,6 +22,7 @@ namespace {
 
 struct GroupFlags {
   std::string mqtt, serf, topic, name, value;
+  std::string mqtt_ca, mqtt_cert, mqtt_key;
   bool pid = false, json = false, watch = false;
   std::int64_t priority = 0;
   std::string cycle, gap, nodes, splits, n_hosts, version;
@@ -63,6 +64,9 @@ std::unique_ptr<beacon::Channel> open_channel(const GroupFlags& flags) {
     options.host = address.ip;
     options.port = address.port;
     options.topic = flags.topic;
+    options.ca_file = flags.mqtt_ca;
+    options.cert_file = flags.mqtt_cert;
+    options.key_file = flags.mqtt_key;
     return beacon::mqtt_channel(options);
   }
   const auto address = parse_address(flags.serf, "--serf");
@@ -193,6 +197,12 @@ std::function<int()> add_group(CLI::App& app) {
   auto* mqtt = command->add_option("--mqtt", flags->mqtt, "MQTT broker HOST:PORT");
   auto* serf = command->add_option("--serf", flags->serf, "Serf agent RPC HOST:PORT");
   mqtt->excludes(serf);
+  command->add_option("--mqtt-ca", flags->mqtt_ca, "TLS to the broker: its CA file (PEM)")
+      ->needs(mqtt);
+  command->add_option("--mqtt-cert", flags->mqtt_cert, "with --mqtt-ca: a client certificate (PEM)")
+      ->needs(mqtt);
+  command->add_option("--mqtt-key", flags->mqtt_key, "with --mqtt-cert: its key (PEM)")
+      ->needs(mqtt);
   command->add_option("--topic", flags->topic, "the group's topic, e.g. demo/actor")->required();
   command->add_option("--name", flags->name, "this member's name")->required();
   command->add_option("--value", flags->value, "this member's value: a number, none, or text");

@@ -23,7 +23,12 @@ struct MqttOptions {
   std::optional<std::chrono::seconds> keepalive;
   std::string username;  // empty: no authentication
   std::string password;
-  std::string ca_file;  // set: TLS, the broker's certificate checked against this CA
+  // TLS: set ca_file (PEM) to speak TLS, the broker's certificate checked against it and its
+  // name against `host`; cert_file and key_file (PEM) give a client certificate, for a broker
+  // that requires one (mosquitto's require_certificate).
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
   // How long open() waits for the broker's SUBACK before it gives up.
   std::chrono::milliseconds open_timeout{10'000};
   // Reconnection after a broker restart or a cut: from `reconnect_min`, doubling to the max.
