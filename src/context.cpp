@@ -48,6 +48,10 @@ void Context::send(const PID& from, const PID& to, std::string_view name, std::s
 
 ContextStats Context::stats() const { return core_->counters().snapshot(); }
 
+std::optional<std::string> Context::connection_security(const Address& peer) const {
+  return core_->connection_security(peer);
+}
+
 bool Context::settle(std::chrono::milliseconds timeout) {
   auto* manual = dynamic_cast<ManualClock*>(&core_->clock());
   auto all_idle = [&] {

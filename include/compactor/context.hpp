@@ -213,6 +213,10 @@ class Context {
   // A snapshot of the counters.
   ContextStats stats() const;
 
+  // How the open connection to the remote context at `peer` is protected: "TLSv1.2 AES128-SHA"
+  // (protocol and cipher) or "plaintext"; nothing while none is open.
+  std::optional<std::string> connection_security(const Address& peer) const;
+
   // Terminates every process and closes connections gracefully; the destructor calls it.
   void shutdown();
 

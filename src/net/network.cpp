@@ -167,6 +167,13 @@ void Network::link(const PID& linker, const PID& target) {
   core_.deliver_exited(linker, target);
 }
 
+std::optional<std::string> Network::connection_security(const Address& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = outbound_.find(address);
+  if (it == outbound_.end()) return std::nullopt;
+  return it->second->security();
+}
+
 void Network::shutdown(std::chrono::milliseconds timeout) {
   if (!io_thread_.joinable()) return;
   std::vector<std::shared_ptr<OutboundConnection>> connections;

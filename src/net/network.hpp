@@ -44,6 +44,7 @@ class Network final : public runtime::RemoteTransport {
             std::string_view body) override;
   void link(const PID& linker, const PID& target) override;
   void shutdown(std::chrono::milliseconds timeout) override;
+  std::optional<std::string> connection_security(const Address& address) override;
 
   // For connections: the context they deliver to, and the I/O context they run on.
   runtime::ContextCore& core() { return core_; }

@@ -216,6 +216,7 @@ void OutboundConnection::on_established() {
     std::lock_guard lock(mutex_);
     if (state_ != State::connecting) return;
     state_ = State::open;
+    security_ = stream_.secure() ? Tls::describe(stream_.ssl()) : "plaintext";
     if (!pending_.empty()) write_in_flight_ = true;
   }
   read();
@@ -358,6 +359,11 @@ void OutboundConnection::close_when_flushed() {
     if (close_now) self->begin_close();
     // Otherwise write_pending() closes once the queue is written, or connect/fail ends it.
   });
+}
+
+std::optional<std::string> OutboundConnection::security() const {
+  std::lock_guard lock(mutex_);
+  return security_;
 }
 
 bool OutboundConnection::mark_closing() {

@@ -79,6 +79,9 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   // link holds it. Called by Network::begin_closing with the network's lock held.
   bool mark_closing();
 
+  // "TLSv1.2 AES128-SHA", "plaintext", or nothing until connected.
+  std::optional<std::string> security() const;
+
   // Writes what is queued, then closes gracefully (context shutdown).
   void close_when_flushed();
 
@@ -114,9 +117,10 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   bool write_timer_armed_ = false;  // on the I/O thread
   std::chrono::steady_clock::time_point last_write_progress_;  // on the I/O thread
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   State state_ = State::connecting;
-  std::string pending_;  // encoded, not yet handed to a write
+  std::optional<std::string> security_;  // once open
+  std::string pending_;                  // encoded, not yet handed to a write
   std::size_t pending_messages_ = 0;
   bool write_in_flight_ = false;  // an async write (or its scheduling) owns the socket
   bool flush_deferred_ = false;   // a worker flushes at the end of its batch

@@ -49,6 +49,10 @@ class ContextCore {
 
   // Links `linker` (a process of this context) to `target`, wherever it is.
   void link(const PID& linker, const PID& target);
+  // See Context::connection_security.
+  std::optional<std::string> connection_security(const Address& peer) const {
+    return transport_ ? transport_->connection_security(peer) : std::nullopt;
+  }
 
   // Puts a message into the mailbox of the local process `receiver`. Returns false (and counts a
   // drop) if there is no such process.

@@ -5,6 +5,8 @@
 #include <compactor/pid.hpp>
 
 #include <chrono>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace compactor::runtime {
@@ -21,6 +23,10 @@ class RemoteTransport {
   // Holds a persistent connection to `target.address`; when it cannot be made or breaks, the
   // transport reports ContextCore::deliver_exited(linker, target). Any thread.
   virtual void link(const PID& linker, const PID& target) = 0;
+
+  // "TLSv1.2 AES128-SHA" or "plaintext" for the open outbound connection to `address`; nothing
+  // if none is open. Any thread.
+  virtual std::optional<std::string> connection_security(const Address& address) = 0;
 
   // Writes what is queued, closes every connection gracefully (waiting at most `timeout`) and
   // stops. Called once, from the thread destroying the context.

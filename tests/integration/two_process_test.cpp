@@ -2,6 +2,7 @@
 
 #include <compactor/context.hpp>
 
+#include "support/certificates.hpp"
 #include "support/child_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/recorder.hpp"
@@ -20,7 +21,8 @@ using testing::ChildProcess;
 
 // `compactor serve` in its own OS process, and its PID.
 struct Server {
-  explicit Server(std::vector<std::string> extra = {}) : child(args(std::move(extra))) {
+  explicit Server(std::vector<std::string> extra = {}, std::vector<std::string> env = {})
+      : child(args(std::move(extra)), std::move(env)) {
     const auto line = child.wait_for_line("PID ", 10s);
     if (!line) throw std::runtime_error("compactor serve did not start");
     pid = PID::parse(line->substr(4));
@@ -119,6 +121,28 @@ TEST(TwoProcesses, PingToolReportsRoundTrips) {
                         "p99 [0-9.]+ us")))
       << *line;
   EXPECT_EQ(ping.wait(10s), 0);
+}
+
+// Issue 10: the tool reads libprocess's LIBPROCESS_SSL_* variables, and ping names the protocol
+// and cipher of its connection once.
+TEST(TwoProcesses, ServeAndPingSpeakTlsFromTheEnvironment) {
+  testing::TestCertificates certificates;
+  const auto identity = certificates.issue("localhost", {"DNS:localhost", "IP:127.0.0.1"});
+  const std::vector<std::string> tls{"LIBPROCESS_SSL_ENABLED=true",
+                                     "LIBPROCESS_SSL_CERT_FILE=" + identity.cert_file,
+                                     "LIBPROCESS_SSL_KEY_FILE=" + identity.key_file,
+                                     "LIBPROCESS_SSL_CA_FILE=" + certificates.ca_file(),
+                                     "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT=true"};
+  Server server({"--quiet"}, tls);
+  ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "100"}, tls);
+  const auto statistics = ping.read_line(30s);
+  ASSERT_TRUE(statistics);
+  EXPECT_NE(statistics->find("100 round trips"), std::string::npos) << *statistics;
+  EXPECT_EQ(ping.read_line(10s), "connection: TLSv1.2 AES128-SHA") << "libprocess's defaults";
+  EXPECT_EQ(ping.wait(10s), 0);
+  ChildProcess plaintext(
+      {COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "1", "--timeout", "3"});
+  EXPECT_EQ(plaintext.wait(20s), 1) << "a plaintext peer is refused";
 }
 
 TEST(TwoProcesses, PingToolFailsWhenThePeerDies) {

@@ -13,12 +13,11 @@ namespace {
 
 // Throwaway files, readable by servers that drop their privileges (mosquitto runs as its user).
 void share(const std::string& path) {
-  std::filesystem::permissions(path,
-                               std::filesystem::perms::owner_read |
-                                   std::filesystem::perms::owner_write |
-                                   std::filesystem::perms::group_read |
-                                   std::filesystem::perms::others_read,
-                               std::filesystem::perm_options::replace);
+  std::filesystem::permissions(
+      path,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+          std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+      std::filesystem::perm_options::replace);
 }
 
 void openssl(std::vector<std::string> arguments) {

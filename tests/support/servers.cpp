@@ -85,8 +85,8 @@ MosquittoBroker::MosquittoBroker(Options options)
          << "persistence false\n"
          << "log_type error\nlog_type warning\n";
   if (!options_.cert_file.empty()) {
-    config << "cafile " << options_.ca_file << "\ncertfile " << options_.cert_file
-           << "\nkeyfile " << options_.key_file << "\nrequire_certificate "
+    config << "cafile " << options_.ca_file << "\ncertfile " << options_.cert_file << "\nkeyfile "
+           << options_.key_file << "\nrequire_certificate "
            << (options_.require_certificate ? "true" : "false") << "\n";
   }
   if (options_.user.empty()) {

@@ -206,6 +206,9 @@ std::function<int()> add_ping(CLI::App& app) {
       return 1;
     }
     print_statistics(plan, result.round_trips, result.elapsed);
+    if (auto security = context.connection_security(plan.target.address)) {
+      fmt::print("connection: {}\n", *security);
+    }
     return 0;
   };
 }
