@@ -33,12 +33,12 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
 
 InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
     : network_(network),
-      stream_(std::move(socket)),
+      socket_(std::move(socket)),
       decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
       request_timer_(network.io()),
       write_timer_(network.io()) {
   std::error_code error;
-  const auto peer = stream_.socket().remote_endpoint(error);
+  const auto peer = socket_.remote_endpoint(error);
   if (!error) {
     peer_address_ = peer.address();
     peer_ip_ = canonical_peer_ip(peer.address());
@@ -48,8 +48,8 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
 
 void InboundConnection::start() {
   std::error_code ignored;
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  detect_dead_peer(stream_.socket(), network_.core().options().dead_peer_timeout);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
   const Tls* tls = network_.tls();
   if (tls == nullptr) {
     read();
@@ -71,7 +71,7 @@ void InboundConnection::watch_handshake_deadline() {
   request_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
     if (error || !self->handshaking_ || self->closed_) return;
     // A handshake under way counts its own failure when the socket closes under it.
-    if (!self->stream_.secure()) {
+    if (!self->tls_) {
       runtime::StatsCounters::add(self->network_.core().counters().tls_handshake_failures);
     }
     runtime::log().warn("TLS from {} refused: no handshake within request_timeout {} ms",
@@ -81,13 +81,13 @@ void InboundConnection::watch_handshake_deadline() {
 }
 
 void InboundConnection::peek_first_bytes() {
-  stream_.socket().async_wait(
+  socket_.async_wait(
       asio::socket_base::wait_read, [self = shared_from_this()](const std::error_code& error) {
         if (self->closed_) return;
         std::array<char, kFirstBytesNeeded> first;
         std::error_code peek_error;
         const auto size =
-            error ? 0 : self->stream_.socket().receive(asio::buffer(first), MSG_PEEK, peek_error);
+            error ? 0 : self->socket_.receive(asio::buffer(first), MSG_PEEK, peek_error);
         if (error || peek_error || size == 0) {
           self->close();  // gone before a word
           return;
@@ -115,7 +115,8 @@ void InboundConnection::peek_first_bytes() {
 }
 
 void InboundConnection::shake_hands() {
-  net::shake_hands(stream_, *network_.tls(), TlsRole::server, peer_address_,
+  tls_ = std::make_unique<TlsSession>(*network_.tls(), TlsRole::server, peer_address_);
+  net::shake_hands(socket_, *tls_, *network_.tls(), TlsRole::server, peer_address_,
                    network_.core().counters(),
                    [self = shared_from_this()](const std::optional<std::string>& refused) {
                      self->on_handshake(refused);
@@ -131,12 +132,12 @@ void InboundConnection::on_handshake(const std::optional<std::string>& refused) 
   }
   handshaking_ = false;
   request_timer_.cancel();
-  runtime::log().debug("TLS from {}: {}", peer_text_, Tls::describe(stream_.ssl()));
-  read();
+  runtime::log().debug("TLS from {}: {}", peer_text_, Tls::describe(tls_->ssl()));
+  consume({});  // what came with the end of the handshake
 }
 
 void InboundConnection::read() {
-  stream_.async_read_some(
+  socket_.async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_read(error, size);
@@ -148,7 +149,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
   if (error) {
     // EOF or reset: whatever was parsed has been delivered already.
     reading_done_ = true;
-    if (!is_end_of_stream(error)) {
+    if (error != asio::error::eof) {
       runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
       close();
     } else if (!write_in_flight_ && all_answered()) {
@@ -156,8 +157,23 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
     }
     return;
   }
-  const auto status = decoder_.feed(read_buffer_.data(), size);
-  if (status == wire::DecodeStatus::ok) {
+  consume({read_buffer_.data(), size});
+}
+
+void InboundConnection::consume(std::string_view bytes) {
+  if (tls_) {
+    tls_plaintext_.clear();
+    const auto opened = tls_->open(bytes, tls_plaintext_);
+    if (opened == TlsSession::Opened::failed) {
+      runtime::log().warn("inbound connection from {}: {}, closing", peer_text_, tls_->error());
+      close();
+      return;
+    }
+    bytes = tls_plaintext_;
+    if (opened == TlsSession::Opened::closed) reading_done_ = true;  // after what came before
+  }
+  const auto status = decoder_.feed(bytes.data(), bytes.size());
+  if (status == wire::DecodeStatus::ok && !reading_done_) {
     if (congested_) {
       pause_reading();
     } else if (answers_backlogged()) {
@@ -168,7 +184,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
       watch_request_deadline();
       read();
     }
-  } else {
+  } else if (status != wire::DecodeStatus::ok) {
     // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
     reading_done_ = true;
     congested_.reset();  // nothing more will be read anyway
@@ -215,7 +231,7 @@ void InboundConnection::pause_reading() {
   request_since_.reset();
   runtime::StatsCounters::add(network_.core().counters().reads_paused);
   auto congested = std::move(congested_);
-  congested->pause_reader([weak = weak_from_this(), executor = stream_.socket().get_executor()] {
+  congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
     asio::post(executor, [weak] {
       if (auto self = weak.lock()) self->resume_reading();
     });
@@ -339,10 +355,9 @@ void InboundConnection::serve_http(wire::Request& request) {
     if (!self) return;  // the client went away
     std::string bytes;
     wire::append_http_response(bytes, response, close, gzip_ok);
-    asio::post(self->stream_.socket().get_executor(),
-               [self, slot, bytes = std::move(bytes)]() mutable {
-                 self->complete(slot, std::move(bytes));
-               });
+    asio::post(self->socket_.get_executor(), [self, slot, bytes = std::move(bytes)]() mutable {
+      self->complete(slot, std::move(bytes));
+    });
   });
   if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
@@ -391,13 +406,18 @@ void InboundConnection::write() {
       return;
     }
     writing_.clear();
-    writing_.swap(answers_);
+    if (tls_) {
+      tls_->seal(answers_, writing_);
+      answers_.clear();
+    } else {
+      writing_.swap(answers_);
+    }
     written_ = 0;
   }
   write_in_flight_ = true;
   last_write_progress_ = std::chrono::steady_clock::now();
   watch_write_progress();
-  stream_.async_write_some(
+  socket_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_written(error, size);
@@ -441,7 +461,7 @@ void InboundConnection::on_written(const std::error_code& error, std::size_t siz
 void InboundConnection::finish() {
   // Everything is answered: close our side; the peer's graceful close reads to our FIN.
   std::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   close();
 }
 
@@ -451,7 +471,7 @@ void InboundConnection::close() {
   std::error_code ignored;
   request_timer_.cancel();
   write_timer_.cancel();
-  stream_.socket().close(ignored);
+  socket_.close(ignored);
   network_.forget(*this);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 
-#include "net/stream.hpp"
+#include "net/tls_session.hpp"
 #include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
@@ -60,6 +60,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool all_answered() const { return answers_.empty() && awaited_.empty(); }
   void read();
   void on_read(const std::error_code& error, std::size_t size);
+  // Decodes what a read brought (opened first, with TLS).
+  void consume(std::string_view bytes);
   // Answers a request that could not be decoded (400), was too large (413) or found no room in
   // the body budget (503).
   void reject(wire::DecodeStatus status);
@@ -81,7 +83,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   static constexpr std::size_t kAwaitedResponses = 1024;
 
   Network& network_;
-  Stream stream_;
+  asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsSession> tls_;  // none: plaintext
+  std::string tls_plaintext_;        // what the last read opened
   asio::ip::address peer_address_;
   std::string peer_ip_;
   // The last sender seen: a connection usually carries one sender's messages, so its PID text is

@@ -27,7 +27,7 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
     : network_(network),
       remote_(std::move(remote)),
       host_text_(remote_.to_string()),
-      stream_(network.io()),
+      socket_(network.io()),
       plaintext_(network.tls() == nullptr),
       timer_(network.io()),
       write_timer_(network.io()),
@@ -55,7 +55,7 @@ void OutboundConnection::start() {
 }
 
 void OutboundConnection::connect() {
-  stream_.socket().async_connect(
+  socket_.async_connect(
       endpoint_of(remote_),
       [self = shared_from_this()](const std::error_code& error) { self->on_connected(error); });
 }
@@ -103,7 +103,25 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
 
 bool OutboundConnection::congested() const {
   const auto mark = network_.core().options().peer_high_water_bytes;
-  return mark != 0 && pending_.size() >= mark;
+  return mark != 0 && pending_.size() + sealed_.size() >= mark;
+}
+
+bool OutboundConnection::nothing_queued() const { return pending_.empty() && sealed_.empty(); }
+
+void OutboundConnection::take_queued(std::string& out) {
+  if (!tls_) {
+    if (out.empty()) {
+      out.swap(pending_);
+    } else {
+      out += pending_;
+      pending_.clear();
+    }
+    return;
+  }
+  out += sealed_;
+  sealed_.clear();
+  tls_->seal(pending_, out);
+  pending_.clear();
 }
 
 void OutboundConnection::when_relieved(std::function<void()> relieved) {
@@ -128,7 +146,7 @@ void OutboundConnection::relieve(std::unique_lock<std::mutex>& lock) {
 void OutboundConnection::flush() {
   std::unique_lock lock(mutex_);
   flush_deferred_ = false;
-  if (state_ != State::open || write_in_flight_ || pending_.empty()) return;
+  if (state_ != State::open || write_in_flight_ || nothing_queued()) return;
   write_now();
   // Held processes wait for the end of their batch's flush: a direct write may have relieved it.
   if (!congested()) relieve(lock);
@@ -141,20 +159,21 @@ void OutboundConnection::write_now() {
 }
 
 bool OutboundConnection::try_write_directly() {
-  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped;
-  // and for TLS, whose records only the I/O thread may write (it reads the same SSL object).
+  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped.
   if (network_.core().options().idle_connection_timeout.count() == 0 && !persistent_) return false;
-  if (stream_.secure()) return false;
-  const ssize_t written = ::send(stream_.socket().native_handle(), pending_.data(), pending_.size(),
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (written == static_cast<ssize_t>(pending_.size())) {
-    pending_.clear();
+  // With TLS the records are sealed here, under mutex_, so they leave in the order sealed.
+  if (tls_) take_queued(sealed_);
+  std::string& bytes = tls_ ? sealed_ : pending_;
+  const ssize_t written =
+      ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (written == static_cast<ssize_t>(bytes.size())) {
+    bytes.clear();
     pending_messages_ = 0;
     return true;
   }
   if (written > 0) {
     // The rest goes through the I/O thread; its messages are still counted as pending.
-    pending_.erase(0, static_cast<std::size_t>(written));
+    bytes.erase(0, static_cast<std::size_t>(written));
   }
   return false;  // EAGAIN, a partial write, or an error the async write will report
 }
@@ -173,13 +192,15 @@ void OutboundConnection::on_connected(const std::error_code& error) {
     return;
   }
   std::error_code ignored;
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  detect_dead_peer(stream_.socket(), network_.core().options().dead_peer_timeout);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
   if (plaintext_) {
     on_established();
     return;
   }
-  net::shake_hands(stream_, *network_.tls(), TlsRole::client, asio::ip::make_address(remote_.ip),
+  const auto peer = asio::ip::make_address(remote_.ip);
+  tls_ = std::make_unique<TlsSession>(*network_.tls(), TlsRole::client, peer);
+  net::shake_hands(socket_, *tls_, *network_.tls(), TlsRole::client, peer,
                    network_.core().counters(),
                    [self = shared_from_this()](const std::optional<std::string>& refused) {
                      self->on_handshake(refused);
@@ -188,7 +209,7 @@ void OutboundConnection::on_connected(const std::error_code& error) {
 
 void OutboundConnection::on_handshake(const std::optional<std::string>& refused) {
   if (!refused) {
-    runtime::log().debug("TLS to {}: {}", host_text_, Tls::describe(stream_.ssl()));
+    runtime::log().debug("TLS to {}: {}", host_text_, Tls::describe(tls_->ssl()));
     on_established();
     return;
   }
@@ -204,8 +225,8 @@ void OutboundConnection::on_handshake(const std::optional<std::string>& refused)
                       *refused);
   runtime::StatsCounters::add(network_.core().counters().connections_downgraded);
   std::error_code ignored;
-  stream_.socket().close(ignored);
-  stream_.stop_tls();
+  socket_.close(ignored);
+  tls_.reset();
   plaintext_ = true;
   connect();
 }
@@ -216,7 +237,7 @@ void OutboundConnection::on_established() {
     std::lock_guard lock(mutex_);
     if (state_ != State::connecting) return;
     state_ = State::open;
-    security_ = stream_.secure() ? Tls::describe(stream_.ssl()) : "plaintext";
+    security_ = tls_ ? Tls::describe(tls_->ssl()) : "plaintext";
     if (!pending_.empty()) write_in_flight_ = true;
   }
   read();
@@ -228,7 +249,7 @@ void OutboundConnection::write_pending() {
   {
     std::unique_lock lock(mutex_);
     if (state_ != State::open && state_ != State::closing) return;
-    if (pending_.empty()) {
+    if (nothing_queued()) {
       write_in_flight_ = false;
       if (close_requested_) {
         asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
@@ -236,7 +257,7 @@ void OutboundConnection::write_pending() {
       return;
     }
     write_in_flight_ = true;
-    writing_.swap(pending_);
+    take_queued(writing_);
     writing_messages_ = pending_messages_;
     pending_messages_ = 0;
     relieve(lock);  // the queue is empty again: held senders may go on
@@ -249,7 +270,7 @@ void OutboundConnection::write_some() {
   // Each write follows progress (or an idle queue): a slow peer is fine, a stuck one is not.
   last_write_progress_ = std::chrono::steady_clock::now();
   watch_write_progress();
-  stream_.async_write_some(
+  socket_.async_write_some(
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->written_ += size;
@@ -289,7 +310,7 @@ void OutboundConnection::on_written(const std::error_code& error) {
   writing_messages_ = 0;
   write_pending();
   std::lock_guard lock(mutex_);
-  const bool idle = !write_in_flight_ && pending_.empty();
+  const bool idle = !write_in_flight_ && nothing_queued();
   if (idle && !persistent_ && state_ == State::open &&
       network_.core().options().idle_connection_timeout.count() == 0) {
     asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
@@ -297,13 +318,26 @@ void OutboundConnection::on_written(const std::error_code& error) {
 }
 
 void OutboundConnection::read() {
-  stream_.async_read_some(asio::buffer(discard_buffer_),
-                          [self = shared_from_this()](const std::error_code& error, std::size_t) {
-                            self->on_read(error);
-                          });
+  socket_.async_read_some(
+      asio::buffer(discard_buffer_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+        self->on_read(error, size);
+      });
 }
 
-void OutboundConnection::on_read(const std::error_code& error) {
+void OutboundConnection::on_read(const std::error_code& error, std::size_t size) {
+  if (!error && tls_) {
+    discarded_.clear();
+    switch (tls_->open({discard_buffer_.data(), size}, discarded_)) {
+      case TlsSession::Opened::more:
+        break;
+      case TlsSession::Opened::failed:
+        fail("TLS: " + tls_->error());
+        return;
+      case TlsSession::Opened::closed:  // the peer's close_notify; its FIN follows
+        break;
+    }
+  }
   if (!error) {
     read();  // libprocess answers (202/404) are read and dropped
     return;
@@ -316,7 +350,7 @@ void OutboundConnection::on_read(const std::error_code& error) {
   if (closing) {
     fail({});  // the peer answered our FIN: a graceful close
   } else {
-    fail(is_end_of_stream(error) ? "closed by peer" : error.message());
+    fail(error == asio::error::eof ? "closed by peer" : error.message());
   }
 }
 
@@ -336,7 +370,7 @@ void OutboundConnection::arm_idle_timer() {
     {
       std::lock_guard lock(self->mutex_);
       const auto timeout = self->network_.core().options().idle_connection_timeout;
-      idle = !self->write_in_flight_ && self->pending_.empty() &&
+      idle = !self->write_in_flight_ && self->nothing_queued() &&
              std::chrono::steady_clock::now() - self->last_enqueue_ >= timeout;
     }
     if (idle) {
@@ -354,7 +388,7 @@ void OutboundConnection::close_when_flushed() {
       std::lock_guard lock(self->mutex_);
       self->close_requested_ = true;
       self->persistent_ = false;
-      close_now = self->state_ == State::open && !self->write_in_flight_ && self->pending_.empty();
+      close_now = self->state_ == State::open && !self->write_in_flight_ && self->nothing_queued();
     }
     if (close_now) self->begin_close();
     // Otherwise write_pending() closes once the queue is written, or connect/fail ends it.
@@ -368,7 +402,7 @@ std::optional<std::string> OutboundConnection::security() const {
 
 bool OutboundConnection::mark_closing() {
   std::lock_guard lock(mutex_);
-  if (state_ != State::open || write_in_flight_ || !pending_.empty()) return false;
+  if (state_ != State::open || write_in_flight_ || !nothing_queued()) return false;
   if (persistent_ && !close_requested_) return false;
   state_ = State::closing;
   return true;
@@ -377,7 +411,7 @@ bool OutboundConnection::mark_closing() {
 void OutboundConnection::begin_close() {
   if (!network_.begin_closing(shared_from_this())) return;
   std::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   // The peer answers our FIN with its own once it has read everything; bound the wait.
   timer_.expires_after(network_.core().options().shutdown_timeout);
   timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
@@ -400,7 +434,7 @@ void OutboundConnection::fail(const std::string& reason) {
     pending_messages_ = 0;
     // Under the lock: a worker's direct write checks the state under it (see the class comment).
     std::error_code ignored;
-    stream_.socket().close(ignored);
+    socket_.close(ignored);
     relieve(lock);  // held senders go on; their next sends open a new connection
   }
   network_.forget(*this);

@@ -1,7 +1,7 @@
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
-#include "net/stream.hpp"
+#include "net/tls_session.hpp"
 #include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
 #include "wire/message_encoder.hpp"
@@ -98,11 +98,14 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void watch_write_progress();  // I/O thread: arms write_timer_ unless it is armed
   void on_written(const std::error_code& error);
   void read();
-  void on_read(const std::error_code& error);
+  void on_read(const std::error_code& error, std::size_t size);
   void arm_idle_timer();
   void begin_close();  // I/O thread
   void fail(const std::string& reason);
-  bool congested() const;  // under mutex_
+  bool congested() const;       // under mutex_
+  bool nothing_queued() const;  // under mutex_
+  // Under mutex_: what is queued, as bytes for the wire (sealed with TLS), appended to `out`.
+  void take_queued(std::string& out);
   // Under mutex_ (released inside): the congestion is over; wakes waiters and held processes.
   void relieve(std::unique_lock<std::mutex>& lock);
   bool try_write_directly();  // under mutex_
@@ -110,8 +113,10 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   Network& network_;
   const Address remote_;
   const std::string host_text_;
-  Stream stream_;
-  bool plaintext_ = true;           // no TLS, or downgraded after a failed handshake
+  asio::ip::tcp::socket socket_;
+  bool plaintext_ = true;  // no TLS, or downgraded after a failed handshake
+  // With TLS: the session, made for the handshake (then sealing under mutex_).
+  std::unique_ptr<TlsSession> tls_;
   asio::steady_timer timer_;        // idle close, then the graceful-close deadline
   asio::steady_timer write_timer_;  // fails the connection when a write makes no progress
   bool write_timer_armed_ = false;  // on the I/O thread
@@ -121,6 +126,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   State state_ = State::connecting;
   std::optional<std::string> security_;  // once open
   std::string pending_;                  // encoded, not yet handed to a write
+  std::string sealed_;  // TLS: records sealed from pending_ that a direct write left unsent
   std::size_t pending_messages_ = 0;
   bool write_in_flight_ = false;  // an async write (or its scheduling) owns the socket
   bool flush_deferred_ = false;   // a worker flushes at the end of its batch
@@ -136,7 +142,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   std::string writing_;
   std::size_t written_ = 0;  // of writing_
   std::size_t writing_messages_ = 0;
-  std::array<char, 4096> discard_buffer_;
+  std::array<char, 16 * 1024> discard_buffer_;
+  std::string discarded_;  // TLS: answers opened, then dropped
 };
 
 }  // namespace compactor::net

@@ -210,13 +210,13 @@ std::optional<std::string> Tls::check_peer(SSL* ssl, TlsRole role, const asio::i
   return legacy_match(certificate.get(), options_, peer, peer_name);
 }
 
-std::string Tls::explain(SSL* ssl, TlsRole role, const std::error_code& error) const {
+std::string Tls::explain(SSL* ssl, TlsRole role, const std::string& reason) const {
   if (checks(role)) {
     if (const long result = SSL_get_verify_result(ssl); result != X509_V_OK) {
       return std::string("certificate verify failed: ") + X509_verify_cert_error_string(result);
     }
   }
-  return error.message();
+  return reason;
 }
 
 std::string Tls::describe(SSL* ssl) {

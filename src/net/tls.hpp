@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 namespace compactor::net {
 
@@ -47,8 +46,8 @@ class Tls {
   std::optional<std::string> check_peer(SSL* ssl, TlsRole role, const asio::ip::address& peer,
                                         const std::optional<std::string>& peer_name) const;
 
-  // A failed handshake in words: the certificate check that failed, or OpenSSL's reason.
-  std::string explain(SSL* ssl, TlsRole role, const std::error_code& error) const;
+  // A failed handshake in words: the certificate check that failed, or OpenSSL's `reason`.
+  std::string explain(SSL* ssl, TlsRole role, const std::string& reason) const;
 
   // "TLSv1.2 AES128-SHA": the protocol and cipher a connection agreed on.
   static std::string describe(SSL* ssl);

@@ -1,8 +1,9 @@
 #pragma once
 // A connection's TLS handshake, with the checks of the peer that follow it.
 
-#include "net/stream.hpp"
-#include "net/tls.hpp"
+#include "net/tls_session.hpp"
+
+#include <asio/ip/tcp.hpp>
 
 #include <functional>
 #include <optional>
@@ -14,13 +15,13 @@ struct StatsCounters;
 
 namespace compactor::net {
 
-// Puts TLS over `stream` and shakes hands as `role`; then checks the peer's certificate as
-// libprocess does (with a reverse-DNS lookup of `peer`, off the I/O thread, for the legacy
-// scheme). Calls `done` on the I/O thread with nothing, or why the peer was refused; counts
-// tls_handshakes or tls_handshake_failures. The caller bounds the time it takes and keeps
-// `stream` alive until `done`.
-void shake_hands(Stream& stream, Tls& tls, TlsRole role, const asio::ip::address& peer,
-                 runtime::StatsCounters& counters,
+// Shakes hands over `socket` through `session`, then checks the peer's certificate as libprocess
+// does (with a reverse-DNS lookup of `peer`, off the I/O thread, for the legacy scheme). Calls
+// `done` on the I/O thread with nothing, or why the peer was refused; counts tls_handshakes or
+// tls_handshake_failures. The caller bounds the time it takes and keeps `socket` and `session`
+// alive until `done`; bytes that came after the handshake wait in the session for open().
+void shake_hands(asio::ip::tcp::socket& socket, TlsSession& session, const Tls& tls, TlsRole role,
+                 const asio::ip::address& peer, runtime::StatsCounters& counters,
                  std::function<void(std::optional<std::string> refused)> done);
 
 }  // namespace compactor::net

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Remote ping-pong over TLS against plaintext, in the same run: two `compactor serve` (one
+# plaintext, one TLS with a certificate made here by openssl), `compactor ping` at 1 and 100 in
+# flight, rounds alternating between them; medians of msg/s and the TLS/plaintext ratio. TLS as
+# libprocess configures it by default (TLS 1.2, AES128-SHA), and with TLS 1.3 enabled.
+#
+# Usage: bench/tls_ping_pong.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
+set -euo pipefail
+build=${1:?build directory (configured with -DCOMPACTOR_BUILD_BENCH=ON)}
+rounds=${2:-5}
+count=${3:-100000}
+tool="$build/tools/compactor"
+dir=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+tls_env=(LIBPROCESS_SSL_ENABLED=true LIBPROCESS_SSL_CERT_FILE="$dir/cert.pem"
+         LIBPROCESS_SSL_KEY_FILE="$dir/key.pem")
+tls13_env=("${tls_env[@]}" LIBPROCESS_SSL_ENABLE_TLS_V1_3=true)
+
+# start NAME ENV...: a server; its PID text in $dir/NAME.pid
+start() {
+  local name=$1; shift
+  env "$@" "$tool" serve --quiet --ip 127.0.0.1 --port 0 >"$dir/$name.out" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^PID ' "$dir/$name.out" && break; sleep 0.05; done
+  awk '/^PID /{print $2}' "$dir/$name.out" >"$dir/$name.pid"
+}
+start plain
+start tls "${tls_env[@]}"
+start tls13 "${tls13_env[@]}"
+
+# rate NAME W N ENV...: msg/s of one ping run (and, for TLS, the connection it reports)
+rate() {
+  local name=$1 w=$2 n=$3; shift 3
+  env "$@" "$tool" ping "$(cat "$dir/$name.pid")" -n "$n" -w "$w" --size 200 --link >"$dir/ping.out"
+  grep -o '[0-9]* msg/s' "$dir/ping.out" | awk '{print $1}'
+  grep '^connection:' "$dir/ping.out" >"$dir/$name.connection" || true
+}
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
+for w in 1 100; do
+  n=$count; [[ $w == 1 ]] && n=$((count / 10))
+  : >"$dir/plain.$w"; : >"$dir/tls.$w"; : >"$dir/tls13.$w"
+  for _ in $(seq "$rounds"); do
+    rate plain "$w" "$n" >>"$dir/plain.$w"
+    rate tls "$w" "$n" "${tls_env[@]}" >>"$dir/tls.$w"
+    rate tls13 "$w" "$n" "${tls13_env[@]}" >>"$dir/tls13.$w"
+  done
+  plain=$(median <"$dir/plain.$w")
+  for name in tls tls13; do
+    rate_median=$(median <"$dir/$name.$w")
+    awk -v n="$name" -v w="$w" -v p="$plain" -v t="$rate_median" -v c="$(cut -d' ' -f2- "$dir/$name.connection")" \
+      'BEGIN { printf "W=%-3s %-22s %8.0f msg/s vs plaintext %8.0f: %.0f %%\n", w, c, t, p, 100 * t / p }'
+  done
+done
