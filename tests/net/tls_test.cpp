@@ -152,9 +152,11 @@ TEST_F(Tls, TheOpensslSchemeChecksThePidsIp) {
 
 TEST_F(Tls, APlaintextClientIsRefusedWithoutDowngradeAndServedWithIt) {
   Sink sink;
+  Sink first;
   const std::string request = "GET /__processes__ HTTP/1.1\r\nConnection: close\r\n\r\n";
   {
     Context server(server_options(tls(localhost_)));
+    server.spawn(first);
     RawClient plaintext("127.0.0.1", server.options().port);
     plaintext.write(request);
     bool closed = false;
@@ -162,6 +164,8 @@ TEST_F(Tls, APlaintextClientIsRefusedWithoutDowngradeAndServedWithIt) {
     EXPECT_TRUE(closed);
     EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
     EXPECT_TRUE(wait_until([&] { return server.stats().tls_handshake_failures == 1; }));
+    Context client({.tls = tls(localhost_)});
+    EXPECT_TRUE(delivered(client, server)) << "the listener serves on after a failed handshake";
   }
   auto downgrading = tls(localhost_);
   downgrading.support_downgrade = true;
