@@ -115,8 +115,7 @@ void InboundConnection::peek_first_bytes() {
 }
 
 void InboundConnection::shake_hands() {
-  tls_ = std::make_unique<TlsSession>(*network_.tls(), TlsRole::server, peer_address_);
-  net::shake_hands(socket_, *tls_, *network_.tls(), TlsRole::server, peer_address_,
+  tls_ = start_tls(socket_, *network_.tls(), TlsRole::server, peer_address_,
                    network_.core().counters(),
                    [self = shared_from_this()](const std::optional<std::string>& refused) {
                      self->on_handshake(refused);

@@ -198,9 +198,7 @@ void OutboundConnection::on_connected(const std::error_code& error) {
     on_established();
     return;
   }
-  const auto peer = asio::ip::make_address(remote_.ip);
-  tls_ = std::make_unique<TlsSession>(*network_.tls(), TlsRole::client, peer);
-  net::shake_hands(socket_, *tls_, *network_.tls(), TlsRole::client, peer,
+  tls_ = start_tls(socket_, *network_.tls(), TlsRole::client, asio::ip::make_address(remote_.ip),
                    network_.core().counters(),
                    [self = shared_from_this()](const std::optional<std::string>& refused) {
                      self->on_handshake(refused);

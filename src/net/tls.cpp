@@ -130,6 +130,12 @@ Tls::Tls(const TlsOptions& options) : options_(options), context_(asio::ssl::con
   if (options_.key_file.empty()) {
     throw std::invalid_argument("TLS is enabled but no key: set LIBPROCESS_SSL_KEY_FILE");
   }
+  if (options_.verify_server_cert && !options_.verify_ip_address &&
+      options_.hostname_validation == TlsOptions::HostnameValidation::openssl) {
+    throw std::invalid_argument(
+        "TLS: the openssl hostname validation scheme checks a peer's IP (PIDs name no host), "
+        "which needs LIBPROCESS_SSL_VERIFY_IPADD=true");
+  }
   SSL_CTX* context = context_.native_handle();
   // No session cache, as libprocess: every connection is long-lived and handshakes once.
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
@@ -183,11 +189,7 @@ std::optional<std::string> Tls::prepare(SSL* ssl, TlsRole role,
       role == TlsRole::server) {
     return std::nullopt;
   }
-  // A PID names an IP, never a host: only the IP can be checked.
-  if (!options_.verify_ip_address) {
-    return "the openssl hostname validation scheme checks the peer's IP (PIDs name no host), "
-           "which needs LIBPROCESS_SSL_VERIFY_IPADD=true";
-  }
+  // A PID names an IP, never a host: only the IP can be checked (verify_ip_address, see Tls()).
   if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), peer.to_string().c_str()) != 1) {
     return "cannot check the certificate against IP " + peer.to_string();
   }

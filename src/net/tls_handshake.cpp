@@ -2,6 +2,7 @@
 
 #include "runtime/stats.hpp"
 
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 #include <array>
@@ -104,11 +105,16 @@ struct Handshake : std::enable_shared_from_this<Handshake> {
 
 }  // namespace
 
-void shake_hands(asio::ip::tcp::socket& socket, TlsSession& session, const Tls& tls, TlsRole role,
-                 const asio::ip::address& peer, runtime::StatsCounters& counters,
-                 std::function<void(std::optional<std::string> refused)> done) {
-  std::make_shared<Handshake>(socket, session, tls, role, peer, counters, std::move(done))
-      ->step({});
+std::unique_ptr<TlsSession> start_tls(
+    asio::ip::tcp::socket& socket, Tls& tls, TlsRole role, const asio::ip::address& peer,
+    runtime::StatsCounters& counters,
+    std::function<void(std::optional<std::string> refused)> done) {
+  auto session = std::make_unique<TlsSession>(tls, role, peer);
+  auto handshake =
+      std::make_shared<Handshake>(socket, *session, tls, role, peer, counters, std::move(done));
+  // Posted: `done` must not run before the caller holds the session.
+  asio::post(socket.get_executor(), [handshake] { handshake->step({}); });
+  return session;
 }
 
 }  // namespace compactor::net

@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,13 +16,15 @@ struct StatsCounters;
 
 namespace compactor::net {
 
-// Shakes hands over `socket` through `session`, then checks the peer's certificate as libprocess
-// does (with a reverse-DNS lookup of `peer`, off the I/O thread, for the legacy scheme). Calls
-// `done` on the I/O thread with nothing, or why the peer was refused; counts tls_handshakes or
-// tls_handshake_failures. The caller bounds the time it takes and keeps `socket` and `session`
-// alive until `done`; bytes that came after the handshake wait in the session for open().
-void shake_hands(asio::ip::tcp::socket& socket, TlsSession& session, const Tls& tls, TlsRole role,
-                 const asio::ip::address& peer, runtime::StatsCounters& counters,
-                 std::function<void(std::optional<std::string> refused)> done);
+// Starts TLS over `socket` as `role`: returns the session, whose handshake is under way; then
+// the peer's certificate is checked as libprocess does (with a reverse-DNS lookup of `peer`, off
+// the I/O thread, for the legacy scheme). Calls `done` on the I/O thread with nothing, or why the
+// peer was refused; counts tls_handshakes or tls_handshake_failures. The caller bounds the time
+// it takes and keeps `socket` and the session alive until `done`; bytes that came after the
+// handshake wait in the session for open().
+std::unique_ptr<TlsSession> start_tls(asio::ip::tcp::socket& socket, Tls& tls, TlsRole role,
+                                      const asio::ip::address& peer,
+                                      runtime::StatsCounters& counters,
+                                      std::function<void(std::optional<std::string> refused)> done);
 
 }  // namespace compactor::net

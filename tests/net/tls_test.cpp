@@ -148,6 +148,10 @@ TEST_F(Tls, TheOpensslSchemeChecksThePidsIp) {
   EXPECT_TRUE(wait_until([&] { return client.stats().messages_unsent == 1; }));
   EXPECT_EQ(client.stats().tls_handshake_failures, 1u);
   EXPECT_TRUE(delivered(client, right_ip));
+
+  // PIDs carry IPs only: without VERIFY_IPADD the openssl scheme has nothing to check against.
+  checking.verify_ip_address = false;
+  EXPECT_THROW(Context({.tls = checking}), std::invalid_argument);
 }
 
 TEST_F(Tls, APlaintextClientIsRefusedWithoutDowngradeAndServedWithIt) {
