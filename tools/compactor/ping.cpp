@@ -60,7 +60,10 @@ class Pinger : public Process {
   void initialize() override {
     install("pong", &Pinger::pong);
     if (plan_.link) link(plan_.target);
-    result_.round_trips.reserve(plan_.count);
+    {
+      std::lock_guard lock(mutex_);  // the main thread may read the round trips at any time
+      result_.round_trips.reserve(plan_.count);
+    }
     started_ = Clock::now();
     const auto first = std::min(plan_.in_flight, plan_.count);
     for (std::size_t i = 0; i < first; ++i) send_ping();
