@@ -161,6 +161,23 @@ TEST_F(Tls, AnUntrustedClientCertificateIsRefused) {
   EXPECT_EQ(server.stats().messages_received_remote, 0u);
 }
 
+// Mutual TLS with the legacy check ties a client to its IP; require_peer_address_ip_match ties
+// each message's claimed sender to that IP: a forged sender is refused.
+TEST_F(Tls, AMessageFromAForgedSenderIsRefusedOverMutualTls) {
+  Sink sink;
+  auto requiring = tls(localhost_);
+  requiring.require_client_cert = true;
+  auto options = server_options(requiring);
+  options.require_peer_address_ip_match = true;
+  Context server(options);
+  Context client({.tls = requiring});
+  server.spawn(sink);
+  ASSERT_TRUE(delivered(client, server));
+  client.send(PID("impostor", {"10.9.9.9", 5050}), sink_of(server), "hello");
+  EXPECT_TRUE(wait_until([&] { return server.stats().requests_rejected == 1; }));
+  EXPECT_EQ(server.stats().messages_received_remote, 2u);
+}
+
 TEST_F(Tls, AServerCertificateForAnotherHostIsRefusedByTheLegacyScheme) {
   Sink sink;
   Sink other;
