@@ -1,6 +1,7 @@
 #pragma once
 // Everything compactor offers, in one include.
 
+#include <compactor/authentication.hpp>
 #include <compactor/beacon/channel.hpp>
 #include <compactor/beacon/config.hpp>
 #include <compactor/beacon/discovery.hpp>
@@ -16,7 +17,9 @@
 #include <compactor/dispatch.hpp>
 #include <compactor/future.hpp>
 #include <compactor/http.hpp>
+#include <compactor/logging.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
 #include <compactor/protobuf.hpp>
 #include <compactor/testing.hpp>
+#include <compactor/tls.hpp>

@@ -52,7 +52,10 @@ Address Network::bound_address() const {
 
 void Network::start() {
   accept();
-  io_thread_ = std::thread([this] { io_.run(); });
+  io_thread_ = std::thread([this] {
+    runtime::set_log_place(core_.address().to_string());
+    io_.run();
+  });
 }
 
 void Network::accept() {

@@ -1,10 +1,16 @@
 #pragma once
-// The library's logger ("compactor"), created on first use.
+// The library's logger ("compactor"), created on first use (see compactor/logging.hpp).
 
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 namespace compactor::runtime {
 
 spdlog::logger& log();
+
+// What this thread's lines are tagged with when no process runs on it (a context's I/O thread:
+// its address).
+void set_log_place(std::string place);
 
 }  // namespace compactor::runtime

@@ -160,6 +160,22 @@ ChildProcess tool_with_stderr(const std::string& arguments) {
       {"/bin/sh", "-c", std::string("exec ") + COMPACTOR_TOOL + " " + arguments + " 2>&1"});
 }
 
+// Issue 11: COMPACTOR_LOG_LEVEL (and spdlog's own SPDLOG_LEVEL) set the library's log level.
+TEST(TwoProcesses, TheLogLevelComesFromTheEnvironment) {
+  const std::string unreachable = std::string(COMPACTOR_TOOL) + " send x@127.0.0.1:1 hello 2>&1";
+  for (const auto& [variable, library_lines] : {std::pair{"COMPACTOR_LOG_LEVEL=info", true},
+                                                {"COMPACTOR_LOG_LEVEL=off", false},
+                                                {"SPDLOG_LEVEL=off", false}}) {
+    ChildProcess send({"/bin/sh", "-c", "exec " + unreachable}, {variable});
+    std::string output;
+    while (auto line = send.read_line(10s)) output += *line + "\n";
+    EXPECT_EQ(send.wait(10s), 1);
+    EXPECT_NE(output.find("error: 'hello' was not delivered"), std::string::npos) << output;
+    EXPECT_EQ(output.find("[compactor]") != std::string::npos, library_lines)
+        << variable << ": " << output;
+  }
+}
+
 TEST(TwoProcesses, PingToolStopsOnCtrlCWithTheStatisticsSoFar) {
   Server server({"--quiet"});
   auto ping = tool_with_stderr("ping " + server.pid.to_string() + " -n 1000000000 -w 10");

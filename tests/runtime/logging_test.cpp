@@ -1,0 +1,130 @@
+// compactor's log: the level and sink API, lines that name their context and process, and
+// libprocess's /logging/toggle raising the level for a while.
+
+#include <compactor/context.hpp>
+#include <compactor/logging.hpp>
+
+#include "support/raw_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace compactor {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawClient;
+
+// Captures the log's lines for the test's length, and puts the defaults back after.
+class CapturedLog {
+ public:
+  CapturedLog() {
+    logging::set_sink([this](logging::Level, std::string_view line) {
+      std::lock_guard lock(mutex_);
+      lines_.emplace_back(line);
+    });
+  }
+  ~CapturedLog() {
+    logging::set_sink(nullptr);
+    logging::set_level(logging::Level::info);
+  }
+  // The first line containing `text`, or "" after `timeout`.
+  std::string wait_for(const std::string& text, std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& line : lines_) {
+          if (line.find(text) != std::string::npos) return line;
+        }
+      }
+      std::this_thread::sleep_for(5ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return {};
+  }
+  std::size_t count(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& line : lines_) n += line.find(text) != std::string::npos;
+    return n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+class Quiet : public Process {
+ public:
+  Quiet() : Process("quiet") {}
+};
+
+std::string get(const Context& context, const std::string& target) {
+  RawClient client("127.0.0.1", context.address().port);
+  client.write("GET " + target + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  return client.read_until_close(10s);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  return done();
+}
+
+TEST(Logging, LinesGoToTheSinkAndNameTheirProcessOrContext) {
+  CapturedLog log;
+  Quiet quiet;
+  Context context;
+  const PID pid = context.spawn(quiet);
+  context.send(PID("someone", context.address()), pid, "no-such-handler");
+  const auto from_process = log.wait_for("no-such-handler");
+  EXPECT_NE(from_process.find("[" + pid.to_string() + "]"), std::string::npos) << from_process;
+  get(context, "not http at all");  // answered 400 by the I/O thread, with a warning
+  const auto from_io = log.wait_for("rejected");
+  EXPECT_NE(from_io.find("[" + context.address().to_string() + "]"), std::string::npos) << from_io;
+}
+
+TEST(Logging, TheLevelFiltersLines) {
+  CapturedLog log;
+  logging::set_level(logging::Level::error);
+  EXPECT_EQ(logging::level(), logging::Level::error);
+  Context context;
+  get(context, "not http at all");
+  get(context, "/__processes__");  // after the first: its warning would have been written by now
+  EXPECT_EQ(log.count("rejected"), 0u);
+}
+
+TEST(Logging, LoggingToggleRaisesTheLevelForAWhileAsLibprocess) {
+  CapturedLog log;
+  Context context;
+  EXPECT_NE(get(context, "/logging/toggle").find("\r\n\r\n0\n"), std::string::npos);
+  EXPECT_NE(get(context, "/logging/toggle?level=1").find("Expecting 'duration=value' in query."),
+            std::string::npos);
+  EXPECT_NE(get(context, "/logging/toggle?duration=1secs").find("HTTP/1.1 400"), std::string::npos);
+  EXPECT_NE(get(context, "/logging/toggle?level=x&duration=1secs").find("HTTP/1.1 400"),
+            std::string::npos);
+  EXPECT_NE(get(context, "/logging/toggle?level=1&duration=soon").find("HTTP/1.1 400"),
+            std::string::npos);
+  EXPECT_EQ(logging::level(), logging::Level::info);
+
+  EXPECT_NE(get(context, "/logging/toggle?level=2&duration=300ms").find("HTTP/1.1 200"),
+            std::string::npos);
+  EXPECT_EQ(logging::level(), logging::Level::trace);
+  EXPECT_NE(get(context, "/logging/toggle").find("\r\n\r\n2\n"), std::string::npos);
+  EXPECT_TRUE(wait_until([] { return logging::level() == logging::Level::info; }))
+      << "back after the duration";
+  EXPECT_EQ(logging::raised_steps(), 0);
+
+  get(context, "/logging/toggle?level=1&duration=1hrs");
+  EXPECT_EQ(logging::level(), logging::Level::debug);
+  get(context, "/logging/toggle?level=0&duration=1secs");
+  EXPECT_EQ(logging::level(), logging::Level::info) << "level 0 lowers it at once";
+}
+
+}  // namespace
+}  // namespace compactor
