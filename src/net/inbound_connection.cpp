@@ -335,8 +335,8 @@ void InboundConnection::serve_http(wire::Request& request) {
     const auto& realm = core.options().builtin_endpoints_realm;
     auto refusal = realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt;
     if (refusal) runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_http_response(answer_buffer(), refusal ? *refusal : endpoint(core, routed),
-                               close, gzip_ok);
+    wire::append_http_response(answer_buffer(), refusal ? *refusal : endpoint(core, routed), close,
+                               gzip_ok);
     return;
   }
   if (!split) {
