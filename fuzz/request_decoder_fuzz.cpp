@@ -1,5 +1,6 @@
 // Fuzzes what an inbound connection does with bytes off the network: HTTP decoding (split at an
-// arbitrary point, as reads split it), gzip, and the libprocess reading of each request.
+// arbitrary point, as reads split it), gzip, Accept-Encoding, and the libprocess reading of each
+// request.
 
 #include "pid_text.hpp"
 #include "wire/message_head.hpp"
@@ -15,6 +16,7 @@ class Sink : public compactor::wire::RequestSink {
  public:
   bool on_request(compactor::wire::Request& request) override {
     std::string answers;
+    (void)compactor::wire::accepts_gzip(request.header("Accept-Encoding"));
     if (auto sender = compactor::wire::message_sender(request)) {
       auto from = compactor::detail::parse_literal_pid(*sender);
       auto target = compactor::wire::split_target(request.target);

@@ -310,7 +310,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
 void InboundConnection::serve_http(wire::Request& request) {
   auto& core = network_.core();
   const bool close = !request.keep_alive;
-  const bool gzip_ok = request.header("Accept-Encoding").find("gzip") != std::string_view::npos;
+  const bool gzip_ok = wire::accepts_gzip(request.header("Accept-Encoding"));
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.find("/..") != std::string_view::npos) {  // never let a path climb

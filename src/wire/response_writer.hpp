@@ -26,6 +26,10 @@ void append_bad_request(std::string& out, std::string_view detail, bool close);
 // and `Connection: close`.
 void append_closing_error(std::string& out, int status, std::string_view detail);
 
+// Whether an Accept-Encoding header value takes gzip: "gzip" or "*" with a quality above 0
+// ("gzip;q=0" refuses it, "*" does not override an explicit "gzip;q=0"), as RFC 9110.
+bool accepts_gzip(std::string_view accept_encoding);
+
 // Appends the answer to an HTTP route: `response` with Date and Content-Length, gzip-compressed
 // when the client accepts it (`gzip_ok`) and the body is large enough to gain from it.
 void append_http_response(std::string& out, const http::Response& response, bool close,
