@@ -112,10 +112,12 @@ TEST(Logging, LoggingToggleRaisesTheLevelForAWhileAsLibprocess) {
             std::string::npos);
   EXPECT_EQ(logging::level(), logging::Level::info);
 
-  EXPECT_NE(get(context, "/logging/toggle?level=2&duration=300ms").find("HTTP/1.1 200"),
+  EXPECT_NE(get(context, "/logging/toggle?level=2&duration=1hrs").find("HTTP/1.1 200"),
             std::string::npos);
   EXPECT_EQ(logging::level(), logging::Level::trace);
   EXPECT_NE(get(context, "/logging/toggle").find("\r\n\r\n2\n"), std::string::npos);
+  // A new toggle replaces the last one, and lowers the level back after its own duration.
+  get(context, "/logging/toggle?level=1&duration=100ms");
   EXPECT_TRUE(wait_until([] { return logging::level() == logging::Level::info; }))
       << "back after the duration";
   EXPECT_EQ(logging::raised_steps(), 0);
