@@ -39,7 +39,9 @@ void RequestDecoder::release_charge() {
 }
 
 DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
-  if (status_ != DecodeStatus::ok) return status_;
+  // No bytes (a read that brought part of a TLS record): nothing to do. To http-parser an empty
+  // input would mean the end of the stream, and a request under way would be malformed.
+  if (status_ != DecodeStatus::ok || size == 0) return status_;
   const std::size_t parsed = http_parser_execute(&parser_, &settings(), data, size);
   if (status_ != DecodeStatus::ok) return status_;
   if (parser_.upgrade) {

@@ -46,6 +46,7 @@ class RequestDecoder {
 
   // Decodes `size` bytes, calling the sink for each request completed. Once it returned anything
   // but ok, the decoder is finished and further calls return the same status.
+  // Decodes the next bytes of the stream; none decodes nothing (it is not the end of the stream).
   DecodeStatus feed(const char* data, std::size_t size);
 
   // What went wrong, for the 400/413 answer and the log ("invalid HTTP method", ...).

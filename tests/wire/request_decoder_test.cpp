@@ -50,6 +50,18 @@ TEST(RequestDecoder, ContentLengthBody) {
   EXPECT_TRUE(sink.requests[0].keep_alive);
 }
 
+// A read that opened no TLS record gives the decoder no bytes, in the middle of a request.
+TEST(RequestDecoder, NoBytesInTheMiddleOfARequestAreNotTheEndOfTheStream) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string head = "POST /a/b HTTP/1.1\r\nContent-Length: 2\r\n\r\n";
+  EXPECT_EQ(decoder.feed(head.data(), head.size()), DecodeStatus::ok);
+  EXPECT_EQ(decoder.feed(head.data(), 0), DecodeStatus::ok);
+  EXPECT_EQ(decoder.feed("hi", 2), DecodeStatus::ok);
+  ASSERT_EQ(sink.requests.size(), 1u);
+  EXPECT_EQ(sink.requests[0].body, "hi");
+}
+
 TEST(RequestDecoder, AProtocolUpgradeIsMalformed) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
