@@ -21,27 +21,10 @@ tls_env=(LIBPROCESS_SSL_ENABLED=true LIBPROCESS_SSL_CERT_FILE="$dir/cert.pem"
          LIBPROCESS_SSL_KEY_FILE="$dir/key.pem")
 tls13_env=("${tls_env[@]}" LIBPROCESS_SSL_ENABLE_TLS_V1_3=true)
 
-# start NAME ENV...: a server; its PID text in $dir/NAME.pid
-start() {
-  local name=$1; shift
-  env "$@" "$tool" serve --quiet --ip 127.0.0.1 --port 0 >"$dir/$name.out" &
-  pids+=($!)
-  for _ in $(seq 100); do grep -q '^PID ' "$dir/$name.out" && break; sleep 0.05; done
-  awk '/^PID /{print $2}' "$dir/$name.out" >"$dir/$name.pid"
-}
+source "$(dirname "$0")/ping_rounds.sh"
 start plain
 start tls "${tls_env[@]}"
 start tls13 "${tls13_env[@]}"
-
-# rate NAME W N ENV...: msg/s of one ping run (and, for TLS, the connection it reports)
-rate() {
-  local name=$1 w=$2 n=$3; shift 3
-  env "$@" "$tool" ping "$(cat "$dir/$name.pid")" -n "$n" -w "$w" --size 200 --link >"$dir/ping.out"
-  grep -o '[0-9]* msg/s' "$dir/ping.out" | awk '{print $1}'
-  grep '^connection:' "$dir/ping.out" >"$dir/$name.connection" || true
-}
-
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 for w in 1 100; do
   n=$count; [[ $w == 1 ]] && n=$((count / 10))

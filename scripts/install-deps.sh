@@ -9,6 +9,8 @@ packages=(
   openssl                                 # certificates made by the TLS tests
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto serf curl                     # real servers and a real HTTP client for the tests
+  prometheus                              # promtool checks the /metrics exposition
+  chromium                                # renders the status page in a test
   iproute2 util-linux                     # network namespaces (partition tests), prlimit
   clang libclang-rt-14-dev clang-format   # libFuzzer, sanitizer runtimes, the format check
 )

@@ -1,6 +1,8 @@
 #include <compactor/context.hpp>
 
 #include "net/network.hpp"
+#include "ops/registry.hpp"
+#include "ops/runtime_readings.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/process_record.hpp"
 
@@ -14,6 +16,8 @@ Context::Context(ContextOptions options)
   auto* started = network.get();
   const Address bound = network->bound_address();
   core_->start(bound, std::move(network));
+  core_->metrics().impl().set_source(
+      [core = core_.get()](ops::Readings& out) { ops::read_runtime(*core, out); });
   started->start();
 }
 
@@ -47,6 +51,8 @@ void Context::send(const PID& from, const PID& to, std::string_view name, std::s
 }
 
 ContextStats Context::stats() const { return core_->counters().snapshot(); }
+
+metrics::Registry& Context::metrics() { return core_->metrics(); }
 
 std::optional<std::string> Context::connection_security(const Address& peer) const {
   return core_->connection_security(peer);

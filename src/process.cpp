@@ -116,15 +116,32 @@ void Process::unhandled(const PID& from, std::string_view name, std::string_view
   }
 }
 
+void Process::add_metric(const metrics::Metric& metric) {
+  if (running_.load(std::memory_order_acquire)) context_->metrics().add(metric);
+  metrics_.push_back(metric);
+}
+
 void Process::route(std::string path, http::Route handler) {
-  route(std::move(path), {}, std::move(handler));
+  route(std::move(path), std::move(handler), RouteOptions{});
 }
 
 void Process::route(std::string path, std::string realm, http::Route handler) {
+  route(std::move(path), std::move(handler), RouteOptions{.realm = std::move(realm)});
+}
+
+void Process::route(std::string path, http::Route handler, RouteOptions options) {
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   std::lock_guard lock(routes_mutex_);
-  routes_.insert_or_assign(std::move(path), RouteEntry{std::move(handler), std::move(realm)});
+  routes_.insert_or_assign(std::move(path), RouteEntry{std::move(handler), std::move(options.realm),
+                                                       std::move(options.help)});
+}
+
+std::optional<std::string> Process::route_help(std::string_view path) const {
+  std::lock_guard lock(routes_mutex_);
+  const auto found = routes_.find(std::string(path));
+  if (found == routes_.end()) return std::nullopt;
+  return found->second.help;
 }
 
 std::vector<std::string> Process::routes() const {

@@ -10,6 +10,7 @@
 #include <compactor/beacon/member.hpp>
 #include <compactor/beacon/member_info.hpp>
 #include <compactor/beacon/mqtt_channel.hpp>
+#include <compactor/beacon/publication.hpp>
 #include <compactor/beacon/serf_channel.hpp>
 #include <compactor/beacon/value.hpp>
 #include <compactor/clock.hpp>
@@ -18,6 +19,7 @@
 #include <compactor/future.hpp>
 #include <compactor/http.hpp>
 #include <compactor/logging.hpp>
+#include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
 #include <compactor/protobuf.hpp>

@@ -3,6 +3,7 @@
 
 #include <compactor/authentication.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
 #include <compactor/tls.hpp>
@@ -112,6 +113,10 @@ struct ContextOptions {
   std::size_t mailbox_limit = 0;
   MailboxOverflow mailbox_overflow = MailboxOverflow::hold_sender;
 
+  // Per-process activity (events handled, time spent handling them) and per-connection traffic
+  // for the metrics (/metrics/snapshot, /metrics, /__status__): a few clock reads and relaxed
+  // atomic adds per batch. Context-wide counters are kept either way. COMPACTOR_RUNTIME_METRICS.
+  bool runtime_metrics = true;
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.
   Clock* clock = nullptr;
@@ -212,6 +217,10 @@ class Context {
 
   // A snapshot of the counters.
   ContextStats stats() const;
+  // The metrics of this context: register your own (or with Process::add_metric); its snapshot
+  // also holds the context's own, under "compactor/" and "system/" (README: "Operating a
+  // context").
+  metrics::Registry& metrics();
 
   // How the open connection to the remote context at `peer` is protected: "TLSv1.2 AES128-SHA"
   // (protocol and cipher) or "plaintext"; nothing while none is open.

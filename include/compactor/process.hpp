@@ -3,12 +3,14 @@
 
 #include <compactor/clock.hpp>
 #include <compactor/http.hpp>
+#include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -69,6 +71,8 @@ class Process {
 
   // The paths of its HTTP routes (any thread).
   std::vector<std::string> routes() const;
+  // The help text the route at `path` was installed with ("" if none); none if no such route.
+  std::optional<std::string> route_help(std::string_view path) const;
 
   // Timers on the context's Clock: `callback` runs on this process like a handler (never
   // concurrently with one), once after `after` (delay) or every `period` (every), until
@@ -105,6 +109,19 @@ class Process {
   // others are answered 401 without reaching the handler, which finds the principal in the
   // request.
   void route(std::string path, std::string realm, http::Route handler);
+  // As above, with what /help/<id><path> says of the route (libprocess's route help) and,
+  // optionally, a realm: route("/stats", handler, {.help = "Counts of requests."}).
+  struct RouteOptions {
+    std::string help{};
+    std::string realm{};  // "": no authentication
+  };
+  void route(std::string path, http::Route handler, RouteOptions options);
+
+  // Registers `metric` in its context's metrics (Context::metrics) for as long as this process
+  // runs: from spawn, or at once if it runs already, until it terminates. Call it from the
+  // constructor or the process's own handlers. Throws std::invalid_argument if the name is taken
+  // (at spawn, which then fails, for a metric added before).
+  void add_metric(const metrics::Metric& metric);
 
   // Installs a member function of the derived class as the handler for `name`.
   template <class Derived>
@@ -151,9 +168,11 @@ class Process {
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
   std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
+  std::vector<metrics::Metric> metrics_;       // touched only by spawn and the process
   struct RouteEntry {
     http::Route handler;
     std::string realm;  // "" : no authentication
+    std::string help;
   };
   mutable std::mutex routes_mutex_;  // route() may race with /help's listing
   std::map<std::string, RouteEntry> routes_;

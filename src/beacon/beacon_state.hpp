@@ -89,6 +89,8 @@ class BeaconState {
   std::vector<std::string> history() const { return history_.names(); }
   Value value_of(std::string_view node) const;
   bool tagged() const { return tagged_ == 3; }
+  // As the channel last reported (up until told otherwise).
+  bool channel_up() const { return channel_up_; }
   // The last sender of an accepted ping (passive: of the last PingEvent): the tag holder, as far
   // as this member knows.
   std::optional<std::string> holder() const;

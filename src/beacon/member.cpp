@@ -40,6 +40,7 @@ class Member::Driver {
                                            channel_->describe(), up ? "up" : "down", detail);
                        apply([&](BeaconState& state, Time now) {
                          state.on_channel_status(now, up, std::string(detail));
+                         channel_detail_ = detail;  // under mutex_, as the state
                        });
                      });
     } catch (...) {
@@ -78,6 +79,11 @@ class Member::Driver {
     }
     if (drain) drain_outputs();
   }
+  Member::ChannelState channel_state() const {
+    std::lock_guard lock(mutex_);
+    return {channel_->describe(), state_.channel_up(), channel_detail_};
+  }
+
   template <class Read>
   auto read(Read&& reader) const {
     std::lock_guard lock(mutex_);
@@ -203,6 +209,7 @@ class Member::Driver {
   BeaconState state_;
   const Clock::time_point epoch_;
   bool running_ = false;
+  std::string channel_detail_;                           // why it last went up or down
   std::vector<std::pair<Time, Clock::TimerId>> timers_;  // armed: due time, id
 
   mutable std::mutex events_mutex_;
@@ -259,5 +266,6 @@ std::optional<Event> Member::next_event(std::chrono::milliseconds timeout) {
   return driver_->next_event(timeout);
 }
 std::uint64_t Member::dropped_events() const { return driver_->dropped_events(); }
+Member::ChannelState Member::channel() const { return driver_->channel_state(); }
 
 }  // namespace compactor::beacon

@@ -3,8 +3,8 @@
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "net/tls_handshake.hpp"
+#include "ops/endpoints.hpp"
 #include "pid_text.hpp"
-#include "runtime/builtin_endpoints.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
 #include "runtime/logging.hpp"
@@ -131,7 +131,12 @@ void InboundConnection::on_handshake(const std::optional<std::string>& refused) 
   }
   handshaking_ = false;
   request_timer_.cancel();
-  runtime::log().debug("TLS from {}: {}", peer_text_, Tls::describe(tls_->ssl()));
+  const auto security = Tls::describe(tls_->ssl());
+  runtime::log().debug("TLS from {}: {}", peer_text_, security);
+  {
+    std::lock_guard lock(security_mutex_);
+    security_ = security;
+  }
   consume({});  // what came with the end of the handshake
 }
 
@@ -156,6 +161,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
     }
     return;
   }
+  bytes_read_.fetch_add(size, std::memory_order_relaxed);
   consume({read_buffer_.data(), size});
 }
 
@@ -177,6 +183,8 @@ void InboundConnection::consume(std::string_view bytes) {
       pause_reading();
     } else if (answers_backlogged()) {
       paused_for_answers_ = true;  // write() reads again once the peer took its answers
+      reads_paused_ = true;
+      pauses_.fetch_add(1, std::memory_order_relaxed);
       request_since_.reset();
       runtime::StatsCounters::add(network_.core().counters().reads_paused);
     } else {
@@ -226,6 +234,8 @@ void InboundConnection::watch_request_deadline() {
 
 void InboundConnection::pause_reading() {
   paused_ = true;
+  reads_paused_ = true;
+  pauses_.fetch_add(1, std::memory_order_relaxed);
   // A request that stalls because we stopped reading is not the peer's fault.
   request_since_.reset();
   runtime::StatsCounters::add(network_.core().counters().reads_paused);
@@ -241,6 +251,7 @@ void InboundConnection::resume_reading() {
   if (!paused_ || closed_) return;
   paused_ = false;
   if (paused_for_answers_) return;  // write() reads again
+  reads_paused_ = false;
   watch_request_deadline();
   read();
 }
@@ -281,6 +292,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
   auto& core = network_.core();
   const bool close = !request.keep_alive;
   runtime::StatsCounters::add(core.counters().messages_received_remote);
+  messages_received_.fetch_add(1, std::memory_order_relaxed);
   if (sender_text != last_sender_text_) {
     // A sender PID that does not parse is taken as empty, as libprocess does.
     last_sender_ = detail::parse_literal_pid(sender_text).value_or(PID());
@@ -289,7 +301,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
   PID from = last_sender_;
   if (core.options().require_peer_address_ip_match && from.address.ip != peer_ip_) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
-    core.count_dropped(1);
+    core.count_dropped(runtime::DropReason::rejected);
     const std::string reason = "sender IP of '" + std::string(sender_text) +
                                "' does not match the connection's peer IP " + peer_ip_;
     runtime::log().warn("message rejected: {}", reason);
@@ -302,7 +314,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
     wire::append_accepted(answer_buffer(), close);
     return;
   }
-  if (!target) core.count_dropped(1);
+  if (!target) core.count_dropped(runtime::DropReason::no_receiver);
   runtime::StatsCounters::add(core.counters().requests_rejected);
   wire::append_not_found(answer_buffer(), close);
 }
@@ -331,12 +343,16 @@ void InboundConnection::serve_http(wire::Request& request) {
     routed.query = target.substr(mark + 1);
   }
   for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
-  if (const auto endpoint = runtime::find_builtin_endpoint(path)) {
+  if (const auto endpoint = ops::find_builtin_endpoint(path)) {
     const auto& realm = core.options().builtin_endpoints_realm;
-    auto refusal = realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt;
-    if (refusal) runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_http_response(answer_buffer(), refusal ? *refusal : endpoint(core, routed), close,
-                               gzip_ok);
+    if (auto refusal =
+            realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt) {
+      runtime::StatsCounters::add(core.counters().requests_rejected);
+      wire::append_http_response(answer_buffer(), *refusal, close, gzip_ok);
+      return;
+    }
+    routed.path = path;  // built-in endpoints see the whole path
+    endpoint(core, routed, awaited_answer(close, gzip_ok));
     return;
   }
   if (!split) {
@@ -345,11 +361,17 @@ void InboundConnection::serve_http(wire::Request& request) {
     return;
   }
   routed.body = std::move(request.body);
+  auto respond = awaited_answer(close, gzip_ok);
+  if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
+    runtime::StatsCounters::add(core.counters().requests_rejected);
+    respond(http::Response::text("404 Not Found.", 404));
+  }
+}
 
-  // The answer may come later, from the process's thread: keep its place in the order.
+http::Responder InboundConnection::awaited_answer(bool close, bool gzip_ok) {
   const std::uint64_t slot = next_slot_++;
   awaited_.push_back({slot, false, {}});
-  http::Responder respond([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
+  return http::Responder([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
     auto self = weak.lock();
     if (!self) return;  // the client went away
     std::string bytes;
@@ -358,10 +380,6 @@ void InboundConnection::serve_http(wire::Request& request) {
       self->complete(slot, std::move(bytes));
     });
   });
-  if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
-    runtime::StatsCounters::add(core.counters().requests_rejected);
-    respond(http::Response::text("404 Not Found.", 404));
-  }
 }
 
 std::string& InboundConnection::answer_buffer() {
@@ -394,6 +412,7 @@ void InboundConnection::write() {
   if (write_in_flight_ || closed_) return;
   if (paused_for_answers_ && !answers_backlogged()) {
     paused_for_answers_ = false;
+    reads_paused_ = paused_;
     if (!paused_ && !reading_done_) {
       watch_request_deadline();
       read();
@@ -472,6 +491,20 @@ void InboundConnection::close() {
   write_timer_.cancel();
   socket_.close(ignored);
   network_.forget(*this);
+}
+
+runtime::ConnectionStats InboundConnection::stats() const {
+  return {.inbound = true,
+          .peer = peer_text_,
+          .state = reads_paused_.load(std::memory_order_relaxed) ? "paused" : "reading",
+          .security =
+              [this] {
+                std::lock_guard lock(security_mutex_);
+                return security_;
+              }(),
+          .messages = messages_received_.load(std::memory_order_relaxed),
+          .bytes = bytes_read_.load(std::memory_order_relaxed),
+          .pauses = pauses_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace compactor::net

@@ -2,18 +2,22 @@
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 
 #include "net/tls_session.hpp"
+#include "runtime/transport.hpp"
 #include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <compactor/http.hpp>
 #include <compactor/pid.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -43,6 +47,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void start();
   // Closes at once (context shutdown).
   void close();
+  // For operators; any thread.
+  runtime::ConnectionStats stats() const;
 
  private:
   // TLS: tells TLS from plaintext by the first bytes (support_downgrade), then shakes hands.
@@ -53,6 +59,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool on_request(wire::Request& request) override;
   void answer_message(wire::Request& request, std::string_view sender_text);
   void serve_http(wire::Request& request);
+  // An answer that may come later, from any thread (a route, a metrics snapshot): its place in
+  // the order of answers is kept.
+  http::Responder awaited_answer(bool close, bool gzip_ok);
   // Where the next answer goes: straight out, or behind an HTTP answer still awaited.
   std::string& answer_buffer();
   // An awaited HTTP answer arrived (on the I/O thread).
@@ -125,6 +134,13 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   bool handshaking_ = false;   // TLS not established yet: no request is read
   bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
+  // For stats(), read from any thread.
+  std::atomic<std::uint64_t> bytes_read_{0};
+  std::atomic<std::uint64_t> messages_received_{0};
+  std::atomic<std::uint64_t> pauses_{0};
+  std::atomic<bool> reads_paused_{false};
+  mutable std::mutex security_mutex_;
+  std::string security_ = "plaintext";  // guarded by security_mutex_
 };
 
 }  // namespace compactor::net

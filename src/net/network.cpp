@@ -85,7 +85,10 @@ void Network::on_accepted(asio::ip::tcp::socket socket) {
   }
   runtime::StatsCounters::add(counters.connections_accepted);
   auto connection = std::make_shared<InboundConnection>(*this, std::move(socket));
-  inbound_.emplace(connection.get(), connection);
+  {
+    std::lock_guard lock(inbound_mutex_);
+    inbound_.emplace(connection.get(), connection);
+  }
   connection->start();
 }
 
@@ -147,7 +150,10 @@ void Network::forget(const OutboundConnection& connection) {
   if (outbound_.empty() && closing_.empty()) outbound_closed_.notify_all();
 }
 
-void Network::forget(const InboundConnection& connection) { inbound_.erase(&connection); }
+void Network::forget(const InboundConnection& connection) {
+  std::lock_guard lock(inbound_mutex_);
+  inbound_.erase(&connection);
+}
 
 void Network::send(std::string_view from_text, const PID& to, std::string_view name,
                    std::string_view body) {
@@ -177,6 +183,26 @@ std::optional<std::string> Network::connection_security(const Address& address) 
   return it->second->security();
 }
 
+std::vector<runtime::ConnectionStats> Network::connections() {
+  std::vector<std::shared_ptr<OutboundConnection>> outbound;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [address, connection] : outbound_) outbound.push_back(connection);
+    for (const auto& [address, connection] : closing_) outbound.push_back(connection);
+  }
+  std::vector<std::shared_ptr<InboundConnection>> inbound;
+  {
+    std::lock_guard lock(inbound_mutex_);
+    for (const auto& [key, connection] : inbound_) inbound.push_back(connection);
+  }
+  // Read outside the network's locks: a connection's own lock is taken after them elsewhere.
+  std::vector<runtime::ConnectionStats> stats;
+  stats.reserve(outbound.size() + inbound.size());
+  for (const auto& connection : outbound) stats.push_back(connection->stats());
+  for (const auto& connection : inbound) stats.push_back(connection->stats());
+  return stats;
+}
+
 void Network::shutdown(std::chrono::milliseconds timeout) {
   if (!io_thread_.joinable()) return;
   std::vector<std::shared_ptr<OutboundConnection>> connections;
@@ -196,8 +222,12 @@ void Network::shutdown(std::chrono::milliseconds timeout) {
     std::error_code ignored;
     acceptor_.close(ignored);
     accept_timer_.cancel();
-    auto inbound = inbound_;
-    for (const auto& [key, connection] : inbound) connection->close();
+    std::vector<std::shared_ptr<InboundConnection>> inbound;
+    {
+      std::lock_guard lock(inbound_mutex_);
+      for (const auto& [key, connection] : inbound_) inbound.push_back(connection);
+    }
+    for (const auto& connection : inbound) connection->close();
     closed.set_value();
   });
   closed.get_future().wait();

@@ -45,6 +45,7 @@ class Network final : public runtime::RemoteTransport {
   void link(const PID& linker, const PID& target) override;
   void shutdown(std::chrono::milliseconds timeout) override;
   std::optional<std::string> connection_security(const Address& address) override;
+  std::vector<runtime::ConnectionStats> connections() override;
 
   // For connections: the context they deliver to, and the I/O context they run on.
   runtime::ContextCore& core() { return core_; }
@@ -91,7 +92,9 @@ class Network final : public runtime::RemoteTransport {
   std::unordered_map<Address, std::shared_ptr<OutboundConnection>> closing_;
   bool shutting_down_ = false;
 
-  // Keeps inbound connections alive and reachable for shutdown; I/O thread only.
+  // Keeps inbound connections alive and reachable for shutdown. Changed on the I/O thread only,
+  // under inbound_mutex_ so that connections() may read it from any thread.
+  std::mutex inbound_mutex_;
   std::unordered_map<const InboundConnection*, std::shared_ptr<InboundConnection>> inbound_;
 };
 

@@ -72,6 +72,7 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
   std::unique_lock lock(mutex_);
   if (congested() && !runtime::running_a_process() &&
       !network_.io().get_executor().running_in_this_thread()) {
+    ++senders_held_;
     const auto timeout = network_.core().options().send_timeout;
     const bool relieved = relieved_.wait_for(lock, timeout, [this] {
       return !congested() || state_ == State::closing || state_ == State::closed;
@@ -89,8 +90,12 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
   if (state_ == State::closing || state_ == State::closed) return false;
   wire::encode_message(pending_, {from_text, receiver, host_text_, name, body});
   // A process that fills the queue is held after this handler (nothing is dropped).
-  if (congested()) runtime::hold_current_process(shared_from_this());
+  if (congested()) {
+    runtime::hold_current_process(shared_from_this());
+    ++senders_held_;
+  }
   ++pending_messages_;
+  ++messages_sent_;
   last_enqueue_ = std::chrono::steady_clock::now();
   if (state_ != State::open || write_in_flight_ || flush_deferred_) return true;  // written later
   if (runtime::defer_flush(shared_from_this())) {
@@ -166,6 +171,7 @@ bool OutboundConnection::try_write_directly() {
   std::string& bytes = tls_ ? sealed_ : pending_;
   const ssize_t written =
       ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (written > 0) bytes_written_.fetch_add(written, std::memory_order_relaxed);
   if (written == static_cast<ssize_t>(bytes.size())) {
     bytes.clear();
     pending_messages_ = 0;
@@ -272,6 +278,7 @@ void OutboundConnection::write_some() {
       asio::buffer(writing_.data() + written_, writing_.size() - written_),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->written_ += size;
+        self->bytes_written_.fetch_add(size, std::memory_order_relaxed);
         if (!error && self->written_ < self->writing_.size()) {
           self->write_some();
         } else {
@@ -451,6 +458,19 @@ void OutboundConnection::fail(const std::string& reason) {
     runtime::log().debug("connection to {} ended: {}", host_text_, reason);
   }
   for (const auto& [linker, target] : links) core.deliver_exited(linker, target);
+}
+
+runtime::ConnectionStats OutboundConnection::stats() const {
+  static constexpr const char* kStates[] = {"connecting", "open", "closing", "closed"};
+  std::lock_guard lock(mutex_);
+  return {.peer = remote_.to_string(),
+          .state = kStates[static_cast<int>(state_)],
+          .security = security_.value_or(""),
+          .messages = messages_sent_,
+          .bytes = bytes_written_.load(std::memory_order_relaxed),
+          .queued_bytes = pending_.size() + sealed_.size(),
+          .pauses = senders_held_,
+          .links = links_.size()};
 }
 
 }  // namespace compactor::net

@@ -4,6 +4,7 @@
 #include "net/tls_session.hpp"
 #include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
+#include "runtime/transport.hpp"
 #include "wire/message_encoder.hpp"
 
 #include <compactor/pid.hpp>
@@ -12,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -84,6 +86,8 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
 
   // Writes what is queued, then closes gracefully (context shutdown).
   void close_when_flushed();
+  // For operators; any thread.
+  runtime::ConnectionStats stats() const;
 
  private:
   enum class State { connecting, open, closing, closed };
@@ -128,6 +132,9 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   std::string pending_;                  // encoded, not yet handed to a write
   std::string sealed_;  // TLS: records sealed from pending_ that a direct write left unsent
   std::size_t pending_messages_ = 0;
+  std::uint64_t messages_sent_ = 0;  // queued on it in all
+  std::uint64_t senders_held_ = 0;   // processes held and threads made to wait for it
+  std::atomic<std::uint64_t> bytes_written_{0};
   bool write_in_flight_ = false;  // an async write (or its scheduling) owns the socket
   bool flush_deferred_ = false;   // a worker flushes at the end of its batch
   bool persistent_ = false;

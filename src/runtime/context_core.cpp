@@ -78,13 +78,27 @@ PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
   // initialize() is queued before anyone can find the process, so that nothing sent or routed to
   // it the moment it appears in the table runs before its handlers and routes are installed.
   record->queue_initialize();
-  if (!table_.insert(process.id(), record)) {
+  auto undo = [&](const std::string& why) {
     process.context_ = nullptr;
     process.self_ = PID();
     process.running_.store(false, std::memory_order_release);
     record.reset();  // deletes an owned process; a borrowed one stays the caller's
-    throw std::invalid_argument("a process named '" + process.id() + "' already runs on " +
-                                address_.to_string());
+    throw std::invalid_argument(why);
+  };
+  // Its metrics first: nothing can reach the process before it is in the table.
+  std::size_t added = 0;
+  auto remove_metrics = [&] {
+    for (std::size_t i = 0; i < added; ++i) metrics_.remove(process.metrics_[i]);
+  };
+  try {
+    for (; added < process.metrics_.size(); ++added) metrics_.add(process.metrics_[added]);
+  } catch (const std::invalid_argument& error) {
+    remove_metrics();
+    undo("process '" + process.id() + "': " + error.what());
+  }
+  if (!table_.insert(process.id(), record)) {
+    remove_metrics();
+    undo("a process named '" + process.id() + "' already runs on " + address_.to_string());
   }
   const PID pid = process.self();
   record->schedule();
@@ -173,7 +187,7 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
     case ProcessRecord::Admission::full:
       break;
   }
-  count_dropped(1);
+  count_dropped(DropReason::mailbox_full);
   const auto overflows = counters_.mailbox_overflows.fetch_add(1, std::memory_order_relaxed) + 1;
   if (std::has_single_bit(overflows)) {  // the 1st, 2nd, 4th... only
     log().warn(
@@ -186,7 +200,7 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
 }
 
 bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& message) {
-  count_dropped(1);
+  count_dropped(DropReason::no_receiver);
   // The 1st, 2nd, 4th, 8th... only: a peer sending to nobody must not flood the log.
   const auto unknown = unknown_receivers_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (std::has_single_bit(unknown)) {
@@ -197,7 +211,7 @@ bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& messa
 }
 
 bool ContextCore::drop_for_terminated(std::string_view receiver) {
-  count_dropped(1);
+  count_dropped(DropReason::terminated);
   log().debug("message for terminated process '{}' dropped", receiver);
   return false;
 }
@@ -258,7 +272,10 @@ void ContextCore::link_local(const PID& linker, const PID& target) {
   if (!record || !record->add_linker(linker)) deliver_exited(linker, target);
 }
 
-void ContextCore::forget(const ProcessRecord& record) { table_.erase(record.pid().id, &record); }
+void ContextCore::forget(const ProcessRecord& record) {
+  for (const auto& metric : record.process().metrics_) metrics_.remove(metric);
+  table_.erase(record.pid().id, &record);
+}
 
 void ContextCore::shutdown() {
   std::lock_guard lock(shutdown_mutex_);

@@ -8,6 +8,7 @@
 #include "runtime/transport.hpp"
 
 #include <compactor/context.hpp>
+#include <compactor/metrics.hpp>
 
 #include <atomic>
 #include <functional>
@@ -36,6 +37,11 @@ class ContextCore {
   Clock& clock() const { return options_.clock ? *options_.clock : Clock::system(); }
   Scheduler& scheduler() { return scheduler_; }
   StatsCounters& counters() { return counters_; }
+  metrics::Registry& metrics() { return metrics_; }
+  // Every open connection (metrics, /__status__).
+  std::vector<ConnectionStats> connections() const {
+    return transport_ ? transport_->connections() : std::vector<ConnectionStats>{};
+  }
 
   // True if `address` names this context (its advertised or bound address).
   bool is_local(const Address& address) const;
@@ -102,11 +108,14 @@ class ContextCore {
   // A local process terminated: it is no longer found by id.
   void forget(const ProcessRecord& record);
 
-  // Counts messages dropped somewhere in this context.
-  void count_dropped(std::size_t n) { StatsCounters::add(counters_.messages_dropped, n); }
+  // Counts messages dropped somewhere in this context, and why.
+  void count_dropped(DropReason reason, std::size_t n = 1) {
+    StatsCounters::add(counters_.messages_dropped, n);
+    StatsCounters::add(counters_.dropped_by_reason[static_cast<std::size_t>(reason)], n);
+  }
   // Counts messages for a remote context that were dropped before being written.
   void count_unsent(std::size_t n) {
-    count_dropped(n);
+    count_dropped(DropReason::unsent, n);
     StatsCounters::add(counters_.messages_unsent, n);
   }
 
@@ -128,6 +137,7 @@ class ContextCore {
   Address address_;
   bool bound_to_any_ = false;
   StatsCounters counters_;
+  metrics::Registry metrics_;
   std::atomic<std::uint64_t> unknown_receivers_{0};  // messages for no process, for the log
   std::atomic<bool> inspecting_{false};
   std::shared_mutex inspector_mutex_;

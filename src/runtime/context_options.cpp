@@ -169,6 +169,7 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_SEND_TIMEOUT_MS", options.send_timeout, milliseconds_from);
   read_env("COMPACTOR_MAILBOX_LIMIT", options.mailbox_limit, number_from<std::size_t>);
   read_env("COMPACTOR_MAILBOX_OVERFLOW", options.mailbox_overflow, overflow_from);
+  read_env("COMPACTOR_RUNTIME_METRICS", options.runtime_metrics, flag_from);
   options.tls = TlsOptions::from_environment();
   return options;
 }

@@ -76,6 +76,17 @@ class Mailbox {
     return events_.size();
   }
 
+  std::size_t bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+  }
+  // See ProcessRecord::inspect_queue.
+  template <class Visit>
+  std::size_t inspect(std::size_t limit, const Visit& visit) const {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < events_.size() && i < limit; ++i) visit(events_[i]);
+    return events_.size();
+  }
   // True while the mailbox, with the events in hand, is over its high-water mark.
   bool over_high_water() const {
     std::lock_guard lock(mutex_);

@@ -76,7 +76,8 @@ ProcessRecord::ProcessRecord(Process& process, std::unique_ptr<Process> owned, C
       pid_text_(process.self().to_string()),
       mailbox_(HighWaterMark{context.options().mailbox_high_water_messages,
                              context.options().mailbox_high_water_bytes},
-               context.options().mailbox_limit) {}
+               context.options().mailbox_limit),
+      accounting_(context.options().runtime_metrics) {}
 
 ProcessRecord::~ProcessRecord() = default;
 
@@ -109,7 +110,7 @@ void ProcessRecord::wait_for_room(std::chrono::milliseconds timeout) {
   auto future = room->get_future();
   when_room([room] { room->set_value(); });
   if (future.wait_for(timeout) == std::future_status::ready) return;
-  context_.count_dropped(1);
+  context_.count_dropped(DropReason::mailbox_full);
   throw std::runtime_error(fmt::format(
       "message to {} not sent: its mailbox has held {} events or more for send_timeout {} ms",
       pid_text_, context_.options().mailbox_limit, timeout.count()));
@@ -158,16 +159,36 @@ void ProcessRecord::schedule() {
   }
 }
 
+void ProcessRecord::account(std::size_t handled, std::chrono::steady_clock::time_point started) {
+  if (!accounting_) return;
+  const auto busy = std::chrono::steady_clock::now() - started;
+  // One writer at a time (the running worker): a load and a store, no read-modify-write.
+  handled_.store(handled_.load(std::memory_order_relaxed) + handled, std::memory_order_relaxed);
+  busy_ns_.store(busy_ns_.load(std::memory_order_relaxed) +
+                     static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count()),
+                 std::memory_order_relaxed);
+}
+
+std::size_t ProcessRecord::linker_count() {
+  std::lock_guard lock(state_mutex_);
+  return linkers_.size();
+}
+
 void ProcessRecord::run() {
   tls_current = this;
+  const auto started =
+      accounting_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   std::size_t bytes_in_hand = mailbox_.take_all(batch_);
   const bool large = batch_.size() >= Mailbox::kLargeBatch;  // counted in hand, see Mailbox
   if (has_waiters_.load()) resume_waiters();
+  std::size_t handled = 0;
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (terminated()) {
       drop_remaining(i);
       break;
     }
+    ++handled;
     bytes_in_hand -= Mailbox::size_of(batch_[i]);
     handle(batch_[i]);
     if (large && has_waiters_.load(std::memory_order_relaxed)) {
@@ -184,6 +205,7 @@ void ProcessRecord::run() {
       tls_current = nullptr;
       const auto congestion = std::move(held_by_);
       held_by_.reset();
+      account(i + 1, started);
       StatsCounters::add(context_.counters().senders_held);
       // May run the callback at once, and another worker may then run this process: nothing of
       // it is touched after this call.
@@ -193,6 +215,7 @@ void ProcessRecord::run() {
     }
   }
   batch_.clear();
+  account(handled, started);
   if (large) {
     mailbox_.in_hand(0, 0);
     if (has_waiters_.load()) resume_waiters();
@@ -264,7 +287,7 @@ void ProcessRecord::drop_remaining(std::size_t from_index) {
     if (std::holds_alternative<MessageEvent>(batch_[i])) ++dropped;
   }
   if (dropped > 0) {
-    context_.count_dropped(dropped);
+    context_.count_dropped(DropReason::terminated, dropped);
     log().debug("process {} terminated: dropped {} queued message(s)", pid_text_, dropped);
   }
 }

@@ -67,8 +67,22 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   bool terminated() const { return terminated_.load(std::memory_order_acquire); }
 
-  // Events queued and not yet run.
+  // Events queued and not yet run, and the bytes they hold.
   std::size_t queued() const { return mailbox_.size(); }
+  std::size_t queued_bytes() const { return mailbox_.bytes(); }
+  // Calls `visit` on each queued event, oldest first, up to `limit` of them, under the mailbox's
+  // lock (for /__processes__: `visit` must be quick). Returns how many there are in all.
+  std::size_t inspect_queue(std::size_t limit,
+                            const std::function<void(const Event&)>& visit) const {
+    return mailbox_.inspect(limit, visit);
+  }
+  // Events handled so far, and the time spent handling them (ContextOptions::runtime_metrics).
+  std::uint64_t handled() const { return handled_.load(std::memory_order_relaxed); }
+  std::chrono::nanoseconds busy() const {
+    return std::chrono::nanoseconds(busy_ns_.load(std::memory_order_relaxed));
+  }
+  // Processes linked to this one.
+  std::size_t linker_count();
 
   // Nothing queued and not running.
   bool idle() const { return !scheduled_.load(std::memory_order_acquire) && mailbox_.empty(); }
@@ -95,6 +109,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   void resume_waiters();
   void wait_for_room(std::chrono::milliseconds timeout);
   void terminate_now();
+  // Counts a batch's events and time when runtime metrics are on.
+  void account(std::size_t handled, std::chrono::steady_clock::time_point started);
   void drop_remaining(std::size_t from_index);
 
   Process& process_;
@@ -118,6 +134,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
   std::atomic<bool> terminated_{false};
+  const bool accounting_;                  // ContextOptions::runtime_metrics
+  std::atomic<std::uint64_t> handled_{0};  // written by the running worker only
+  std::atomic<std::uint64_t> busy_ns_{0};  // written by the running worker only
   std::mutex state_mutex_;
   std::condition_variable terminated_signal_;
   bool finished_ = false;     // guarded by state_mutex_: finalize ran and linkers were told

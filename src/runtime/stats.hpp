@@ -3,10 +3,24 @@
 
 #include <compactor/context.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
 namespace compactor::runtime {
+
+// Why a message was dropped; every drop is counted under one.
+enum class DropReason : std::size_t {
+  no_receiver,   // no process of that id here
+  terminated,    // its receiver terminated before handling it
+  mailbox_full,  // mailbox_limit with drop_newest, or a send that timed out waiting for room
+  unsent,        // for a remote context, never written (refused, failed, stalled, shut down)
+  rejected,      // its sender's IP did not match the connection's (peer address IP match)
+  count_
+};
+inline constexpr const char* kDropReasonNames[] = {"no_receiver", "terminated", "mailbox_full",
+                                                   "unsent", "rejected"};
+static_assert(std::size(kDropReasonNames) == static_cast<std::size_t>(DropReason::count_));
 
 struct StatsCounters {
   std::atomic<std::uint64_t> messages_sent_local{0};
@@ -27,6 +41,8 @@ struct StatsCounters {
   std::atomic<std::uint64_t> tls_handshakes{0};
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   std::atomic<std::uint64_t> connections_downgraded{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(DropReason::count_)>
+      dropped_by_reason{};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);

@@ -5,11 +5,26 @@
 #include <compactor/pid.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace compactor::runtime {
+
+// One open connection as operators see it (metrics, /__status__).
+struct ConnectionStats {
+  bool inbound = false;
+  std::string peer;      // "ip:port": the remote context (outbound) or the socket's peer (inbound)
+  std::string state;     // outbound: connecting, open, closing; inbound: reading, paused
+  std::string security;  // "plaintext", "TLSv1.2 AES128-SHA", "" while not established
+  std::uint64_t messages = 0;      // sent (outbound) or received (inbound)
+  std::uint64_t bytes = 0;         // written (outbound) or read (inbound)
+  std::uint64_t queued_bytes = 0;  // outbound: encoded and waiting to be written
+  std::uint64_t pauses = 0;  // outbound: senders held for it; inbound: reads paused for a mailbox
+  std::uint64_t links = 0;   // outbound: links it carries
+};
 
 class RemoteTransport {
  public:
@@ -27,6 +42,9 @@ class RemoteTransport {
   // "TLSv1.2 AES128-SHA" or "plaintext" for the open outbound connection to `address`; nothing
   // if none is open. Any thread.
   virtual std::optional<std::string> connection_security(const Address& address) = 0;
+
+  // Every open connection. Any thread.
+  virtual std::vector<ConnectionStats> connections() = 0;
 
   // Writes what is queued, closes every connection gracefully (waiting at most `timeout`) and
   // stops. Called once, from the thread destroying the context.

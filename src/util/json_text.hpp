@@ -1,6 +1,8 @@
 #pragma once
 // JSON string literals, for the few JSON documents compactor writes (endpoints, tool output).
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -38,6 +40,15 @@ inline std::string json_string(std::string_view text) {
     }
   }
   return out + "\"";
+}
+
+// `value` as a JSON number: integers without a fraction, non-finite values (which JSON cannot
+// write) as null.
+inline std::string json_number(double value) {
+  if (!std::isfinite(value)) return "null";
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;  // shortest exact form
+  return std::string(text, end);
 }
 
 }  // namespace compactor::util

@@ -59,13 +59,13 @@ class GatedSink : public Process {
   std::vector<std::string> bodies_;
 };
 
-// The events queued for `id`, as /__processes__ reports them.
+// The events queued for `id`, as /metrics/snapshot reports them.
 std::size_t queued_events(std::uint16_t port, const std::string& id) {
   RawClient client("127.0.0.1", port);
-  client.write("GET /__processes__ HTTP/1.1\r\nConnection: close\r\n\r\n");
+  client.write("GET /metrics/snapshot HTTP/1.1\r\nConnection: close\r\n\r\n");
   const std::string answer = client.read_until_close(10s);
   std::smatch match;
-  const std::regex events("\"id\":\"" + id + "\"[^}]*\"events\":(\\d+)");
+  const std::regex events("\"compactor/processes/" + id + "/mailbox_depth\":(\\d+)");
   if (!std::regex_search(answer, match, events)) throw std::runtime_error(answer);
   return std::stoul(match[1]);
 }

@@ -126,10 +126,11 @@ TEST(HttpRoutes, BuiltInEndpointsDescribeTheContext) {
   const auto answers = responses(client.read_until_close(10s));
   ASSERT_EQ(answers.size(), 3u);
   EXPECT_EQ(answers[0].second,
-            R"([{"id":"api","pid":")" + api.self().to_string() + R"(","events":0}])");
-  EXPECT_NE(answers[1].second.find(R"("context/messages_dropped":0)"), std::string::npos);
-  EXPECT_NE(answers[1].second.find(R"("process/api/mailbox":0)"), std::string::npos);
-  EXPECT_NE(answers[2].second.find("/api/status\n"), std::string::npos) << answers[2].second;
+            R"([{"id":"api","pid":")" + api.self().to_string() + R"(","events":[]}])");
+  EXPECT_NE(answers[1].second.find(R"("compactor/messages_dropped":0)"), std::string::npos);
+  EXPECT_NE(answers[1].second.find(R"("compactor/processes/api/mailbox_depth":0)"),
+            std::string::npos);
+  EXPECT_NE(answers[2].second.find("> [/api][api]\n"), std::string::npos) << answers[2].second;
 }
 
 TEST(HttpRoutes, CurlGetsAnswersKeepsTheConnectionAndGzip) {

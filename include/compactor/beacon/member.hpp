@@ -80,6 +80,15 @@ class Member {
   std::optional<Event> next_event(std::chrono::milliseconds timeout);
   std::uint64_t dropped_events() const;
 
+  // The channel as this member sees it: where it is ("mqtt://127.0.0.1:1883/topic"), whether it
+  // is up, and what it said when it last went down or up ("" until then).
+  struct ChannelState {
+    std::string address;
+    bool up = true;
+    std::string detail;
+  };
+  ChannelState channel() const;
+
  private:
   class Driver;
   std::unique_ptr<Driver> driver_;

@@ -1,0 +1,142 @@
+#include "ops/runtime_readings.hpp"
+
+#include "ops/system_stats.hpp"
+#include "runtime/context_core.hpp"
+#include "runtime/process_record.hpp"
+
+#include <algorithm>
+
+namespace compactor::ops {
+namespace {
+
+using Kind = Reading::Kind;
+
+void read_counters(const runtime::StatsCounters& counters, Readings& out) {
+  const auto stats = counters.snapshot();
+  struct Row {
+    const char* name;
+    std::uint64_t value;
+    const char* help;
+  };
+  const Row rows[] = {
+      {"messages_sent_local", stats.messages_sent_local,
+       "Messages delivered within this OS process."},
+      {"messages_sent_remote", stats.messages_sent_remote, "Messages queued for remote contexts."},
+      {"messages_received_remote", stats.messages_received_remote, "Messages read from peers."},
+      {"messages_dropped", stats.messages_dropped, "Messages dropped, for any reason."},
+      {"messages_malformed", stats.messages_malformed, "Messages whose body did not parse."},
+      {"messages_unsent", stats.messages_unsent, "Messages for peers never written."},
+      {"requests_rejected", stats.requests_rejected, "Requests answered 400, 403, 404 or 413."},
+      {"connections_accepted", stats.connections_accepted, "Inbound connections accepted."},
+      {"connections_opened", stats.connections_opened, "Outbound connections opened."},
+      {"connections_failed", stats.connections_failed, "Connections refused, reset or timed out."},
+      {"connections_refused", stats.connections_refused, "Inbound connections over the cap."},
+      {"requests_timed_out", stats.requests_timed_out, "Requests not whole in request_timeout."},
+      {"reads_paused", stats.reads_paused, "Times a connection stopped reading (flow control)."},
+      {"senders_held", stats.senders_held, "Times a sender was held (flow control)."},
+      {"mailbox_overflows", stats.mailbox_overflows, "Messages dropped for a full mailbox."},
+      {"tls_handshakes", stats.tls_handshakes, "TLS handshakes completed."},
+      {"tls_handshake_failures", stats.tls_handshake_failures, "TLS handshakes failed."},
+      {"connections_downgraded", stats.connections_downgraded, "Connections left in plaintext."},
+  };
+  for (const auto& row : rows) {
+    out.push_back({.key = std::string("compactor/") + row.name,
+                   .help = row.help,
+                   .kind = Kind::counter,
+                   .value = static_cast<double>(row.value)});
+  }
+  for (std::size_t reason = 0; reason < std::size(runtime::kDropReasonNames); ++reason) {
+    const std::string name = runtime::kDropReasonNames[reason];
+    out.push_back({.key = "compactor/messages_dropped/" + name,
+                   .help = "Messages dropped, by reason.",
+                   .kind = Kind::counter,
+                   .value = static_cast<double>(
+                       counters.dropped_by_reason[reason].load(std::memory_order_relaxed)),
+                   .family = "compactor_drops",
+                   .labels = {{"reason", name}}});
+  }
+}
+
+void read_processes(runtime::ContextCore& core, Readings& out) {
+  auto records = core.processes();
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a->pid().id < b->pid().id; });
+  out.push_back({.key = "compactor/processes",
+                 .help = "Processes running.",
+                 .value = static_cast<double>(records.size())});
+  for (const auto& record : records) {
+    const auto& id = record->pid().id;
+    auto add = [&](const char* name, Kind kind, double value, const char* family,
+                   const char* help) {
+      out.push_back({.key = "compactor/processes/" + id + "/" + name,
+                     .help = help,
+                     .kind = kind,
+                     .value = value,
+                     .family = family,
+                     .labels = {{"process", id}}});
+    };
+    add("mailbox_depth", Kind::gauge, static_cast<double>(record->queued()),
+        "compactor_process_mailbox_depth", "Events queued for the process.");
+    add("mailbox_bytes", Kind::gauge, static_cast<double>(record->queued_bytes()),
+        "compactor_process_mailbox_bytes", "Bytes of the events queued for the process.");
+    add("events_handled", Kind::counter, static_cast<double>(record->handled()),
+        "compactor_process_events_handled", "Events the process handled.");
+    add("busy_secs", Kind::counter, std::chrono::duration<double>(record->busy()).count(),
+        "compactor_process_busy_seconds", "Time the process spent in its handlers.");
+    add("linkers", Kind::gauge, static_cast<double>(record->linker_count()),
+        "compactor_process_linkers", "Processes linked to the process.");
+  }
+}
+
+void read_connections(runtime::ContextCore& core, Readings& out) {
+  const auto connections = core.connections();
+  double inbound = 0;
+  for (const auto& connection : connections) {
+    const char* direction = connection.inbound ? "inbound" : "outbound";
+    inbound += connection.inbound ? 1 : 0;
+    auto add = [&](const char* name, Kind kind, double value, const char* family,
+                   const char* help) {
+      out.push_back({.key = std::string("compactor/connections/") + direction + "/" +
+                            connection.peer + "/" + name,
+                     .help = help,
+                     .kind = kind,
+                     .value = value,
+                     .family = family,
+                     .labels = {{"direction", direction}, {"peer", connection.peer}}});
+    };
+    add("messages", Kind::counter, static_cast<double>(connection.messages),
+        "compactor_connection_messages", "Messages sent (outbound) or received (inbound).");
+    add("bytes", Kind::counter, static_cast<double>(connection.bytes), "compactor_connection_bytes",
+        "Bytes written (outbound) or read (inbound).");
+    add("pauses", Kind::counter, static_cast<double>(connection.pauses),
+        "compactor_connection_pauses",
+        "Flow control: senders held (outbound), reads paused (inbound).");
+    if (!connection.inbound) {
+      add("queued_bytes", Kind::gauge, static_cast<double>(connection.queued_bytes),
+          "compactor_connection_queued_bytes", "Bytes waiting to be written.");
+      add("links", Kind::gauge, static_cast<double>(connection.links), "compactor_connection_links",
+          "Links the connection carries.");
+    }
+  }
+  out.push_back({.key = "compactor/connections/inbound",
+                 .help = "Open connections, by direction.",
+                 .value = inbound,
+                 .family = "compactor_connections",
+                 .labels = {{"direction", "inbound"}}});
+  out.push_back({.key = "compactor/connections/outbound",
+                 .help = "Open connections, by direction.",
+                 .value = static_cast<double>(connections.size()) - inbound,
+                 .family = "compactor_connections",
+                 .labels = {{"direction", "outbound"}}});
+}
+
+}  // namespace
+
+void read_runtime(runtime::ContextCore& core, Readings& out) {
+  read_counters(core.counters(), out);
+  read_processes(core, out);
+  read_connections(core, out);
+  append_system_readings(read_system_stats(), out);
+}
+
+}  // namespace compactor::ops
