@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
-  libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev
+  libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libmosquitto-dev libprotobuf-dev protobuf-compiler libssl-dev
   openssl                                 # certificates made by the TLS tests
   libgtest-dev libgmock-dev libbenchmark-dev

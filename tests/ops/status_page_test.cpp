@@ -50,32 +50,47 @@ std::string chromium(const std::string& url, const std::string& mode) {
   return out;
 }
 
-TEST(StatusPage, ChromiumRendersProcessesConnectionsAndTheGroup) {
-  Worker alpha("alpha"), beta("beta");
-  beacon::LocalBus bus("group");
-  beacon::Member::Options options;
-  options.config = beacon::Config{.cycle = 1, .gap = 0.2};
-  options.seed = 7;
-  beacon::Member lone("sensor-1", bus.channel(), options);
-  lone.set_value(1);
-  lone.start();
-  Context context;
-  context.spawn(alpha);
-  context.spawn(beta);
-  for (int i = 0; i < 100; ++i) context.send(alpha.self(), beta.self(), "work");
-  // A peer on a socket (contexts of one OS process talk in memory), with a message of its own.
-  testing::RawClient remote("127.0.0.1", context.address().port);
-  remote.write(
-      "POST /alpha/work HTTP/1.1\r\nLibprocess-From: remote@127.0.0.1:1\r\n"
-      "Content-Length: 0\r\n\r\n");
-  ASSERT_NE(remote.read_some(10s).find("202"), std::string::npos);
-  beacon::Publication publication(lone, context);
-  // A lone member takes the tag after its start-up (C + 1.5-2 G) and a gap.
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (!lone.tagged() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(lone.tagged());
+// A context with two processes, local traffic, a peer on a socket, and a published group member
+// holding its tag.
+class StatusPage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lone_.set_value(1);
+    lone_.start();
+    context_.spawn(alpha_);
+    context_.spawn(beta_);
+    for (int i = 0; i < 100; ++i) context_.send(alpha_.self(), beta_.self(), "work");
+    // A peer on a socket (contexts of one OS process talk in memory), with a message of its own.
+    remote_.write(
+        "POST /alpha/work HTTP/1.1\r\nLibprocess-From: remote@127.0.0.1:1\r\n"
+        "Content-Length: 0\r\n\r\n");
+    ASSERT_NE(remote_.read_some(10s).find("202"), std::string::npos);
+    // A lone member takes the tag after its start-up (C + 1.5-2 G) and a gap.
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (!lone_.tagged() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(lone_.tagged());
+  }
+  void TearDown() override { lone_.stop(); }
 
+  static beacon::Member::Options fast() {
+    beacon::Member::Options options;
+    options.config = beacon::Config{.cycle = 1, .gap = 0.2};
+    options.seed = 7;
+    return options;
+  }
+
+  Worker alpha_{"alpha"}, beta_{"beta"};  // outlive the context, which terminates them
+  beacon::LocalBus bus_{"group"};
+  beacon::Member lone_{"sensor-1", bus_.channel(), fast()};
+  Context context_;
+  testing::RawClient remote_{"127.0.0.1", context_.address().port};
+  beacon::Publication publication_{lone_, context_};
+};
+
+TEST_F(StatusPage, ChromiumRendersProcessesConnectionsAndTheGroup) {
+  const auto& context = context_;
   const std::string url =
       "http://127.0.0.1:" + std::to_string(context.address().port) + "/__status__";
   const auto dom = chromium(url, "--dump-dom");
@@ -94,7 +109,22 @@ TEST(StatusPage, ChromiumRendersProcessesConnectionsAndTheGroup) {
   chromium(url, "--screenshot=" + png);
   ASSERT_TRUE(std::filesystem::exists(png));
   EXPECT_GT(std::filesystem::file_size(png), 10'000u);
-  lone.stop();
+}
+
+TEST_F(StatusPage, CompactorTopShowsTheSameInTheTerminal) {
+  ChildProcess top(
+      {COMPACTOR_TOOL, "top", context_.address().to_string(), "--count", "2", "--interval", "0.2"});
+  std::string out;
+  while (auto line = top.read_line(20s)) out += *line + "\n";
+  ASSERT_EQ(top.wait(20s), 0) << out;
+  EXPECT_NE(out.find("compactor top " + context_.address().to_string()), std::string::npos) << out;
+  EXPECT_NE(out.find("PROCESS"), std::string::npos);
+  EXPECT_NE(out.find("\nalpha "), std::string::npos) << out;
+  EXPECT_NE(out.find("\nbeta "), std::string::npos) << out;
+  EXPECT_NE(out.find("<- 127.0.0.1:"), std::string::npos) << out;
+  EXPECT_NE(out.find("GROUP member sensor-1 on local:group: channel up  holder: sensor-1"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ std::function<int()> add_serve(CLI::App& app);
 std::function<int()> add_send(CLI::App& app);
 std::function<int()> add_ping(CLI::App& app);
 std::function<int()> add_group(CLI::App& app);
+std::function<int()> add_top(CLI::App& app);
 
 // Blocks SIGINT and SIGTERM in this and every thread started later, so that wait_for_signal()
 // can take them; call first in main.

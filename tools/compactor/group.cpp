@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
+#include <tuple>
 
 namespace compactor::tool {
 namespace {
@@ -107,9 +108,12 @@ class Inbox : public Process {
 void print_view(const beacon::Member& member, bool json, double time) {
   const auto holder = member.holder();
   const auto members = member.members();
+  const auto channel = member.channel();
   if (json) {
-    std::string line = fmt::format(R"({{"time":{:.3f},"holder":{},"members":[)", time,
-                                   holder ? json_string(*holder) : "null");
+    std::string line = fmt::format(
+        R"({{"time":{:.3f},"channel":{},"channel_up":{},"channel_detail":{},"holder":{},"members":[)",
+        time, json_string(channel.address), channel.up ? "true" : "false",
+        json_string(channel.detail), holder ? json_string(*holder) : "null");
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto& m = members[i];
       line += fmt::format(R"({}{{"name":{},"value":{},"silent_for":{:.1f},"gone":{}}})",
@@ -121,7 +125,9 @@ void print_view(const beacon::Member& member, bool json, double time) {
     if (isatty(STDOUT_FILENO)) fmt::print("\x1b[H\x1b[2J");
     std::string history;
     for (const auto& h : member.history()) history += (history.empty() ? "" : " ") + h;
-    fmt::print("{:8.1f} s  holder: {}\n", time, holder.value_or("(none yet)"));
+    fmt::print("{:8.1f} s  {}: channel {}{}\n", time, channel.address, channel.up ? "up" : "DOWN",
+               channel.detail.empty() ? "" : " (" + channel.detail + ")");
+    fmt::print("  holder: {}\n", holder.value_or("(none yet)"));
     fmt::print("  {:<20} {:<30} {:>10}\n", "member", "value", "silent");
     for (const auto& m : members) {
       fmt::print("  {:<20} {:<30} {:>8.1f} s{}\n", m.name, m.value.to_string(), m.silent_for,
@@ -169,6 +175,9 @@ int run_group(const GroupFlags& flags) {
   beacon::Member member(flags.name, open_channel(flags), options);
   member.set_value(value);
   member.start();
+  // With --pid, the context's status page and metrics show the member too.
+  std::optional<beacon::Publication> publication;
+  if (context) publication.emplace(member, *context);
 
   const std::optional<std::chrono::duration<double>> duration =
       flags.duration > 0 ? std::optional(std::chrono::duration<double>(flags.duration))
@@ -208,17 +217,28 @@ std::function<int()> add_group(CLI::App& app) {
   command->add_option("--value", flags->value, "this member's value: a number, none, or text");
   command->add_flag("--pid", flags->pid, "run a context and publish its PID as the value");
   command->add_option("--priority", flags->priority, "with --pid: the value's priority");
-  for (auto [name, field] : {std::pair{"--cycle", &flags->cycle},
-                             {"--gap", &flags->gap},
-                             {"--nodes", &flags->nodes},
-                             {"--splits", &flags->splits},
-                             {"--n-hosts", &flags->n_hosts},
-                             {"--version", &flags->version}}) {
-    command->add_option(name, *field, "the group configuration (see asyncactor)");
-  }
-  command->add_option("--duration", flags->duration, "seconds to stay (default: until stopped)");
+  // asyncactor's configuration; every member of a group must use the same.
+  const beacon::Config defaults;
+  const std::tuple<const char*, std::string*, std::string> settings[] = {
+      {"--cycle", &flags->cycle,
+       fmt::format("seconds between beacons, C (default {})", defaults.cycle_s())},
+      {"--gap", &flags->gap,
+       fmt::format("seconds of a collision window, G (default {}; C >= 3 G)", defaults.gap_s())},
+      {"--nodes", &flags->nodes,
+       fmt::format("members in the history, taking turns (default {}; <= 0: all)",
+                   defaults.nodes_count())},
+      {"--splits", &flags->splits,
+       fmt::format("history entries sent in a beacon (default {})", defaults.splits_count())},
+      {"--n-hosts", &flags->n_hosts,
+       fmt::format("rough group size, for newcomers' odds (default {})", defaults.hosts_count())},
+      {"--version", &flags->version,
+       fmt::format("configuration version: a higher one received wins (default {})",
+                   defaults.version_number())}};
+  for (const auto& [name, field, help] : settings) command->add_option(name, *field, help);
+  command->add_option("--duration", flags->duration, "seconds to stay (default 0: until stopped)");
   command->add_flag("--json", flags->json, "JSON lines: time, event, fields");
-  command->add_flag("--watch", flags->watch, "do not take part; show the group every second");
+  command->add_flag("--watch", flags->watch,
+                    "do not take part; show the channel, the holder and the members every second");
   flags->context.add_to(*command);
   return [flags] {
     if (flags->mqtt.empty() == flags->serf.empty()) {

@@ -10,18 +10,21 @@ int main(int argc, char** argv) {
   using namespace compactor::tool;
   block_termination_signals();
   CLI::App app{"compactor: talk to libprocess (Mesos) and compactor processes, join beacon groups"};
+  app.set_version_flag("--version", "compactor " COMPACTOR_VERSION);
   app.require_subcommand(1);
   std::function<int()> run;
   const auto serve = add_serve(app);
   const auto send = add_send(app);
   const auto ping = add_ping(app);
   const auto group = add_group(app);
+  const auto top = add_top(app);
   CLI11_PARSE(app, argc, argv);
   try {
     if (app.got_subcommand("serve")) return serve();
     if (app.got_subcommand("send")) return send();
     if (app.got_subcommand("ping")) return ping();
     if (app.got_subcommand("group")) return group();
+    if (app.got_subcommand("top")) return top();
   } catch (const std::exception& error) {
     fmt::print(stderr, "error: {}\n", error.what());
     return 1;
