@@ -5,14 +5,7 @@
 #
 # Usage: bench/metrics_overhead.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
 set -euo pipefail
-build=${1:?build directory (configured with -DCOMPACTOR_BUILD_BENCH=ON)}
-rounds=${2:-5}
-count=${3:-100000}
-tool="$build/tools/compactor"
-dir=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
-source "$(dirname "$0")/ping_rounds.sh"
+source "$(dirname "$0")/ping_rounds.sh" "$@"
 
 off_env=(COMPACTOR_RUNTIME_METRICS=false)
 start on

@@ -1,5 +1,13 @@
-# Sourced by the remote ping-pong comparisons (tls_ping_pong.sh, metrics_overhead.sh): servers
-# started under an environment, ping rounds against them, medians. Needs $tool and $dir.
+# Sourced by the remote ping-pong comparisons (tls_ping_pong.sh, metrics_overhead.sh), with their
+# arguments: BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]. Servers started
+# under an environment, ping rounds against them, medians.
+build=${1:?build directory (configured with -DCOMPACTOR_BUILD_BENCH=ON)}
+rounds=${2:-5}
+count=${3:-100000}
+tool="$build/tools/compactor"
+dir=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 # start NAME ENV...: a `compactor serve`; its PID text in $dir/NAME.pid
 start() {

@@ -6,13 +6,7 @@
 #
 # Usage: bench/tls_ping_pong.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
 set -euo pipefail
-build=${1:?build directory (configured with -DCOMPACTOR_BUILD_BENCH=ON)}
-rounds=${2:-5}
-count=${3:-100000}
-tool="$build/tools/compactor"
-dir=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+source "$(dirname "$0")/ping_rounds.sh" "$@"
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
@@ -21,7 +15,6 @@ tls_env=(LIBPROCESS_SSL_ENABLED=true LIBPROCESS_SSL_CERT_FILE="$dir/cert.pem"
          LIBPROCESS_SSL_KEY_FILE="$dir/key.pem")
 tls13_env=("${tls_env[@]}" LIBPROCESS_SSL_ENABLE_TLS_V1_3=true)
 
-source "$(dirname "$0")/ping_rounds.sh"
 start plain
 start tls "${tls_env[@]}"
 start tls13 "${tls13_env[@]}"

@@ -34,7 +34,7 @@ class Future;
 namespace detail {
 
 template <class T>
-struct FutureState {
+struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::mutex mutex;
   std::condition_variable completed;
   std::optional<T> value;
@@ -47,6 +47,8 @@ struct FutureState {
   template <class Set>
   bool complete(Set&& set) {
     std::vector<std::function<void()>> to_run;
+    // Alive until its callbacks ran, even if one of them drops the last holder.
+    const auto alive = this->shared_from_this();
     {
       std::lock_guard lock(mutex);
       if (complete_locked()) return false;
@@ -157,8 +159,11 @@ class Future {
     return state_->failure.value_or("");
   }
 
+  // The callbacks below hold the state by a plain pointer: they run only while a holder of the
+  // state completes it (or registers them, when it is complete already), and a callback held by
+  // its own state would keep a future that is never completed alive for ever.
   const Future& on_ready(std::function<void(const T&)> callback) const {
-    auto state = state_;
+    const auto* state = state_.get();
     state_->when_complete([state, callback = std::move(callback)] {
       if (state->value) callback(*state->value);
     });
@@ -166,7 +171,7 @@ class Future {
   }
 
   const Future& on_failed(std::function<void(const std::string&)> callback) const {
-    auto state = state_;
+    const auto* state = state_.get();
     state_->when_complete([state, callback = std::move(callback)] {
       if (state->failure) callback(*state->failure);
     });

@@ -23,27 +23,20 @@ void read_member(const Member& member, ops::Readings& out) {
   const auto members = member.members();
   double gone = 0;
   for (const auto& info : members) gone += info.gone ? 1 : 0;
-  auto add = [&](const char* key, ops::Reading::Kind kind, double value, const char* family,
-                 const char* help) {
-    out.push_back({.key = "compactor/groups/" + name + "/" + key,
-                   .help = help,
-                   .kind = kind,
-                   .value = value,
-                   .family = family,
-                   .labels = {{"member", name}}});
-  };
+  ops::LabelledReadings readings(out, "compactor/groups/" + name + "/", {{"member", name}});
   using Kind = ops::Reading::Kind;
-  add("members", Kind::gauge, static_cast<double>(members.size()) - gone, "compactor_group_members",
-      "Other members heard from and not gone.");
-  add("gone", Kind::gauge, gone, "compactor_group_gone_members", "Members silent too long.");
-  add("tagged", Kind::gauge, member.tagged() ? 1 : 0, "compactor_group_tagged",
-      "1 while this member holds the tag.");
-  add("holder_known", Kind::gauge, member.holder() ? 1 : 0, "compactor_group_holder_known",
-      "1 while this member knows a tag holder.");
-  add("channel_up", Kind::gauge, member.channel().up ? 1 : 0, "compactor_group_channel_up",
-      "1 while the group's channel is up.");
-  add("dropped_events", Kind::counter, static_cast<double>(member.dropped_events()),
-      "compactor_group_dropped_events", "Events dropped because nobody read them.");
+  readings.add("members", Kind::gauge, static_cast<double>(members.size()) - gone,
+               "compactor_group_members", "Other members heard from and not gone.");
+  readings.add("gone", Kind::gauge, gone, "compactor_group_gone_members",
+               "Members silent too long.");
+  readings.add("tagged", Kind::gauge, member.tagged() ? 1 : 0, "compactor_group_tagged",
+               "1 while this member holds the tag.");
+  readings.add("holder_known", Kind::gauge, member.holder() ? 1 : 0, "compactor_group_holder_known",
+               "1 while this member knows a tag holder.");
+  readings.add("channel_up", Kind::gauge, member.channel().up ? 1 : 0, "compactor_group_channel_up",
+               "1 while the group's channel is up.");
+  readings.add("dropped_events", Kind::counter, static_cast<double>(member.dropped_events()),
+               "compactor_group_dropped_events", "Events dropped because nobody read them.");
 }
 
 std::string member_json(const Member& member) {

@@ -30,4 +30,28 @@ struct Reading {
 
 using Readings = std::vector<Reading>;
 
+// Appends the readings of one labelled thing (a process, a connection, a group member): keys
+// under one prefix ("compactor/processes/sink/"), one label set, a Prometheus family each.
+class LabelledReadings {
+ public:
+  LabelledReadings(Readings& out, std::string key_prefix,
+                   std::vector<std::pair<std::string, std::string>> labels)
+      : out_(out), key_prefix_(std::move(key_prefix)), labels_(std::move(labels)) {}
+
+  void add(const char* name, Reading::Kind kind, double value, const char* family,
+           const char* help) {
+    out_.push_back({.key = key_prefix_ + name,
+                    .help = help,
+                    .kind = kind,
+                    .value = value,
+                    .family = family,
+                    .labels = labels_});
+  }
+
+ private:
+  Readings& out_;
+  const std::string key_prefix_;
+  const std::vector<std::pair<std::string, std::string>> labels_;
+};
+
 }  // namespace compactor::ops

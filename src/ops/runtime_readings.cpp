@@ -66,25 +66,17 @@ void read_processes(runtime::ContextCore& core, Readings& out) {
                  .value = static_cast<double>(records.size())});
   for (const auto& record : records) {
     const auto& id = record->pid().id;
-    auto add = [&](const char* name, Kind kind, double value, const char* family,
-                   const char* help) {
-      out.push_back({.key = "compactor/processes/" + id + "/" + name,
-                     .help = help,
-                     .kind = kind,
-                     .value = value,
-                     .family = family,
-                     .labels = {{"process", id}}});
-    };
-    add("mailbox_depth", Kind::gauge, static_cast<double>(record->queued()),
-        "compactor_process_mailbox_depth", "Events queued for the process.");
-    add("mailbox_bytes", Kind::gauge, static_cast<double>(record->queued_bytes()),
-        "compactor_process_mailbox_bytes", "Bytes of the events queued for the process.");
-    add("events_handled", Kind::counter, static_cast<double>(record->handled()),
-        "compactor_process_events_handled", "Events the process handled.");
-    add("busy_secs", Kind::counter, std::chrono::duration<double>(record->busy()).count(),
-        "compactor_process_busy_seconds", "Time the process spent in its handlers.");
-    add("linkers", Kind::gauge, static_cast<double>(record->linker_count()),
-        "compactor_process_linkers", "Processes linked to the process.");
+    LabelledReadings process(out, "compactor/processes/" + id + "/", {{"process", id}});
+    process.add("mailbox_depth", Kind::gauge, static_cast<double>(record->queued()),
+                "compactor_process_mailbox_depth", "Events queued for the process.");
+    process.add("mailbox_bytes", Kind::gauge, static_cast<double>(record->queued_bytes()),
+                "compactor_process_mailbox_bytes", "Bytes of the events queued for the process.");
+    process.add("events_handled", Kind::counter, static_cast<double>(record->handled()),
+                "compactor_process_events_handled", "Events the process handled.");
+    process.add("busy_secs", Kind::counter, std::chrono::duration<double>(record->busy()).count(),
+                "compactor_process_busy_seconds", "Time the process spent in its handlers.");
+    process.add("linkers", Kind::gauge, static_cast<double>(record->linker_count()),
+                "compactor_process_linkers", "Processes linked to the process.");
   }
 }
 
@@ -94,28 +86,22 @@ void read_connections(runtime::ContextCore& core, Readings& out) {
   for (const auto& connection : connections) {
     const char* direction = connection.inbound ? "inbound" : "outbound";
     inbound += connection.inbound ? 1 : 0;
-    auto add = [&](const char* name, Kind kind, double value, const char* family,
-                   const char* help) {
-      out.push_back({.key = std::string("compactor/connections/") + direction + "/" +
-                            connection.peer + "/" + name,
-                     .help = help,
-                     .kind = kind,
-                     .value = value,
-                     .family = family,
-                     .labels = {{"direction", direction}, {"peer", connection.peer}}});
-    };
-    add("messages", Kind::counter, static_cast<double>(connection.messages),
-        "compactor_connection_messages", "Messages sent (outbound) or received (inbound).");
-    add("bytes", Kind::counter, static_cast<double>(connection.bytes), "compactor_connection_bytes",
-        "Bytes written (outbound) or read (inbound).");
-    add("pauses", Kind::counter, static_cast<double>(connection.pauses),
-        "compactor_connection_pauses",
-        "Flow control: senders held (outbound), reads paused (inbound).");
+    LabelledReadings readings(
+        out, std::string("compactor/connections/") + direction + "/" + connection.peer + "/",
+        {{"direction", direction}, {"peer", connection.peer}});
+    readings.add("messages", Kind::counter, static_cast<double>(connection.messages),
+                 "compactor_connection_messages",
+                 "Messages sent (outbound) or received (inbound).");
+    readings.add("bytes", Kind::counter, static_cast<double>(connection.bytes),
+                 "compactor_connection_bytes", "Bytes written (outbound) or read (inbound).");
+    readings.add("pauses", Kind::counter, static_cast<double>(connection.pauses),
+                 "compactor_connection_pauses",
+                 "Flow control: senders held (outbound), reads paused (inbound).");
     if (!connection.inbound) {
-      add("queued_bytes", Kind::gauge, static_cast<double>(connection.queued_bytes),
-          "compactor_connection_queued_bytes", "Bytes waiting to be written.");
-      add("links", Kind::gauge, static_cast<double>(connection.links), "compactor_connection_links",
-          "Links the connection carries.");
+      readings.add("queued_bytes", Kind::gauge, static_cast<double>(connection.queued_bytes),
+                   "compactor_connection_queued_bytes", "Bytes waiting to be written.");
+      readings.add("links", Kind::gauge, static_cast<double>(connection.links),
+                   "compactor_connection_links", "Links the connection carries.");
     }
   }
   out.push_back({.key = "compactor/connections/inbound",

@@ -271,6 +271,36 @@ TEST(GroupAcrossProcesses, AMemberWithAPidStopsCleanlyOnSigterm) {
   EXPECT_EQ(member.wait(10s), 0);
 }
 
+// `group --watch` shows where the group's channel is, and that it is down while the broker is.
+TEST(GroupAcrossProcesses, WatchShowsTheChannelGoDownAndComeBack) {
+  testing::MosquittoBroker broker;
+  ChildProcess watcher({COMPACTOR_TOOL, "group", "--mqtt", broker.address(), "--topic", "it/watch",
+                        "--name", "w", "--watch", "--json", "--cycle", "1.0", "--gap", "0.2"});
+  const std::string channel = R"("channel":"mqtt://)" + broker.address() + R"(/it/watch")";
+  std::string seen;
+  // Reads the views (printed every second, between the channel's events) until one has `part`.
+  auto view_with = [&](const std::string& part, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto line = watcher.read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()));
+      if (!line) return false;
+      seen += *line + "\n";
+      if (line->find(channel) != std::string::npos && line->find(part) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(view_with(R"("channel_up":true)", 10s)) << seen;
+  broker.stop();
+  ASSERT_TRUE(view_with(R"("channel_up":false)", 15s)) << "never shown down:\n" << seen;
+  broker.start();
+  EXPECT_TRUE(view_with(R"("channel_up":true)", 20s)) << "never shown back:\n" << seen;
+  watcher.kill(SIGTERM);
+  watcher.wait(10s);
+}
+
 #ifdef COMPACTOR_EXAMPLE_MQTT_WORKERS
 // examples/mqtt_workers: three OS processes that know only the broker send jobs to the tag
 // holder's PID over the libprocess wire; when it is killed, the jobs go to the next holder.

@@ -108,5 +108,15 @@ TEST(Dispatch, TypedCallsRunOnTheProcessAndAnswerWithFutures) {
                FutureFailed);
 }
 
+TEST(Future, AFutureNeverCompletedFreesItsCallbacks) {
+  const auto token = std::make_shared<int>(0);
+  {
+    Promise<int> never;
+    never.future().on_ready([token](int) {}).on_failed([token](const std::string&) {});
+    EXPECT_EQ(token.use_count(), 3);
+  }
+  EXPECT_EQ(token.use_count(), 1) << "the callbacks (and the state) were leaked";
+}
+
 }  // namespace
 }  // namespace compactor
