@@ -113,9 +113,10 @@ struct ContextOptions {
   std::size_t mailbox_limit = 0;
   MailboxOverflow mailbox_overflow = MailboxOverflow::hold_sender;
 
-  // Per-process activity (events handled, time spent handling them) and per-connection traffic
-  // for the metrics (/metrics/snapshot, /metrics, /__status__): a few clock reads and relaxed
-  // atomic adds per batch. Context-wide counters are kept either way. COMPACTOR_RUNTIME_METRICS.
+  // Per-process activity for the metrics (/metrics/snapshot, /metrics, /__status__): events
+  // handled and time spent in handlers, two clock reads per batch of events. Mailbox depths,
+  // connection traffic and the context's counters are kept either way.
+  // COMPACTOR_RUNTIME_METRICS.
   bool runtime_metrics = true;
   // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
   // passes a ManualClock and moves time itself. It must outlive the context.

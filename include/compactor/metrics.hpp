@@ -28,6 +28,7 @@ class Metric {
  public:
   const std::string& name() const;
   const std::string& help() const;
+  // The shared state, for the registry.
   const std::shared_ptr<detail::State>& state() const { return state_; }
 
  protected:
@@ -140,6 +141,7 @@ class Registry {
   Future<std::map<std::string, double>> snapshot(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
+  // The implementation (src/ops/registry.hpp), for the library's own endpoints.
   class Impl;
   Impl& impl() const { return *impl_; }
 

@@ -29,6 +29,9 @@ using util::json_string;
 // the answer unbounded.
 constexpr std::size_t kListedEvents = 1000;
 
+// ... and at most this much of each message's body (then "body_size" says how much there is).
+constexpr std::size_t kListedBodyBytes = 4096;
+
 // Pull gauges get this long when /metrics/snapshot names no timeout (libprocess waits for ever).
 constexpr std::chrono::milliseconds kDefaultSnapshotTimeout{10000};
 
@@ -106,9 +109,11 @@ http::Response toggle_logging(ContextCore&, const http::Request& request) {
 std::string event_json(const runtime::Event& event, const std::string& to) {
   using namespace runtime;
   if (const auto* message = std::get_if<MessageEvent>(&event)) {
+    const bool cut = message->body.size() > kListedBodyBytes;
     return "{\"type\":\"MESSAGE\",\"name\":" + json_string(message->name) +
            ",\"from\":" + json_string(message->from.to_string()) + ",\"to\":" + json_string(to) +
-           ",\"body\":" + json_string(message->body) + "}";
+           ",\"body\":" + json_string(std::string_view(message->body).substr(0, kListedBodyBytes)) +
+           (cut ? ",\"body_size\":" + std::to_string(message->body.size()) : "") + "}";
   }
   if (const auto* http = std::get_if<HttpEvent>(&event)) {
     std::string url = http->request->path;

@@ -98,15 +98,18 @@ TEST(Endpoints, ProcessesListsQueuedEventsAsLibprocess) {
   context.send(from, gate.self(), "m", "first");  // taken, and blocks the gate
   ASSERT_TRUE(gate.wait_entered());
   context.send(from, gate.self(), "m", "queued \"body\"");
+  context.send(from, gate.self(), "m", std::string(10'000, 'x'));  // listed cut at 4 KiB
   const auto answer = get(context, "/__processes__");
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.headers.find("Content-Type: application/json"), std::string::npos);
   EXPECT_NE(answer.body.find(R"({"id":"gate","pid":")" + gate.self().to_string() +
                              R"(","events":[{"type":"MESSAGE","name":"m","from":")" +
                              from.to_string() + R"(","to":")" + gate.self().to_string() +
-                             R"(","body":"queued \"body\""}]})"),
+                             R"(","body":"queued \"body\""},{"type":"MESSAGE")"),
             std::string::npos)
       << answer.body;
+  EXPECT_NE(answer.body.find(R"(","body":")" + std::string(4096, 'x') + R"(","body_size":10000})"),
+            std::string::npos);
   EXPECT_EQ(get(context, "/__processes__/").status, 200);  // as libprocess
   gate.open();
 }
