@@ -272,10 +272,11 @@ void ContextCore::link_local(const PID& linker, const PID& target) {
   if (!record || !record->add_linker(linker)) deliver_exited(linker, target);
 }
 
-void ContextCore::forget(const ProcessRecord& record) {
-  for (const auto& metric : record.process().metrics_) metrics_.remove(metric);
-  table_.erase(record.pid().id, &record);
+void ContextCore::withdraw_metrics(const Process& process) {
+  for (const auto& metric : process.metrics_) metrics_.remove(metric);
 }
+
+void ContextCore::forget(const ProcessRecord& record) { table_.erase(record.pid().id, &record); }
 
 void ContextCore::shutdown() {
   std::lock_guard lock(shutdown_mutex_);

@@ -105,6 +105,8 @@ class ContextCore {
   // Tells `linker` that `pid` exited, if the linker lives in this OS process.
   void deliver_exited(const PID& linker, const PID& pid);
 
+  // A local process is terminating: its metrics (Process::add_metric) leave the registry.
+  void withdraw_metrics(const Process& process);
   // A local process terminated: it is no longer found by id.
   void forget(const ProcessRecord& record);
 
