@@ -2,7 +2,6 @@
 
 #include "ops/prometheus.hpp"
 #include "ops/registry.hpp"
-#include "ops/runtime_readings.hpp"
 #include "ops/status_page.hpp"
 #include "ops/system_stats.hpp"
 #include "runtime/context_core.hpp"
@@ -11,9 +10,8 @@
 
 #include <compactor/logging.hpp>
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
