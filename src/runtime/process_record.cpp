@@ -267,7 +267,7 @@ void ProcessRecord::terminate_now() {
     linkers.swap(linkers_);
   }
   for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
-  resume_waiters();  // what they send now is dropped, not held
+  resume_waiters();                     // what they send now is dropped, not held
   context_.withdraw_metrics(process_);  // while the process still exists (an owned one goes next)
   process_.running_.store(false, std::memory_order_release);
   owned_.reset();
