@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A large beacon group on virtual time: how long a simulated hour takes, how many broadcasts a
 // cycle costs in steady state (asyncactor's design point: 1), and the memory per member.
 //

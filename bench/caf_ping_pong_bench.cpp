@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CAF 0.17 baseline of local_ping_pong_bench: the same ping-pong between two event-based
 // actors of one actor system, 1 and 100 in flight, messages per second both ways.
 

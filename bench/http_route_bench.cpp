@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HTTP requests per second over loopback with keep-alive: a process route answering "ok" versus
 // nginx (Debian's nginx-light, started here) serving a static 2-byte file, measured in the same
 // run with the same client: `connections` threads, one request in flight on each.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ping-pong between two processes of one context: messages per second (pings and pongs both
 // count, as CAF's benchmark counts them) with 1 and 100 pings in flight.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cost of the metrics on a hot path: a Counter increment and a Timer sample, against a bare
 // relaxed atomic add measured in the same run; one thread, and two threads on one metric.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The cost of the built-in runtime metrics on remote ping-pong: servers and pings with
 # ContextOptions::runtime_metrics on (the default) and off (COMPACTOR_RUNTIME_METRICS=false),
 # rounds alternating between them; medians of msg/s and the on/off ratio, at 1 and 100 in flight.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Beacon groups on a real mosquitto broker (started here on a free loopback port):
 //
 //   mqtt_group_bench cycle [members=20] [seconds=90]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the remote ping-pong comparisons (tls_ping_pong.sh, metrics_overhead.sh), with their
 # arguments: BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]. Servers started
 # under an environment, ping rounds against them, medians.

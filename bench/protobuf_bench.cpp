@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Protobuf messages: decode + dispatch to a ProtobufProcess handler, for a small message and for
 // one with 1,000 sub-messages; baseline in the same run: the same bodies to a plain handler
 // that does not parse them (delivery and dispatch only).

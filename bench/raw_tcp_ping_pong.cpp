@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The floor for remote round trips: a ping-pong of fixed-size messages over a loopback TCP
 // connection between two OS processes, with blocking sockets and TCP_NODELAY, no framing, no
 // threads. Prints the same line as `compactor ping`, so the two can be compared in one run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remote ping-pong between two OS processes over loopback, with the raw TCP floor measured in the
 # same run: `compactor serve --quiet` answers, `compactor ping` measures; CPU per message from the
 # two processes' user+system time; idle CPU of a context at rest.

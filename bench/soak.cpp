@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parts of bench/soak.sh: a slow receiver, a sender, a peer that never reads, and clients that
 // misbehave (half-sent bodies, idle connections). Each prints what it saw and its peak RSS.
 //

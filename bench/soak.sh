@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bounds under faults, in one run (issue: overload and fault safety):
 #  1. a receiver whose handler takes 1 ms, fed COUNT x 1 KiB: peak RSS of both, loss, order;
 #  2. a linked sender against a peer that never reads: its peak RSS and seconds to exited;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remote ping-pong over TLS against plaintext, in the same run: two `compactor serve` (one
 # plaintext, one TLS with a certificate made here by openssl), `compactor ping` at 1 and 100 in
 # flight, rounds alternating between them; medians of msg/s and the TLS/plaintext ratio. TLS as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libprocess wire codec: encoding a message, and decoding a stream of pipelined messages
 // with the http-parser-based RequestDecoder (bytes/s and messages/s).
 

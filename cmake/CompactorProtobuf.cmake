@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # compactor_add_protos(<target> <file.proto>...): generates C++ for the .proto files (protoc from
 # Debian's protobuf-compiler) into the build tree, adds it to <target> and links libprotobuf.
 # The files sit in or below the calling CMakeLists.txt's directory; imports and the generated

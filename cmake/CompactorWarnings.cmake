@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # An INTERFACE target carrying the project's warning flags; every target of ours links it.
 add_library(compactor_warnings INTERFACE)
 target_compile_options(compactor_warnings INTERFACE -Wall -Wextra -Werror -Wpedantic)
@@ -14,4 +15,3 @@ if(COMPACTOR_SANITIZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(compactor_warnings INTERFACE -Wno-tsan)
   endif()
 endif()
-install(TARGETS compactor_warnings EXPORT compactorTargets)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Finds the Node.js http-parser C library (Debian: libhttp-parser-dev), the parser libprocess uses.
 # Provides the imported target HttpParser::HttpParser.
 find_path(HttpParser_INCLUDE_DIR http_parser.h)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Finds libmosquitto, the Eclipse Mosquitto MQTT client library (Debian: libmosquitto-dev).
 # Provides the imported target Mosquitto::Mosquitto.
 find_path(Mosquitto_INCLUDE_DIR mosquitto.h)

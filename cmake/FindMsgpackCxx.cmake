@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Finds the header-only msgpack-cxx (Debian: libmsgpack-cxx-dev), used without Boost.
 # Provides the imported target MsgpackCxx::MsgpackCxx.
 find_path(MsgpackCxx_INCLUDE_DIR msgpack.hpp)

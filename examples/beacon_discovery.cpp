@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Service discovery through a beacon group: workers publish their PIDs in their values, and a
 // client sends work to whoever holds the tag, found through a passive member. When the holder
 // dies, the group moves the tag and the work follows, with no address configured anywhere.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // For the examples that show two OS processes: run one side in a forked child that tells the
 // parent its PID through a pipe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The leader/follower handshake of Python compactor's README, across two OS processes.
 //
 // The leader answers "ping" with "pong". The follower links to the leader, pings it with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Workers that find each other through an MQTT broker, with no address given but the broker's:
 // each publishes its PID in its beacon value, and sends a job every 200 ms to whoever holds the
 // tag. Kill the holder and the jobs go to the next one.

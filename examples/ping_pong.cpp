@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ping/pong between two contexts (two listening ports) in one program.
 //
 // The pong process answers every "ping" with a "pong" carrying the same body; the ping process

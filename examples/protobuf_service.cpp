@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A protobuf service and its client in two OS processes: the service answers each
 // ServiceRequestMessage with a ServiceResponseMessage; on the wire each is a libprocess message
 // named by its full type name ("compactor.examples.ServiceRequestMessage").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what a beacon member does with payloads from a broadcast channel: decoding (any bytes
 // give a message or an error; a decoded message re-encodes to bytes that decode the same), and
 // the state machine fed a sequence of such payloads and timer expiries (no crash, no hang).

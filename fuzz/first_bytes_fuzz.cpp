@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the downgrade detection: how a listener that takes TLS and plaintext on one port tells
 // them apart from a connection's first bytes.
 

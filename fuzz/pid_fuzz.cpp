@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes PID text parsing: splitting and IP literal checks, with no name resolution (a fuzzer
 // must not query DNS).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what an inbound connection does with bytes off the network: HTTP decoding (split at an
 // arbitrary point, as reads split it), gzip, Accept-Encoding, and the libprocess reading of each
 // request.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the dependencies, builds, and runs the leader/follower demo: two OS processes, a link,
 # a ping/pong round trip over the libprocess wire, and exited() when the leader goes away.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the whole test suite of a built tree many times while the machine is kept busy, and prints
 # how often each test failed. Use it before resolving an issue that touches timing, threads or
 # sockets: a test that fails once here will fail in CI sooner or later.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what compactor needs to build, test, fuzz and benchmark, from Debian's packages.
 set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
+  dpkg-dev file binutils                  # cpack -G DEB (dpkg-shlibdeps), objdump and nm in the install check
   libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libmosquitto-dev libprotobuf-dev protobuf-compiler libssl-dev
   openssl                                 # certificates made by the TLS tests

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the dependencies, builds everything and runs every test (unit, integration, examples).
 set -euo pipefail
 cd "$(dirname "$0")/.."

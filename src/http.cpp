@@ -1,16 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/http.hpp>
 
-#include "wire/request.hpp"
+#include "util/headers.hpp"
 
 #include <atomic>
 
 namespace compactor::http {
 
 std::string_view Request::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (wire::iequals(key, name)) return value;
-  }
-  return {};
+  return util::find_header(headers, name).value_or(std::string_view());
 }
 
 Response Response::text(std::string body, int status) {

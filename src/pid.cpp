@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/pid.hpp>
 
 #include "pid_text.hpp"
@@ -13,28 +14,22 @@
 namespace compactor {
 namespace detail {
 
-std::variant<PidText, std::string> split_pid(std::string_view text) {
-  const auto at = text.find('@');
-  if (at == std::string_view::npos) return std::string("missing '@'");
-  PidText parts;
-  parts.id = text.substr(0, at);
-  if (parts.id.empty()) return std::string("empty process id");
-  std::string_view rest = text.substr(at + 1);
-
+std::variant<HostPort, std::string> split_host_port(std::string_view text) {
+  HostPort parts;
   std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    const auto close = rest.find(']');
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
     if (close == std::string_view::npos) return std::string("missing ']' after IPv6 address");
-    parts.host = rest.substr(1, close - 1);
+    parts.host = text.substr(1, close - 1);
     parts.bracketed = true;
-    rest = rest.substr(close + 1);
-    if (rest.empty() || rest.front() != ':') return std::string("missing ':' before the port");
-    port_text = rest.substr(1);
+    text = text.substr(close + 1);
+    if (text.empty() || text.front() != ':') return std::string("missing ':' before the port");
+    port_text = text.substr(1);
   } else {
-    const auto colon = rest.find(':');
+    const auto colon = text.find(':');
     if (colon == std::string_view::npos) return std::string("missing ':' before the port");
-    parts.host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
+    parts.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
   }
   if (parts.host.empty()) return std::string("empty host");
   if (port_text.empty()) return std::string("empty port");
@@ -46,6 +41,26 @@ std::variant<PidText, std::string> split_pid(std::string_view text) {
   }
   parts.port = static_cast<std::uint16_t>(value);
   return parts;
+}
+
+std::variant<PidText, std::string> split_pid(std::string_view text) {
+  const auto at = text.find('@');
+  if (at == std::string_view::npos) return std::string("missing '@'");
+  PidText parts;
+  parts.id = text.substr(0, at);
+  if (parts.id.empty()) return std::string("empty process id");
+  auto address = split_host_port(text.substr(at + 1));
+  if (auto* error = std::get_if<std::string>(&address)) return std::move(*error);
+  parts.address = std::get<HostPort>(address);
+  return parts;
+}
+
+std::variant<Address, std::string> resolve(const HostPort& parts) {
+  auto ip = canonical_ip(parts.host, parts.bracketed);
+  if (!ip && parts.bracketed) return "'" + std::string(parts.host) + "' is not an IPv6 address";
+  if (!ip) ip = resolve_ipv4(std::string(parts.host));
+  if (!ip) return "cannot resolve host '" + std::string(parts.host) + "'";
+  return Address{std::move(*ip), parts.port};
 }
 
 std::optional<std::string> canonical_ip(std::string_view host, bool ipv6) {
@@ -72,9 +87,9 @@ std::optional<PID> parse_literal_pid(std::string_view text) {
   auto split = split_pid(text);
   const auto* parts = std::get_if<PidText>(&split);
   if (parts == nullptr) return std::nullopt;
-  auto ip = canonical_ip(parts->host, parts->bracketed);
+  auto ip = canonical_ip(parts->address.host, parts->address.bracketed);
   if (!ip) return std::nullopt;
-  return PID(std::string(parts->id), Address{std::move(*ip), parts->port});
+  return PID(std::string(parts->id), Address{std::move(*ip), parts->address.port});
 }
 
 std::optional<std::string> resolve_ipv4(const std::string& host) {
@@ -100,23 +115,34 @@ std::string Address::to_string() const {
   return ip + ":" + std::to_string(port);
 }
 
+Address Address::parse(std::string_view text) {
+  auto split = detail::split_host_port(text);
+  auto resolved = std::holds_alternative<detail::HostPort>(split)
+                      ? detail::resolve(std::get<detail::HostPort>(split))
+                      : std::variant<Address, std::string>(std::get<std::string>(split));
+  if (auto* error = std::get_if<std::string>(&resolved)) {
+    throw std::invalid_argument("invalid address '" + std::string(text) + "': " + *error);
+  }
+  return std::get<Address>(std::move(resolved));
+}
+
+std::optional<Address> Address::try_parse(std::string_view text) {
+  try {
+    return parse(text);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
 PID PID::parse(std::string_view text) {
   auto split = detail::split_pid(text);
-  if (auto* error = std::get_if<std::string>(&split)) {
+  auto resolved = std::holds_alternative<detail::PidText>(split)
+                      ? detail::resolve(std::get<detail::PidText>(split).address)
+                      : std::variant<Address, std::string>(std::get<std::string>(split));
+  if (auto* error = std::get_if<std::string>(&resolved)) {
     throw std::invalid_argument("invalid PID '" + std::string(text) + "': " + *error);
   }
-  const auto& parts = std::get<detail::PidText>(split);
-  auto ip = detail::canonical_ip(parts.host, parts.bracketed);
-  if (!ip && parts.bracketed) {
-    throw std::invalid_argument("invalid PID '" + std::string(text) + "': '" +
-                                std::string(parts.host) + "' is not an IPv6 address");
-  }
-  if (!ip) ip = detail::resolve_ipv4(std::string(parts.host));
-  if (!ip) {
-    throw std::invalid_argument("invalid PID '" + std::string(text) + "': cannot resolve host '" +
-                                std::string(parts.host) + "'");
-  }
-  return PID(std::string(parts.id), Address{std::move(*ip), parts.port});
+  return PID(std::string(std::get<detail::PidText>(split).id), std::get<Address>(std::move(resolved)));
 }
 
 std::optional<PID> PID::try_parse(std::string_view text) {

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/process.hpp>
 
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
+#include "runtime/stats.hpp"
 
 #include <exception>
 #include <stdexcept>
@@ -40,6 +42,13 @@ Process::~Process() {
 
 void Process::send(const PID& to, std::string_view name, std::string_view body) const {
   spawned_context(context_, id_).send(self_, to, name, body);
+}
+
+void Process::malformed(const PID& from, std::string_view name, std::size_t size,
+                        std::string_view why) {
+  if (context_ != nullptr) runtime::StatsCounters::add(context_->counters().messages_malformed);
+  runtime::log().warn("process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size, name,
+                      from.to_string(), why);
 }
 
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }

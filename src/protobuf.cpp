@@ -1,8 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/protobuf.hpp>
-
-#include "runtime/context_core.hpp"
-#include "runtime/logging.hpp"
-#include "runtime/stats.hpp"
 
 #include <stdexcept>
 
@@ -25,12 +22,6 @@ void ProtobufProcess::reply(const google::protobuf::Message& message) const {
     throw std::logic_error("reply(): the message being handled came without a sender PID");
   }
   send(*current_sender_, message);
-}
-
-void ProtobufProcess::malformed(const PID& from, const std::string& type, std::size_t size) {
-  if (context_ != nullptr) runtime::StatsCounters::add(context_->counters().messages_malformed);
-  runtime::log().warn("process {}: dropped a {}-byte body from {} that is not a valid {}",
-                      self().to_string(), size, from.to_string(), type);
 }
 
 }  // namespace compactor

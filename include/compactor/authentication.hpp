@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HTTP authentication for routes and built-in endpoints, by realm, as libprocess's
 // process::http::authentication: a realm's Authenticator decides who a request is from.
 
+#include <compactor/export.hpp>
 #include <compactor/http.hpp>
 
 #include <functional>
@@ -14,7 +16,7 @@ namespace compactor::http {
 
 // @note Called from the threads that serve requests (a process's worker for its routes, the I/O
 // thread for built-in endpoints): it must be thread-safe and should not block.
-class Authenticator {
+class COMPACTOR_API Authenticator {
  public:
   virtual ~Authenticator() = default;
   // The principal the request proves to be, or nothing (the request is answered 401).
@@ -25,7 +27,7 @@ class Authenticator {
 
 // HTTP Basic (RFC 7617): "Authorization: Basic base64(principal:password)". Use it over TLS only;
 // in plaintext the password crosses the network readable.
-class BasicAuthenticator final : public Authenticator {
+class COMPACTOR_API BasicAuthenticator final : public Authenticator {
  public:
   using Check = std::function<bool(std::string_view principal, std::string_view password)>;
   explicit BasicAuthenticator(Check check);

@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Time for everything that waits: the system's steady clock, or a manual one that tests move.
+
+#include <compactor/export.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -15,7 +18,7 @@ namespace compactor {
 // the same result every time.
 //
 // @note Thread-safe. A callback must not block: the system clock runs all of them on one thread.
-class Clock {
+class COMPACTOR_API Clock {
  public:
   using duration = std::chrono::steady_clock::duration;
   using time_point = std::chrono::steady_clock::time_point;
@@ -44,7 +47,7 @@ class Clock {
 
 // A clock that stands still until advanced: like libprocess's Clock::pause/advance/settle, but
 // an object, so tests need no global state. Callbacks run on the thread that advances it.
-class ManualClock final : public Clock {
+class COMPACTOR_API ManualClock final : public Clock {
  public:
   // Starts at an arbitrary, fixed point, far from the steady clock's epoch.
   ManualClock();
@@ -65,7 +68,7 @@ class ManualClock final : public Clock {
   // When the next callback is due, if any.
   std::optional<time_point> next_due() const;
 
-  class Queue;
+  class COMPACTOR_NO_EXPORT Queue;
 
  private:
   std::unique_ptr<Queue> queue_;

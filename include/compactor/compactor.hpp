@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Everything compactor offers, in one include.
+// The runtime and groups in one include, with the MQTT and Serf channels when the build has them
+// (compactor/version.hpp). Included by name only: <compactor/protobuf.hpp> (compactor::protobuf,
+// which needs libprotobuf) and <compactor/testing.hpp> (test helpers).
 
 #include <compactor/authentication.hpp>
 #include <compactor/beacon/channel.hpp>
@@ -9,9 +12,7 @@
 #include <compactor/beacon/local_bus.hpp>
 #include <compactor/beacon/member.hpp>
 #include <compactor/beacon/member_info.hpp>
-#include <compactor/beacon/mqtt_channel.hpp>
 #include <compactor/beacon/publication.hpp>
-#include <compactor/beacon/serf_channel.hpp>
 #include <compactor/beacon/value.hpp>
 #include <compactor/clock.hpp>
 #include <compactor/context.hpp>
@@ -22,6 +23,12 @@
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
-#include <compactor/protobuf.hpp>
-#include <compactor/testing.hpp>
 #include <compactor/tls.hpp>
+#include <compactor/version.hpp>
+
+#if COMPACTOR_WITH_MQTT
+#include <compactor/beacon/mqtt_channel.hpp>
+#endif
+#if COMPACTOR_WITH_SERF
+#include <compactor/beacon/serf_channel.hpp>
+#endif

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A context: one listening ip:port plus the threads that run its processes.
 
 #include <compactor/authentication.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/export.hpp>
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
@@ -24,7 +26,7 @@ class MessageWatch;
 }
 
 // How a context listens, advertises itself and runs its processes.
-struct ContextOptions {
+struct COMPACTOR_API ContextOptions {
   // The IP to listen on. "0.0.0.0" listens on every interface and advertises the host name's IP.
   std::string ip = "127.0.0.1";
   // The port to listen on; 0 picks a free one.
@@ -130,7 +132,7 @@ struct ContextOptions {
 };
 
 // Counters of what a context has done since it started.
-struct ContextStats {
+struct COMPACTOR_API ContextStats {
   std::uint64_t messages_sent_local = 0;       // delivered to a mailbox without a socket
   std::uint64_t messages_sent_remote = 0;      // queued on an outbound connection
   std::uint64_t messages_received_remote = 0;  // parsed from an inbound connection
@@ -167,7 +169,7 @@ struct ContextStats {
 //
 // All member functions are thread-safe. Destruction terminates every process, waits for them,
 // writes what is still queued and closes connections gracefully.
-class Context {
+class COMPACTOR_API Context {
  public:
   // Starts listening and the worker threads. Throws std::system_error if the address cannot be
   // bound, std::invalid_argument for invalid options.
@@ -238,9 +240,10 @@ class Context {
 };
 
 // Spawns on the global context.
-PID spawn(std::unique_ptr<Process> process);
-PID spawn(Process& process);
-void terminate(const PID& pid);
-bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+COMPACTOR_API PID spawn(std::unique_ptr<Process> process);
+COMPACTOR_API PID spawn(Process& process);
+COMPACTOR_API void terminate(const PID& pid);
+COMPACTOR_API bool wait(const PID& pid,
+                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 }  // namespace compactor

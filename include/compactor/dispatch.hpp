@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Typed calls into a process of this OS process, as libprocess's dispatch: the method runs on
 // the process, like a message handler, and its result comes back as a Future.
 
+#include <compactor/export.hpp>
 #include <compactor/future.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
@@ -17,7 +19,7 @@ namespace detail {
 
 // Queues `call` on the local process `pid` (in any context of this OS process); false if there
 // is no such process.
-bool deliver_call(const PID& pid, std::function<void(Process&)> call);
+COMPACTOR_API bool deliver_call(const PID& pid, std::function<void(Process&)> call);
 
 template <class R>
 struct DispatchResult {

@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A value that arrives later, as libprocess's Future: ready with a value or failed with a
 // reason, observed by callbacks (then, on_ready, on_failed) or by waiting.
+
+#include <compactor/export.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -23,7 +26,7 @@ struct Nothing {
 };
 
 // What get() throws for a failed future.
-class FutureFailed : public std::runtime_error {
+class COMPACTOR_API FutureFailed : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // HTTP endpoints of processes, served on the context's port beside libprocess messages:
 // `GET /<process id>/<route>` reaches that process's longest matching route.
+
+#include <compactor/export.hpp>
 
 #include <functional>
 #include <memory>
@@ -14,7 +17,7 @@ namespace compactor::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-struct Request {
+struct COMPACTOR_API Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // below the process id, percent-decoded: "/status" for "/api/status?x"
   std::string query;   // raw, without '?': "x=1&y=2"
@@ -27,7 +30,7 @@ struct Request {
   std::string_view header(std::string_view name) const;
 };
 
-struct Response {
+struct COMPACTOR_API Response {
   int status = 200;
   Headers headers;  // Date, Content-Length and Connection are written by the server
   std::string body;
@@ -38,7 +41,7 @@ struct Response {
 
 // Answers one request, once, from any thread, now or later. A responder dropped without an
 // answer answers 500, so a client never waits for a lost request.
-class Responder {
+class COMPACTOR_API Responder {
  public:
   using Deliver = std::function<void(Response)>;
   explicit Responder(Deliver deliver);
@@ -48,7 +51,7 @@ class Responder {
   bool pending() const;
 
  private:
-  struct State;
+  struct COMPACTOR_NO_EXPORT State;
   std::shared_ptr<State> state_;
 };
 

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Metrics in the spirit of libprocess's process::metrics: counters, gauges and timers registered
 // by name in a context's registry (Context::metrics, Process::add_metric), read by operators at
 // /metrics/snapshot (libprocess's JSON) and /metrics (Prometheus's text format).
 
 #include <compactor/clock.hpp>
+#include <compactor/export.hpp>
 #include <compactor/future.hpp>
 
 #include <atomic>
@@ -18,13 +20,13 @@
 namespace compactor::metrics {
 
 namespace detail {
-struct State;  // what copies of a metric share (src/ops/metric_state.hpp)
+struct COMPACTOR_NO_EXPORT State;  // what copies of a metric share (src/ops/metric_state.hpp)
 }
 
 // A metric's name is its key in /metrics/snapshot, libprocess-style with '/' between parts
 // ("master/messages_received"); /metrics shows it with '_' instead ("master_messages_received").
 // Copies of a metric share its value. Every operation is thread-safe.
-class Metric {
+class COMPACTOR_API Metric {
  public:
   const std::string& name() const;
   const std::string& help() const;
@@ -37,7 +39,7 @@ class Metric {
 };
 
 // Counts up (libprocess's Counter). An increment is one relaxed atomic add.
-class Counter : public Metric {
+class COMPACTOR_API Counter : public Metric {
  public:
   explicit Counter(std::string name, std::string help = {});
   void increment(std::uint64_t n = 1) noexcept { value_->fetch_add(n, std::memory_order_relaxed); }
@@ -56,7 +58,7 @@ class Counter : public Metric {
 };
 
 // A value set by its owner (libprocess's PushGauge): a queue depth, a number of members.
-class Gauge : public Metric {
+class COMPACTOR_API Gauge : public Metric {
  public:
   explicit Gauge(std::string name, std::string help = {});
   void set(double value) noexcept { value_->store(value, std::memory_order_relaxed); }
@@ -72,7 +74,7 @@ class Gauge : public Metric {
 // process answer on its own thread (dispatch); a read that takes longer than the snapshot's
 // timeout leaves the gauge out of that snapshot, as libprocess does. `read` is called from the
 // context's I/O thread and must not block.
-class PullGauge : public Metric {
+class COMPACTOR_API PullGauge : public Metric {
  public:
   PullGauge(std::string name, std::function<double()> read, std::string help = {});
   PullGauge(std::string name, std::function<Future<double>()> read, std::string help = {});
@@ -90,7 +92,7 @@ struct Statistics {
 // `window` give statistics ("rpc/latency_ms/p99"), once there are two of them, as libprocess.
 // At most `capacity` samples are kept: a busier timer's statistics cover its latest samples.
 // A sample takes a short lock; the clock (for the window) is the one given, or the system's.
-class Timer : public Metric {
+class COMPACTOR_API Timer : public Metric {
  public:
   enum class Unit { nanoseconds, microseconds, milliseconds, seconds };
   struct Options {
@@ -124,7 +126,7 @@ class Timer : public Metric {
 };
 
 // The metrics of one context, by name.
-class Registry {
+class COMPACTOR_API Registry {
  public:
   Registry();
   ~Registry();
@@ -142,7 +144,7 @@ class Registry {
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
   // The implementation (src/ops/registry.hpp), for the library's own endpoints.
-  class Impl;
+  class COMPACTOR_NO_EXPORT Impl;
   Impl& impl() const { return *impl_; }
 
  private:

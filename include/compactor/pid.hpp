@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A process identifier, `id@ip:port`, as libprocess writes it.
+
+#include <compactor/export.hpp>
 
 #include <compare>
 #include <cstdint>
@@ -12,9 +15,16 @@
 namespace compactor {
 
 // The network address of a context: an IP literal (IPv4 or IPv6, canonical text form) and a port.
-struct Address {
+struct COMPACTOR_API Address {
   std::string ip;
   std::uint16_t port = 0;
+
+  // Parses `host:port` as a PID's address is parsed (see PID::parse): an IPv4 literal, a host
+  // name (resolved to IPv4) or a bracketed IPv6 literal. Throws std::invalid_argument saying
+  // what is wrong.
+  static Address parse(std::string_view text);
+  // As parse(), but returns nullopt instead of throwing.
+  static std::optional<Address> try_parse(std::string_view text);
 
   // "ip:port", or "[ip]:port" for IPv6: the form used in PIDs and the HTTP Host header.
   std::string to_string() const;
@@ -23,7 +33,7 @@ struct Address {
 };
 
 // Names one process of one context: the process id and the address its context listens on.
-struct PID {
+struct COMPACTOR_API PID {
   std::string id;
   Address address;
 
@@ -47,8 +57,8 @@ struct PID {
   friend auto operator<=>(const PID&, const PID&) = default;
 };
 
-std::ostream& operator<<(std::ostream& out, const PID& pid);
-std::ostream& operator<<(std::ostream& out, const Address& address);
+COMPACTOR_API std::ostream& operator<<(std::ostream& out, const PID& pid);
+COMPACTOR_API std::ostream& operator<<(std::ostream& out, const Address& address);
 
 }  // namespace compactor
 

@@ -1,7 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An actor: a named process with message handlers, run by a Context one message at a time.
 
 #include <compactor/clock.hpp>
+#include <compactor/detail/string_map.hpp>
+#include <compactor/export.hpp>
 #include <compactor/http.hpp>
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
@@ -19,7 +22,6 @@
 namespace compactor {
 
 class Context;
-class ProtobufProcess;
 namespace runtime {
 class ContextCore;
 class ProcessRecord;
@@ -29,7 +31,7 @@ class ProcessRecord;
 //
 // A process's handlers, initialize(), finalize() and exited() never run concurrently with each
 // other: they run on one worker thread at a time, so the process's own state needs no locks.
-class Process {
+class COMPACTOR_API Process {
  public:
   // Handles one message: the sender's PID (empty if the sender sent no valid PID) and the body,
   // which is valid only during the call.
@@ -97,6 +99,10 @@ class Process {
   // A message arrived whose name has no handler. The default logs it once per name.
   virtual void unhandled(const PID& from, std::string_view name, std::string_view body);
 
+  // A handler could not read the body of a message named `name` from `from`: the message is
+  // dropped, logged with `why` and counted (ContextStats::messages_malformed).
+  void malformed(const PID& from, std::string_view name, std::size_t size, std::string_view why);
+
   // Installs the handler for messages named `name`, replacing any earlier one. Call it from the
   // constructor or from the process's own handlers, never from another thread.
   void install(std::string name, Handler handler);
@@ -135,15 +141,6 @@ class Process {
  private:
   friend class runtime::ContextCore;
   friend class runtime::ProcessRecord;
-  friend class ProtobufProcess;
-
-  // Heterogeneous lookup: a message name as a string_view finds its handler without a copy.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
   void serve(const http::Request& request, http::Responder respond);
@@ -162,11 +159,11 @@ class Process {
   PID self_;
   runtime::ContextCore* context_ = nullptr;
   std::atomic<bool> running_{false};  // spawned and not yet terminated
-  std::unordered_map<std::string, Handler, NameHash, std::equal_to<>> handlers_;
+  detail::StringMap<Handler> handlers_;  // a message name as a string_view finds its handler
   // The handler found last: a process mostly gets the same few messages, and comparing a short
   // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
-  std::unordered_map<std::string, bool, NameHash, std::equal_to<>> reported_unhandled_;
+  detail::StringMap<bool> reported_unhandled_;
   std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
   std::vector<metrics::Metric> metrics_;       // touched only by spawn and the process
   struct RouteEntry {

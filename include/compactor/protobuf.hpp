@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Processes that speak protobuf messages, as libprocess's ProtobufProcess does: the message name
 // on the wire is the protobuf full type name, the body the serialized message, nothing more.
 
+#include <compactor/export.hpp>
 #include <compactor/process.hpp>
 
 #include <google/protobuf/arena.h>
@@ -14,7 +16,7 @@
 
 namespace compactor {
 
-class ProtobufProcess : public Process {
+class COMPACTOR_API ProtobufProcess : public Process {
  public:
   using Process::Process;
 
@@ -39,7 +41,8 @@ class ProtobufProcess : public Process {
                        google::protobuf::Arena arena(options);
                        auto* message = google::protobuf::Arena::CreateMessage<M>(&arena);
                        if (!message->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-                         malformed(from, M::descriptor()->full_name(), body.size());
+                         malformed(from, M::descriptor()->full_name(), body.size(),
+                                   "not a valid protobuf message of that type");
                          return;
                        }
                        const Sender sender(*this, from);
@@ -72,8 +75,6 @@ class ProtobufProcess : public Process {
    private:
     ProtobufProcess& process_;
   };
-
-  void malformed(const PID& from, const std::string& type, std::size_t size);
 
   const PID* current_sender_ = nullptr;
 };

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Test helpers in the spirit of libprocess's FUTURE_MESSAGE, DROP_MESSAGE and FUTURE_EXITED:
 // futures of what a context's processes are about to receive, and dropping on purpose.
 
 #include <compactor/context.hpp>
+#include <compactor/export.hpp>
 #include <compactor/future.hpp>
 #include <compactor/pid.hpp>
 
@@ -24,7 +26,7 @@ struct Message {
 // Expectations are matched in the order they were made; each is satisfied once.
 //
 // @note One watch per context at a time; it must not outlive the context.
-class MessageWatch {
+class COMPACTOR_API MessageWatch {
  public:
   explicit MessageWatch(Context& context);
   ~MessageWatch();
@@ -42,7 +44,7 @@ class MessageWatch {
   // The next `exited(pid)` delivered to `linker`.
   Future<Nothing> expect_exited(const PID& linker, const PID& pid);
 
-  class State;
+  class COMPACTOR_NO_EXPORT State;
 
  private:
   Context& context_;

@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // TLS for a context's connections, configured as libprocess configures its SSL sockets.
+
+#include <compactor/export.hpp>
 
 #include <cstddef>
 #include <string>
@@ -9,7 +12,7 @@ namespace compactor {
 // The same settings, names and defaults as libprocess's LIBPROCESS_SSL_* variables (README:
 // "Security"). When enabled, every connection of the context, messages and HTTP alike, is TLS on
 // the same port; the certificate and key serve both as server and as client.
-struct TlsOptions {
+struct COMPACTOR_API TlsOptions {
   // LIBPROCESS_SSL_ENABLED.
   bool enabled = false;
   // LIBPROCESS_SSL_SUPPORT_DOWNGRADE: the listener also takes plaintext connections (told apart

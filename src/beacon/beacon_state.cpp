@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "beacon/beacon_state.hpp"
 
 #include <algorithm>

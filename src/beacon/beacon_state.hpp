@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The asyncactor 0.24.0 beacon algorithm as a sans-I/O state machine: payloads and timer expiries
 // in, payloads to broadcast and events out. No sockets, no threads, no clock of its own: the

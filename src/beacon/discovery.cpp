@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/discovery.hpp>
 #include <compactor/beacon/member.hpp>
 

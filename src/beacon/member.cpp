@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/member.hpp>
 
 #include "beacon/beacon_state.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Who a member has heard from and when: asyncactor keeps no such view; compactor adds it so that
 // applications learn when a member falls silent. Sans-I/O, like BeaconState, which owns one.

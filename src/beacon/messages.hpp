@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The four asyncactor messages and their msgpack wire form, byte for byte as asyncactor 0.24.0
 // sends them: maps with str keys in the order of its attribute assignment.

@@ -1,21 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Hash maps keyed by node name, found by std::string_view without building a std::string.
 
-#include <functional>
-#include <string>
-#include <string_view>
-#include <unordered_map>
+#include <compactor/detail/string_map.hpp>
 
 namespace compactor::beacon {
 
-struct NameHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view name) const noexcept {
-    return std::hash<std::string_view>{}(name);
-  }
-};
-
 template <class T>
-using NameMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+using NameMap = detail::StringMap<T>;
 
 }  // namespace compactor::beacon

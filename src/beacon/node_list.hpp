@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The history of recent beacon senders, newest first, with asyncactor's ageing rule.
 

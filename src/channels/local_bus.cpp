@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/local_bus.hpp>
 
 #include <condition_variable>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/mqtt_channel.hpp>
 
 #include "runtime/logging.hpp"

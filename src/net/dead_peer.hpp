@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Failure detection on a TCP socket: how long a silent peer may go unnoticed.
 

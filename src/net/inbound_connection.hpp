@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 

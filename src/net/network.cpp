@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "net/network.hpp"
 
 #include "net/inbound_connection.hpp"

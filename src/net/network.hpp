@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The network side of a context: one asio I/O thread, the listener, and the outbound connections
 // keyed by remote address.

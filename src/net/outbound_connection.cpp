@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "net/outbound_connection.hpp"
 
 #include "net/dead_peer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A connection we opened to a remote context: messages out, answers read and discarded.
 

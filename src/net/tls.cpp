@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "net/tls.hpp"
 
 #include "runtime/logging.hpp"

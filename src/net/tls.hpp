@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A context's TLS: the OpenSSL context built from TlsOptions, and the checks libprocess makes of
 // a peer's certificate.

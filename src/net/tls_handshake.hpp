@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A connection's TLS handshake, with the checks of the peer that follow it.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One connection's TLS: OpenSSL's state over memory buffers, the connection moving the bytes.
 

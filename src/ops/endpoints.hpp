@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The context's own HTTP endpoints: libprocess's operator endpoints, Prometheus's /metrics and
 // the live status page.

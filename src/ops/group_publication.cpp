@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // beacon::Publication: reads a Member's public state for the context's metrics and status page.
 
 #include "ops/registry.hpp"

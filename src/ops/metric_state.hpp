@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What copies of a metric share, behind compactor::metrics' handles.
 

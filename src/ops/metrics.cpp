@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ops/metric_state.hpp"
 #include "ops/prometheus.hpp"
 #include "ops/registry.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Prometheus's text exposition format (version 0.0.4) of the same readings as /metrics/snapshot.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One metric as read at one moment: what /metrics/snapshot (libprocess's JSON) and /metrics
 // (Prometheus's text) both write, so that the two always show the same metrics.

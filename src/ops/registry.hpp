@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The registry behind compactor::metrics::Registry, with what the context's endpoints need.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The context's own metrics, read from the runtime at each snapshot: its counters, drops by
 // reason, each process's mailbox and activity, each connection's traffic, and the machine's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "ops/status_page.hpp"
 
 #include "ops/registry.hpp"

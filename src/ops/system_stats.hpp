@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The machine's load, cores and memory, as libprocess's `system` process reports them.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Back-pressure on senders: what a sending process waits for when its messages pile up in front
 // of a slow peer. Like Erlang suspending a process on a busy distribution port, the process is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The runtime of one context: its processes, its scheduler, and where each message goes.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The contexts of this OS process by address, so that a message between two of them is handed
 // over in memory instead of through a socket.

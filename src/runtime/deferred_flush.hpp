@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Work that a worker postpones until the process it runs has finished its batch of events: a
 // connection that handlers wrote to is flushed once, in one system call, instead of once per

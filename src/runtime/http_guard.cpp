@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "runtime/http_guard.hpp"
 
 #include "runtime/logging.hpp"

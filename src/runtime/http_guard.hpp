@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What stands before an HTTP endpoint: the disabled-endpoints list and a realm's authenticator.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The library's logger ("compactor"), created on first use (see compactor/logging.hpp).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The runtime's side of a spawned process: mailbox, scheduling state, linkers, termination.
 

@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The processes of one context, by id.
+
+#include <compactor/detail/string_map.hpp>
 
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace compactor::runtime {
@@ -29,15 +31,8 @@ class ProcessTable {
   std::vector<std::shared_ptr<ProcessRecord>> all() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<ProcessRecord>, Hash, std::equal_to<>> records_;
+  detail::StringMap<std::shared_ptr<ProcessRecord>> records_;
 };
 
 }  // namespace compactor::runtime

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Worker threads that run runnable processes, one process on one thread at a time.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A lock for critical sections of a few instructions (a mailbox push or swap), where sleeping in
 // the kernel on contention costs far more than waiting for the holder to finish.

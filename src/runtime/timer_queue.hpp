@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The scheduled callbacks of a Clock: a min-heap by due time, with cancellation and a record of
 // the callback running now, so that cancel() can wait for it to finish.

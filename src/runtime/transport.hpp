@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the runtime needs from the network: sending to and linking with remote contexts.
 // Implemented by net::Network; an interface so that the runtime does not depend on asio.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // JSON string literals, for the few JSON documents compactor writes (endpoints, tool output).
 

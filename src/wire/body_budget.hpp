@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A bound on request body bytes buffered at once by all the decoders of a context, so that many
 // connections each sending most of a large body cannot add up to unbounded memory.

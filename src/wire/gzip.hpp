@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Inflating `Content-Encoding: gzip` bodies, bounded so that a small bomb cannot exhaust memory.
 

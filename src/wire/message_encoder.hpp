@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Encodes a libprocess message as the HTTP request real libprocess sends.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "wire/message_head.hpp"
 
 #include "wire/percent_encoding.hpp"
@@ -20,9 +21,7 @@ std::optional<PathTarget> split_target(std::string_view target) {
 
 std::optional<std::string_view> message_sender(const Request& request) {
   if (request.method != "POST") return std::nullopt;
-  for (const auto& h : request.headers) {
-    if (iequals(h.name, "Libprocess-From")) return h.value;
-  }
+  if (auto from = util::find_header(request.headers, "Libprocess-From")) return from;
   constexpr std::string_view kPrefix = "libprocess/";
   const auto agent = request.header("User-Agent");
   if (agent.starts_with(kPrefix)) return agent.substr(kPrefix.size());

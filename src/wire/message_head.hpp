@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The libprocess reading of a decoded request: is it a message, from whom, to whom.
 

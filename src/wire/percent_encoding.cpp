@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "wire/percent_encoding.hpp"
 
 namespace compactor::wire {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Percent-encoding of URL path segments (RFC 3986), as libprocess decodes request paths.
 

@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One HTTP request as the decoder hands it over.
+
+#include "util/headers.hpp"
 
 #include <string>
 #include <string_view>
@@ -29,7 +32,6 @@ struct Request {
   bool has_header(std::string_view name) const;
 };
 
-// True when `a` and `b` are equal ignoring ASCII case, as HTTP header names compare.
-bool iequals(std::string_view a, std::string_view b);
+using util::iequals;
 
 }  // namespace compactor::wire

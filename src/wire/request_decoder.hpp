@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Incremental HTTP/1.x request decoder over Node's http-parser (the parser libprocess uses):
 // bytes in, complete requests out. Handles Content-Length, chunked and empty bodies, pipelining,

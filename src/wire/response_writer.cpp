@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "wire/response_writer.hpp"
 
 #include "wire/gzip.hpp"
@@ -142,8 +143,7 @@ void append_http_response(std::string& out, const http::Response& response, bool
                           bool gzip_ok) {
   const bool compress =
       gzip_ok && response.body.size() >= kGzipThreshold &&
-      std::none_of(response.headers.begin(), response.headers.end(),
-                   [](const auto& h) { return iequals(h.first, "Content-Encoding"); });
+      !util::find_header(response.headers, "Content-Encoding");
   const std::string compressed = compress ? gzip(response.body) : std::string();
   const std::string_view body = compress ? std::string_view(compressed) : response.body;
   char number[24];

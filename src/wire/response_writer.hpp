@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Writes the HTTP/1.1 answers a libprocess receiver gives, with Date and Content-Length.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replays real asyncactor traffic (tests/data/asyncactor/capture-*.txt, recorded on a mosquitto
 // broker) into a passive member at the recorded times; its PingEvents must name the same nodes at
 // the same times as the real nodes reported (the *.jsonl files).

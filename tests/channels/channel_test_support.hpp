@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Records what a channel receives and reports, for the MQTT and Serf channel tests.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/mqtt_channel.hpp>  // first: the header compiles on its own
 
 #include <compactor/beacon/member.hpp>

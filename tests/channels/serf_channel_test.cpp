@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/serf_channel.hpp>  // first: the header compiles on its own
 
 #include "channels/channel_test_support.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults across OS processes: a silent partition (a veth link taken down in a network namespace)
 // and a server out of descriptors.
 

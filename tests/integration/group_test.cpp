@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Beacon groups across OS processes on real brokers: `compactor group` members on a mosquitto
 // broker and on a three-agent Serf cluster, all started here on loopback.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Two OS processes over real loopback sockets: this test process and the `compactor` tool.
 
 #include <compactor/context.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Flow control: a process that cannot keep up slows its remote senders down through TCP instead
 // of letting its mailbox grow, and nothing is lost or reordered.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Authenticated and disabled HTTP endpoints: realms with a Basic authenticator (401 with a
 // challenge, the principal reaching the handler), built-in endpoints behind a realm, and the
 // disabled-endpoints list (403).

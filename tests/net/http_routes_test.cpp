@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HTTP endpoints on the context's port: process routes (sync and later answers, in order),
 // libprocess's built-in endpoints, limits, and a real client (curl).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a context answers on its listening port: limits, sender checks, plain HTTP, resets.
 
 #include <compactor/context.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a context sends: exact bytes to a raw sink, graceful close, links and exited.
 
 #include <compactor/context.hpp>

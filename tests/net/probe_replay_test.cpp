@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replays every request real libprocess was probed with (tests/data/probe_lp.txt) against a
 // context and compares the answers with libprocess's.
 

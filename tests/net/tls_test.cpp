@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS as libprocess speaks it: certificates made by `openssl` at test time, two contexts over
 // TLS, mutual TLS, downgrade both ways, hostname and IP checks, and curl over https.
 

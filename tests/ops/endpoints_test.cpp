@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The context's operator endpoints against libprocess's documented and captured shapes
 // (tests/data/endpoints-libprocess.txt), and /metrics against Prometheus's own promtool.
 

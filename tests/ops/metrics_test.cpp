@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The metrics types and registry: values, timer windows on a ManualClock, libprocess's snapshot
 // keys, and the Prometheus form of the same readings.
 

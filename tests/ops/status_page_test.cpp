@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live status page in a real headless Chromium: the rendered DOM shows the context's
 // processes, its connections and a published group member; a phone-sized screenshot is left as
 // an artifact (in $COMPACTOR_SCREENSHOT_DIR if set, else the test's temporary directory).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/clock.hpp>  // first: the header compiles on its own
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/dispatch.hpp>  // first: the headers compile on their own
 #include <compactor/future.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor's log: the level and sink API, lines that name their context and process, and
 // libprocess's /logging/toggle raising the level for a while.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Process timers (delay, every, cancel) on a ManualClock: time moves only when the test says.
 
 #include <compactor/context.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Beacon members on virtual time over a simulated broadcast channel (every member, the sender
 // included, gets every message, in one order, after a fixed latency), with kill and partition

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A throwaway certificate authority made with the `openssl` command in a temporary directory,
 // and the certificates it (or nobody) signs, for the TLS tests.

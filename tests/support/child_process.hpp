@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Starts another OS process (the compactor tool, an example), reads its standard output line by
 // line with timeouts, and kills it at the end: the second party of the integration tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/network_namespace.hpp"
 
 #include "support/child_process.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A network namespace joined to this one by a veth pair, for tests that cut a link the way a
 // partition does (no RST, no FIN: packets just stop). Needs root and `ip` (iproute2).

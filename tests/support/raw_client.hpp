@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A blocking TCP client with timeouts, for speaking raw bytes to a context in tests.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A process that records every message and exited event it gets, for tests to wait on.
 

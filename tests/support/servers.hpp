@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Real servers for the channel tests, started by the test on 127.0.0.1 with free ports and
 // stopped by PID at the end: a mosquitto broker and serf agents (Debian packages).

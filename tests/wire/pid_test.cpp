@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <compactor/pid.hpp>  // first: the header compiles on its own
 
 #include "pid_text.hpp"
@@ -74,6 +75,19 @@ TEST(Pid, LiteralParsingNeverResolves) {
   EXPECT_TRUE(detail::parse_literal_pid("a@127.0.0.1:1"));
   EXPECT_FALSE(detail::parse_literal_pid("a@localhost:1"));
   EXPECT_FALSE(detail::parse_literal_pid("garbage"));
+}
+
+TEST(Address, ParsesHostPortAsAPidsAddress) {
+  EXPECT_EQ(Address::parse("127.0.0.1:5051"), (Address{"127.0.0.1", 5051}));
+  EXPECT_EQ(Address::parse("[::1]:80"), (Address{"::1", 80}));
+  EXPECT_EQ(Address::parse("localhost:1").ip, "127.0.0.1");
+  EXPECT_EQ(Address::parse("10.0.0.1:0").port, 0);
+  for (const char* bad : {"", ":1", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "[::1:1",
+                          "[127.0.0.1]:1", "no.such.host.invalid:1", "1.2.3.4:5x"}) {
+    EXPECT_THROW(Address::parse(bad), std::invalid_argument) << bad;
+    EXPECT_FALSE(Address::try_parse(bad)) << bad;
+  }
+  EXPECT_EQ(PID::parse("a@127.0.0.1:9").address, Address::parse("127.0.0.1:9"));
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What answers are compressed for: Accept-Encoding read as RFC 9110 says, as libprocess does.
 
 #include "wire/response_writer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The subcommands of the `compactor` tool: each registers its options and returns the code to
 // exit with.

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "event_fields.hpp"
 
-#include "util/json_text.hpp"
+#include "json_text.hpp"
 
 #include <fmt/format.h>
 

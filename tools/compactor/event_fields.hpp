@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A beacon event as a name and named fields, printed as text or as a JSON line by `group`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor group: joins a beacon group on an MQTT broker or a Serf agent and prints its events,
 // or (--watch) shows the group live without taking part.
 
@@ -50,12 +51,11 @@ beacon::Value parse_value(const std::string& text) {
 }
 
 Address parse_address(const std::string& text, const char* flag) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos)
-    throw std::invalid_argument(std::string(flag) + " wants HOST:PORT");
-  const int port = std::stoi(text.substr(colon + 1));
-  if (port <= 0 || port > 65535) throw std::invalid_argument(std::string(flag) + ": bad port");
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
+  try {
+    return Address::parse(text);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(std::string(flag) + " wants HOST:PORT: " + error.what());
+  }
 }
 
 std::unique_ptr<beacon::Channel> open_channel(const GroupFlags& flags) {

@@ -1,16 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor: a "curl" for libprocess. Serves, sends and pings libprocess messages.
 
 #include "commands.hpp"
 
 #include <fmt/core.h>
 
+#include <compactor/version.hpp>
+
 #include <exception>
+#include <string>
 
 int main(int argc, char** argv) {
   using namespace compactor::tool;
   block_termination_signals();
   CLI::App app{"compactor: talk to libprocess (Mesos) and compactor processes, join beacon groups"};
-  app.set_version_flag("--version", "compactor " COMPACTOR_VERSION);
+  app.set_version_flag("--version", std::string("compactor ") + compactor::version());
   app.require_subcommand(1);
   std::function<int()> run;
   const auto serve = add_serve(app);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor ping: keeps W pings in flight to a PID until N pongs came back; reports rate and
 // round-trip percentiles.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor send: sends one message and waits until it is written and the connection closed.
 
 #include "commands.hpp"

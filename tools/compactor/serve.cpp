@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor serve: answers every `ping` with a `pong` carrying the same body.
 
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // compactor top: a remote context's processes, mailboxes, rates, connections and groups, live in
 // the terminal, from its /__status__/state.json.
 
@@ -28,8 +29,8 @@ struct TopFlags {
 
 // "ip:port" or a PID "id@ip:port".
 Address address_of(const std::string& target) {
+  if (auto address = Address::try_parse(target)) return *address;
   if (auto pid = PID::try_parse(target)) return pid->address;
-  if (auto pid = PID::try_parse("x@" + target)) return pid->address;
   throw std::invalid_argument("top wants HOST:PORT or a PID, not '" + target + "'");
 }
 

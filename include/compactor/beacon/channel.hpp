@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The broadcast channel a beacon group runs on: MQTT, Serf, or the in-process LocalBus.
+
+#include <compactor/export.hpp>
 
 #include <chrono>
 #include <functional>
@@ -13,7 +16,7 @@ namespace compactor::beacon {
 //
 // @note open(), send() and close() are called by one owner (a Member); the callbacks run on the
 // channel's own thread, one at a time.
-class Channel {
+class COMPACTOR_API Channel {
  public:
   // Receives each payload, own ones included.
   using Receiver = std::function<void(std::string_view payload)>;

@@ -1,13 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A beacon group's timing configuration, as asyncactor's `vers` message carries it.
 
 #include <compactor/beacon/value.hpp>
+#include <compactor/export.hpp>
 
 namespace compactor::beacon {
 
 // Field types are kept as sent (an int stays an int, a float a float64) so that a configuration
 // re-broadcast to Python peers is byte-identical; the accessors read them as numbers.
-struct Config {
+struct COMPACTOR_API Config {
   Value cycle = 10;    // base interval C, seconds
   Value gap = 1.5;     // collision window G, seconds
   Value nodes = 5;     // history length; <= 0 is unlimited

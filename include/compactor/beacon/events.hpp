@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What a beacon group member reports, with asyncactor's meaning and timing.
 

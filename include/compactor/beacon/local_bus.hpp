@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // An in-process broadcast channel for beacon groups: for tests, demos and members of one program.
 
 #include <compactor/beacon/channel.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/export.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -15,7 +17,7 @@ namespace compactor::beacon {
 // as from an MQTT broker. Tests can delay, lose or cut links to see how a group copes.
 //
 // @note Thread-safe. Deliveries run on the clock's thread (the thread advancing a ManualClock).
-class LocalBus {
+class COMPACTOR_API LocalBus {
  public:
   // A link from one channel to another; payloads on one link keep their order.
   struct Link {
@@ -44,7 +46,7 @@ class LocalBus {
   // Payloads lost to Link::loss so far.
   std::uint64_t lost() const;
 
-  class Impl;
+  class COMPACTOR_NO_EXPORT Impl;
 
  private:
   std::shared_ptr<Impl> impl_;

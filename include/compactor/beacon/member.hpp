@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A member of a beacon group: the asyncactor algorithm running on a channel, in real time.
 
@@ -7,6 +8,7 @@
 #include <compactor/beacon/member_info.hpp>
 #include <compactor/beacon/value.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/export.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -33,14 +35,14 @@ class BeaconState;
 // slow.
 //
 // @note All member functions are thread-safe.
-class Member {
+class COMPACTOR_API Member {
  public:
   struct Options {
-    Config config;
+    Config config{};
     bool enabled = true;
     bool send_raw = false;
-    std::optional<std::uint64_t> seed;  // of the random source; none: from std::random_device
-    std::function<void(const Event&)> on_event;
+    std::optional<std::uint64_t> seed{};  // of the random source; none: from std::random_device
+    std::function<void(const Event&)> on_event{};
     std::size_t max_queued_events = 1024;
     // A GoneEvent after this many cycles of silence (C + 2.5 G each, the longest a cycle lasts);
     // keep it above `nodes`, as history members take turns. 0: no Join/Gone events.
@@ -90,7 +92,7 @@ class Member {
   ChannelState channel() const;
 
  private:
-  class Driver;
+  class COMPACTOR_NO_EXPORT Driver;
   std::unique_ptr<Driver> driver_;
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One entry of a member's view of its group: who it heard from, and how long ago.
 

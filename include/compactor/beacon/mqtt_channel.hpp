@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A beacon group over an MQTT broker (mosquitto or any MQTT 3.1.1 broker), as asyncactor's MQTT
 // back-end uses it: one topic, QoS 0, no retain, the broker echoing each member's messages.
 
 #include <compactor/beacon/channel.hpp>
+#include <compactor/export.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -41,6 +43,6 @@ struct MqttOptions {
 // The channel; open() throws std::runtime_error naming the broker if it cannot subscribe in
 // time. Afterwards a lost connection is reported down (StatusListener), retried with back-off,
 // re-subscribed and reported up; send() throws std::runtime_error while the broker is away.
-std::unique_ptr<Channel> mqtt_channel(MqttOptions options);
+COMPACTOR_API std::unique_ptr<Channel> mqtt_channel(MqttOptions options);
 
 }  // namespace compactor::beacon

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A group member made visible on a context: its status page and its metrics.
 
 #include <compactor/beacon/member.hpp>
 #include <compactor/context.hpp>
+#include <compactor/export.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -13,7 +15,7 @@ namespace compactor::beacon {
 // holder, members and how long each has been silent) and in its metrics, labelled by the
 // member's name: compactor/groups/<name>/members, /gone, /tagged, /holder_known, /channel_up,
 // /dropped_events. Destroy it before the member or the context.
-class Publication {
+class COMPACTOR_API Publication {
  public:
   Publication(const Member& member, Context& context);
   ~Publication();
@@ -21,7 +23,7 @@ class Publication {
   Publication& operator=(const Publication&) = delete;
 
  private:
-  struct Shared;
+  struct COMPACTOR_NO_EXPORT Shared;
   std::shared_ptr<Shared> shared_;  // also held by the readers the context may be running
   Context& context_;
   std::uint64_t id_;

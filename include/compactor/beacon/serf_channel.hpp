@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A beacon group over a Serf gossip cluster, through the local `serf agent`'s RPC port, as
 // asyncactor's Serf back-end uses it: members' payloads travel as Serf user events.
 
 #include <compactor/beacon/channel.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/export.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -34,6 +36,6 @@ struct SerfOptions {
 // send() throws std::length_error before sending an event the agent would refuse as too large, and
 // std::runtime_error while the agent is away; a lost agent is reported down (StatusListener),
 // reconnected with back-off, re-streamed and reported up.
-std::unique_ptr<Channel> serf_channel(SerfOptions options);
+COMPACTOR_API std::unique_ptr<Channel> serf_channel(SerfOptions options);
 
 }  // namespace compactor::beacon

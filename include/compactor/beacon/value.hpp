@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A group member's value: one msgpack value, as asyncactor's Python peers send and compare it.
+
+#include <compactor/export.hpp>
 
 #include <compare>
 #include <cstddef>
@@ -11,7 +14,7 @@
 
 namespace compactor::beacon {
 
-class Value {
+class COMPACTOR_API Value {
  public:
   // msgpack nil, Python None: "not ready".
   struct Nil {
@@ -65,6 +68,6 @@ class Value {
 // unordered), str with str (code points), bytes with bytes, arrays element by element. nullopt
 // where Python raises TypeError (say int against str, or any map), which asyncactor does not
 // survive and we treat as "no priority".
-std::optional<std::partial_ordering> python_compare(const Value& a, const Value& b);
+COMPACTOR_API std::optional<std::partial_ordering> python_compare(const Value& a, const Value& b);
 
 }  // namespace compactor::beacon

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: Apache-2.0
+# Install rules, the find_package(compactor) export, the pkg-config files and the Debian packages
+# (cpack -G DEB). Install components: "library" (the shared libraries), "development" (headers,
+# CMake and pkg-config files, static libraries) and "tool" (the compactor program).
+include(CMakePackageConfigHelpers)
+set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/compactor)
+
+# Headers: the parts this build contains, and the generated version and export headers.
+set(excluded_headers)
+foreach(part_header PROTOBUF:protobuf.hpp MQTT:beacon/mqtt_channel.hpp SERF:beacon/serf_channel.hpp
+                    TESTING:testing.hpp)
+  string(REPLACE ":" ";" pair ${part_header})
+  list(GET pair 0 part)
+  list(GET pair 1 header)
+  if(NOT COMPACTOR_ENABLE_${part})
+    list(APPEND excluded_headers PATTERN ${header} EXCLUDE)
+  endif()
+endforeach()
+install(DIRECTORY include/compactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development
+        PATTERN "*.in" EXCLUDE ${excluded_headers})
+install(FILES ${PROJECT_BINARY_DIR}/include/compactor/version.hpp
+              ${PROJECT_BINARY_DIR}/include/compactor/export.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/compactor COMPONENT development)
+
+# Libraries, each export set in a file of its own, so that find_package(compactor COMPONENTS
+# runtime) needs no protobuf.
+install(TARGETS compactor ${COMPACTOR_PARTS} EXPORT compactorTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
+install(EXPORT compactorTargets NAMESPACE compactor:: DESTINATION ${config_dir}
+        COMPONENT development)
+set(umbrella_export compactorTargets)
+if(COMPACTOR_ENABLE_PROTOBUF)
+  install(TARGETS compactor_protobuf EXPORT compactorProtobufTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
+  install(EXPORT compactorProtobufTargets NAMESPACE compactor:: DESTINATION ${config_dir}
+          COMPONENT development)
+  install(FILES cmake/CompactorProtobuf.cmake DESTINATION ${config_dir} COMPONENT development)
+endif()
+install(TARGETS compactor_all EXPORT compactorUmbrellaTargets)
+install(EXPORT compactorUmbrellaTargets NAMESPACE compactor:: DESTINATION ${config_dir}
+        COMPONENT development)
+install(FILES cmake/FindHttpParser.cmake cmake/FindAsio.cmake cmake/FindMsgpackCxx.cmake
+              cmake/FindMosquitto.cmake
+        DESTINATION ${config_dir} COMPONENT development)
+
+configure_package_config_file(cmake/compactorConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/compactorConfig.cmake INSTALL_DESTINATION ${config_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/compactorConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/compactorConfig.cmake
+              ${PROJECT_BINARY_DIR}/compactorConfigVersion.cmake
+        DESTINATION ${config_dir} COMPONENT development)
+
+# pkg-config: compactor (the runtime) and compactor-protobuf.
+set(pc_libs_private "-lz -lfmt -lspdlog -lhttp_parser -lssl -lcrypto")
+if(COMPACTOR_ENABLE_MQTT)
+  string(APPEND pc_libs_private " -lmosquitto")
+endif()
+foreach(pc compactor compactor-protobuf)
+  if(pc STREQUAL "compactor-protobuf" AND NOT COMPACTOR_ENABLE_PROTOBUF)
+    continue()
+  endif()
+  configure_file(cmake/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+          COMPONENT development)
+endforeach()
+
+install(FILES LICENSE README.md CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        COMPONENT development)
+
+# Debian packages: libcompactorX.Y (the shared libraries), libcompactor-dev, compactor (the tool).
+set(CPACK_PACKAGE_NAME compactor)
+set(CPACK_PACKAGE_VENDOR "The compactor authors")
+set(CPACK_PACKAGE_CONTACT "compactor maintainers <compactor@example.org>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING IGNORE)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The tool needs libcompactor, which is in a package of this build, not yet installed: dpkg-shlibdeps
+# finds it in the build tree, and the tool's package depends on the library's.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/src)
+set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
+set(soname_version ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+set(CPACK_DEBIAN_LIBRARY_PACKAGE_NAME libcompactor${soname_version})
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libcompactor-dev)
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SUGGESTS "libprotobuf-dev, protobuf-compiler")
+set(CPACK_DEBIAN_TOOL_PACKAGE_NAME compactor)
+set(CPACK_DEBIAN_TOOL_PACKAGE_SECTION net)
+set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS library)
+set(CPACK_COMPONENT_TOOL_DEPENDS library)
+set(CPACK_COMPONENTS_ALL library development tool)
+include(CPack)
