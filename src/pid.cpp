@@ -142,7 +142,8 @@ PID PID::parse(std::string_view text) {
   if (auto* error = std::get_if<std::string>(&resolved)) {
     throw std::invalid_argument("invalid PID '" + std::string(text) + "': " + *error);
   }
-  return PID(std::string(std::get<detail::PidText>(split).id), std::get<Address>(std::move(resolved)));
+  return PID(std::string(std::get<detail::PidText>(split).id),
+             std::get<Address>(std::move(resolved)));
 }
 
 std::optional<PID> PID::try_parse(std::string_view text) {

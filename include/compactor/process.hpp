@@ -158,7 +158,7 @@ class COMPACTOR_API Process {
   std::string id_;
   PID self_;
   runtime::ContextCore* context_ = nullptr;
-  std::atomic<bool> running_{false};  // spawned and not yet terminated
+  std::atomic<bool> running_{false};     // spawned and not yet terminated
   detail::StringMap<Handler> handlers_;  // a message name as a string_view finds its handler
   // The handler found last: a process mostly gets the same few messages, and comparing a short
   // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.

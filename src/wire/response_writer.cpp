@@ -141,9 +141,8 @@ bool accepts_gzip(std::string_view accept_encoding) {
 
 void append_http_response(std::string& out, const http::Response& response, bool close,
                           bool gzip_ok) {
-  const bool compress =
-      gzip_ok && response.body.size() >= kGzipThreshold &&
-      !util::find_header(response.headers, "Content-Encoding");
+  const bool compress = gzip_ok && response.body.size() >= kGzipThreshold &&
+                        !util::find_header(response.headers, "Content-Encoding");
   const std::string compressed = compress ? gzip(response.body) : std::string();
   const std::string_view body = compress ? std::string_view(compressed) : response.body;
   char number[24];
