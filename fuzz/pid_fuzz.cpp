@@ -2,7 +2,7 @@
 // Fuzzes PID text parsing: splitting and IP literal checks, with no name resolution (a fuzzer
 // must not query DNS).
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // arbitrary point, as reads split it), gzip, Accept-Encoding, and the libprocess reading of each
 // request.
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 #include "wire/message_head.hpp"
 #include "wire/request_decoder.hpp"
 #include "wire/response_writer.hpp"

@@ -14,26 +14,30 @@
 
 namespace compactor::http {
 
-// @note Called from the threads that serve requests (a process's worker for its routes, the I/O
-// thread for built-in endpoints): it must be thread-safe and should not block.
+/// Decides who a request to a route with a realm is (ContextOptions::http_authenticators).
+///
+/// @note Called from the threads that serve requests (a process's worker for its routes, the I/O
+/// thread for built-in endpoints): it must be thread-safe and should not block.
 class COMPACTOR_API Authenticator {
  public:
   virtual ~Authenticator() = default;
-  // The principal the request proves to be, or nothing (the request is answered 401).
+  /// The principal the request proves to be, or nothing (the request is answered 401).
   virtual std::optional<std::string> authenticate(const Request& request) const = 0;
-  // The WWW-Authenticate header of a 401 in `realm`.
+  /// The WWW-Authenticate header of a 401 in `realm`.
   virtual std::string challenge(std::string_view realm) const = 0;
 };
 
-// HTTP Basic (RFC 7617): "Authorization: Basic base64(principal:password)". Use it over TLS only;
-// in plaintext the password crosses the network readable.
+/// HTTP Basic (RFC 7617): "Authorization: Basic base64(principal:password)". Use it over TLS only;
+/// in plaintext the password crosses the network readable.
 class COMPACTOR_API BasicAuthenticator final : public Authenticator {
  public:
+  /// True when `password` is the principal's.
   using Check = std::function<bool(std::string_view principal, std::string_view password)>;
+  /// Accepts the credentials `check` accepts.
   explicit BasicAuthenticator(Check check);
 
-  // Credentials from a file of "principal secret" lines (Mesos's text credentials format; blank
-  // lines and lines starting with # are skipped). Throws std::invalid_argument naming the file.
+  /// Credentials from a file of "principal secret" lines (Mesos's text credentials format; blank
+  /// lines and lines starting with # are skipped). Throws std::invalid_argument naming the file.
   static std::shared_ptr<BasicAuthenticator> from_file(const std::string& path);
 
   std::optional<std::string> authenticate(const Request& request) const override;

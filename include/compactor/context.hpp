@@ -25,211 +25,223 @@ namespace testing {
 class MessageWatch;
 }
 
-// How a context listens, advertises itself and runs its processes.
+/// How a context listens, advertises itself and runs its processes.
 struct COMPACTOR_API ContextOptions {
-  // The IP to listen on. "0.0.0.0" listens on every interface and advertises the host name's IP.
+  /// The IP to listen on. "0.0.0.0" listens on every interface and advertises the host name's IP.
   std::string ip = "127.0.0.1";
-  // The port to listen on; 0 picks a free one.
+  /// The port to listen on; 0 picks a free one.
   std::uint16_t port = 0;
-  // What goes into PIDs instead of ip/port, for NAT and containers.
+  /// What goes into PIDs instead of ip/port, for NAT and containers.
+  ///@{
   std::optional<std::string> advertise_ip{};
   std::optional<std::uint16_t> advertise_port{};
-  // Worker threads running processes; 0 means one per core.
+  ///@}
+  /// Worker threads running processes; 0 means one per core.
   unsigned workers = 0;
-  // Largest request body accepted; larger ones are answered 413 before the body is read.
+  /// Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;
-  // Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS
-  // and require_client_cert, this makes a peer prove the sender IP it claims (README: "Security").
+  /// Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS
+  /// and require_client_cert, this makes a peer prove the sender IP it claims (README: "Security").
   bool require_peer_address_ip_match = false;
-  // TLS on every connection, as libprocess's SSL (off by default).
+  /// TLS on every connection, as libprocess's SSL (off by default).
   TlsOptions tls{};
-  // HTTP authentication by realm (README: "Security"). A route installed with a realm, and the
-  // built-in endpoints when builtin_endpoints_realm is set, answer only requests that realm's
-  // authenticator accepts; others get 401 with its challenge (so does every request to a realm
-  // that has no authenticator: it fails closed).
+  /// HTTP authentication by realm (README: "Security"). A route installed with a realm, and the
+  /// built-in endpoints when builtin_endpoints_realm is set, answer only requests that realm's
+  /// authenticator accepts; others get 401 with its challenge (so does every request to a realm
+  /// that has no authenticator: it fails closed).
+  ///@{
   std::map<std::string, std::shared_ptr<const http::Authenticator>> http_authenticators{};
   std::optional<std::string> builtin_endpoints_realm{};
-  // HTTP paths answered 403 Forbidden, as Mesos's disabled-endpoints firewall rule: exact paths
-  // such as "/__processes__" or "/sink/status". Messages are not HTTP endpoints: not affected.
+  ///@}
+  /// HTTP paths answered 403 Forbidden, as Mesos's disabled-endpoints firewall rule: exact paths
+  /// such as "/__processes__" or "/sink/status". Messages are not HTTP endpoints: not affected.
   std::vector<std::string> disabled_endpoints{};
-  // How long an outbound connection that no link holds open stays open once idle, before it is
-  // closed gracefully. Zero closes it as soon as everything queued has been written.
+  /// How long an outbound connection that no link holds open stays open once idle, before it is
+  /// closed gracefully. Zero closes it as soon as everything queued has been written.
   std::chrono::milliseconds idle_connection_timeout{1000};
-  // How long destruction waits for queued outbound messages to be written and acknowledged by
-  // the peer closing its side.
+  /// How long destruction waits for queued outbound messages to be written and acknowledged by
+  /// the peer closing its side.
   std::chrono::milliseconds shutdown_timeout{5000};
 
   // Flow control and failure detection (README: "Flow control and failure detection"). Each can
   // also be set by the environment variable named after it (from_environment).
 
-  // A peer that acknowledges nothing for this long is taken as gone: its connections fail and
-  // linkers get exited, on a silent partition too. TCP keep-alive probes while a connection is
-  // idle, TCP_USER_TIMEOUT while data waits for an acknowledgement. Idle connections are never
-  // closed while the peer answers. Zero keeps the system's defaults (about two hours).
-  // COMPACTOR_DEAD_PEER_TIMEOUT_MS.
+  /// A peer that acknowledges nothing for this long is taken as gone: its connections fail and
+  /// linkers get exited, on a silent partition too. TCP keep-alive probes while a connection is
+  /// idle, TCP_USER_TIMEOUT while data waits for an acknowledgement. Idle connections are never
+  /// closed while the peer answers. Zero keeps the system's defaults (about two hours).
+  /// COMPACTOR_DEAD_PEER_TIMEOUT_MS.
   std::chrono::milliseconds dead_peer_timeout{20000};
-  // An outbound connection whose writes make no progress for this long fails (a peer that
-  // accepts but never reads); its queued messages are counted as dropped and linkers get
-  // exited. Zero: never. COMPACTOR_WRITE_TIMEOUT_MS.
+  /// An outbound connection whose writes make no progress for this long fails (a peer that
+  /// accepts but never reads); its queued messages are counted as dropped and linkers get
+  /// exited. Zero: never. COMPACTOR_WRITE_TIMEOUT_MS.
   std::chrono::milliseconds write_timeout{20000};
-  // A request must arrive whole, headers and body, within this time of its first byte, or it is
-  // answered 408 and its connection closed (slowloris). Between requests a connection may stay
-  // idle. Zero: no limit. COMPACTOR_REQUEST_TIMEOUT_MS.
+  /// A request must arrive whole, headers and body, within this time of its first byte, or it is
+  /// answered 408 and its connection closed (slowloris). Between requests a connection may stay
+  /// idle. Zero: no limit. COMPACTOR_REQUEST_TIMEOUT_MS.
   std::chrono::milliseconds request_timeout{30000};
-  // Request body bytes that all inbound connections together may buffer; a request that would
-  // go over is answered 503 and its connection closed. COMPACTOR_MAX_BUFFERED_BODY_BYTES.
+  /// Request body bytes that all inbound connections together may buffer; a request that would
+  /// go over is answered 503 and its connection closed. COMPACTOR_MAX_BUFFERED_BODY_BYTES.
   std::size_t max_buffered_body_bytes = 128 * 1024 * 1024;
-  // Inbound connections open at once; more are closed as soon as they are accepted, and
-  // counted. Zero: no limit. COMPACTOR_MAX_INBOUND_CONNECTIONS.
+  /// Inbound connections open at once; more are closed as soon as they are accepted, and
+  /// counted. Zero: no limit. COMPACTOR_MAX_INBOUND_CONNECTIONS.
   std::size_t max_inbound_connections = 0;
-  // A process's mailbox high-water mark, in messages and in bytes (bodies and names): while it
-  // is over either, the connections that feed it are not read, so TCP slows the remote senders
-  // down; reading resumes as the process gets through its queued events (a large batch counts
-  // until handled), so a sender makes progress all along, and what is queued or in hand stays
-  // within the mark plus one read of the connection.
-  // Local senders are never held back by it. Zero: no mark.
-  // COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES, COMPACTOR_MAILBOX_HIGH_WATER_BYTES.
+  /// A process's mailbox high-water mark, in messages and in bytes (bodies and names): while it
+  /// is over either, the connections that feed it are not read, so TCP slows the remote senders
+  /// down; reading resumes as the process gets through its queued events (a large batch counts
+  /// until handled), so a sender makes progress all along, and what is queued or in hand stays
+  /// within the mark plus one read of the connection.
+  /// Local senders are never held back by it. Zero: no mark.
+  /// COMPACTOR_MAILBOX_HIGH_WATER_MESSAGES, COMPACTOR_MAILBOX_HIGH_WATER_BYTES.
+  ///@{
   std::size_t mailbox_high_water_messages = 10000;
   std::size_t mailbox_high_water_bytes = 8 * 1024 * 1024;
-  // Bytes queued for one remote context beyond which senders are held back: a sending process
-  // is held after its current handler (its later events wait, nothing is dropped) until the
-  // queue is being written; a thread that is not a process waits in send() for up to
-  // send_timeout, then send() throws std::runtime_error. At most about twice this is buffered
-  // per peer (queued, plus the write in progress), plus what one handler sends. Zero: no mark.
-  // COMPACTOR_PEER_HIGH_WATER_BYTES, COMPACTOR_SEND_TIMEOUT_MS.
+  ///@}
+  /// Bytes queued for one remote context beyond which senders are held back: a sending process
+  /// is held after its current handler (its later events wait, nothing is dropped) until the
+  /// queue is being written; a thread that is not a process waits in send() for up to
+  /// send_timeout, then send() throws std::runtime_error. At most about twice this is buffered
+  /// per peer (queued, plus the write in progress), plus what one handler sends. Zero: no mark.
+  /// COMPACTOR_PEER_HIGH_WATER_BYTES, COMPACTOR_SEND_TIMEOUT_MS.
+  ///@{
   std::size_t peer_high_water_bytes = 8 * 1024 * 1024;
   std::chrono::milliseconds send_timeout{30000};
-  // An optional bound on each mailbox against local senders (processes and threads of this OS
-  // process, which the high-water mark does not slow down), in events queued. Zero, the
-  // default: no bound, as in libprocess and CAF. What a local send to a full mailbox does:
-  //  - hold_sender: the message is queued; a sending process is held after its handler until
-  //    the receiver takes its queue, or for send_timeout at most (two processes full of each
-  //    other's messages thus go on, late); a thread that is not a process waits for room up to
-  //    send_timeout, then send() throws std::runtime_error. Nothing is lost; as with the
-  //    high-water mark, the batch the receiver is handling comes on top of the limit.
-  //  - drop_newest: the message is dropped, counted (mailbox_overflows, messages_dropped) and
-  //    logged at the 1st, 2nd, 4th... drop; the sender goes on.
-  // A process sending to itself is never held nor dropped.
-  // COMPACTOR_MAILBOX_LIMIT, COMPACTOR_MAILBOX_OVERFLOW (hold_sender or drop_newest).
+  ///@}
+  /// An optional bound on each mailbox against local senders (processes and threads of this OS
+  /// process, which the high-water mark does not slow down), in events queued. Zero, the
+  /// default: no bound, as in libprocess and CAF. What a local send to a full mailbox does:
+  ///  - hold_sender: the message is queued; a sending process is held after its handler until
+  ///    the receiver takes its queue, or for send_timeout at most (two processes full of each
+  ///    other's messages thus go on, late); a thread that is not a process waits for room up to
+  ///    send_timeout, then send() throws std::runtime_error. Nothing is lost; as with the
+  ///    high-water mark, the batch the receiver is handling comes on top of the limit.
+  ///  - drop_newest: the message is dropped, counted (mailbox_overflows, messages_dropped) and
+  ///    logged at the 1st, 2nd, 4th... drop; the sender goes on.
+  /// A process sending to itself is never held nor dropped.
+  /// COMPACTOR_MAILBOX_LIMIT, COMPACTOR_MAILBOX_OVERFLOW (hold_sender or drop_newest).
+  ///@{
   enum class MailboxOverflow { hold_sender, drop_newest };
   std::size_t mailbox_limit = 0;
   MailboxOverflow mailbox_overflow = MailboxOverflow::hold_sender;
+  ///@}
 
-  // Per-process activity for the metrics (/metrics/snapshot, /metrics, /__status__): events
-  // handled and time spent in handlers, two clock reads per batch of events. Mailbox depths,
-  // connection traffic and the context's counters are kept either way.
-  // COMPACTOR_RUNTIME_METRICS.
+  /// Per-process activity for the metrics (/metrics/snapshot, /metrics, /__status__): events
+  /// handled and time spent in handlers, two clock reads per batch of events. Mailbox depths,
+  /// connection traffic and the context's counters are kept either way.
+  /// COMPACTOR_RUNTIME_METRICS.
   bool runtime_metrics = true;
-  // The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
-  // passes a ManualClock and moves time itself. It must outlive the context.
+  /// The clock of the processes' timers (Process::delay, every); none: Clock::system(). A test
+  /// passes a ManualClock and moves time itself. It must outlive the context.
   Clock* clock = nullptr;
 
-  // Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP,
-  // LIBPROCESS_ADVERTISE_PORT, LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH, LIBPROCESS_SSL_* (see
-  // TlsOptions::from_environment) and the COMPACTOR_* variables named above. Throws
-  // std::invalid_argument naming the variable when one holds an invalid value.
+  /// Options from LIBPROCESS_IP, LIBPROCESS_PORT, LIBPROCESS_ADVERTISE_IP,
+  /// LIBPROCESS_ADVERTISE_PORT, LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH, LIBPROCESS_SSL_* (see
+  /// TlsOptions::from_environment) and the COMPACTOR_* variables named above. Throws
+  /// std::invalid_argument naming the variable when one holds an invalid value.
   static ContextOptions from_environment();
 };
 
-// Counters of what a context has done since it started.
+/// Counters of what a context has done since it started.
 struct COMPACTOR_API ContextStats {
-  std::uint64_t messages_sent_local = 0;       // delivered to a mailbox without a socket
-  std::uint64_t messages_sent_remote = 0;      // queued on an outbound connection
-  std::uint64_t messages_received_remote = 0;  // parsed from an inbound connection
-  std::uint64_t messages_dropped = 0;          // no such process, connection failed, ...
-  std::uint64_t requests_rejected = 0;         // answered 400, 404 or 413
-  std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_opened = 0;
-  std::uint64_t connections_failed = 0;  // refused, reset, closed by the peer, timed out
-  // Inbound connections closed at once: over max_inbound_connections.
+  std::uint64_t messages_sent_local = 0;       ///< delivered to a mailbox without a socket
+  std::uint64_t messages_sent_remote = 0;      ///< queued on an outbound connection
+  std::uint64_t messages_received_remote = 0;  ///< parsed from an inbound connection
+  std::uint64_t messages_dropped = 0;          ///< no such process, connection failed, ...
+  std::uint64_t requests_rejected = 0;         ///< answered 400, 404 or 413
+  std::uint64_t connections_accepted = 0;      ///< inbound connections taken
+  std::uint64_t connections_opened = 0;        ///< outbound connections established
+  std::uint64_t connections_failed = 0;        ///< refused, reset, closed by the peer, timed out
+  /// Inbound connections closed at once: over max_inbound_connections.
   std::uint64_t connections_refused = 0;
-  // Requests answered 408: not whole within request_timeout.
+  /// Requests answered 408: not whole within request_timeout.
   std::uint64_t requests_timed_out = 0;
-  // Times an inbound connection stopped reading for a mailbox over its high-water mark.
+  /// Times an inbound connection stopped reading for a mailbox over its high-water mark.
   std::uint64_t reads_paused = 0;
-  // Times a sending process was held for a peer over peer_high_water_bytes, or for a full
-  // mailbox (mailbox_limit, hold_sender).
+  /// Times a sending process was held for a peer over peer_high_water_bytes, or for a full
+  /// mailbox (mailbox_limit, hold_sender).
   std::uint64_t senders_held = 0;
-  // Of messages_dropped: local sends to a full mailbox (mailbox_limit, drop_newest).
+  /// Of messages_dropped: local sends to a full mailbox (mailbox_limit, drop_newest).
   std::uint64_t mailbox_overflows = 0;
-  std::uint64_t messages_malformed = 0;  // delivered, but the body did not parse (protobuf)
-  // TLS handshakes completed (inbound and outbound), failed (untrusted or missing certificate,
-  // a name that does not match, no common protocol, a peer that did not finish in time), and
-  // connections that went on in plaintext (support_downgrade).
+  std::uint64_t messages_malformed = 0;  ///< delivered, but the body did not parse (protobuf)
+  /// TLS handshakes completed (inbound and outbound), failed (untrusted or missing certificate,
+  /// a name that does not match, no common protocol, a peer that did not finish in time), and
+  /// connections that went on in plaintext (support_downgrade).
+  ///@{
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_handshake_failures = 0;
   std::uint64_t connections_downgraded = 0;
-  // Of messages_dropped: meant for a remote context and never written to it (refused, failed or
-  // stalled connection, shutdown); messages that reached the wire are not counted here.
+  ///@}
+  /// Of messages_dropped: meant for a remote context and never written to it (refused, failed or
+  /// stalled connection, shutdown); messages that reached the wire are not counted here.
   std::uint64_t messages_unsent = 0;
 };
 
-// Listens on one address and runs processes. Many contexts may live in one OS process, each with
-// its own port; messages between them never touch a socket.
-//
-// All member functions are thread-safe. Destruction terminates every process, waits for them,
-// writes what is still queued and closes connections gracefully.
+/// Listens on one address and runs processes. Many contexts may live in one OS process, each with
+/// its own port; messages between them never touch a socket.
+///
+/// All member functions are thread-safe. Destruction terminates every process, waits for them,
+/// writes what is still queued and closes connections gracefully.
 class COMPACTOR_API Context {
  public:
-  // Starts listening and the worker threads. Throws std::system_error if the address cannot be
-  // bound, std::invalid_argument for invalid options.
+  /// Starts listening and the worker threads. Throws std::system_error if the address cannot be
+  /// bound, std::invalid_argument for invalid options.
   explicit Context(ContextOptions options = {});
   ~Context();
 
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
-  // The default context, created on first use from ContextOptions::from_environment().
+  /// The default context, created on first use from ContextOptions::from_environment().
   static Context& global();
 
-  // The address that goes into this context's PIDs.
+  /// The address that goes into this context's PIDs.
   const Address& address() const;
 
-  // The options in force (with the bound port filled in).
+  /// The options in force (with the bound port filled in).
   const ContextOptions& options() const;
 
-  // Runs `process` here; the caller keeps ownership and must keep it alive until it terminated
-  // (see wait). Throws std::invalid_argument if the id is taken or the process was spawned before.
-  //
-  // initialize() runs on a worker after spawn returns, but before anything else reaches the
-  // process: messages and HTTP requests that arrive in the meantime wait behind it, so the
-  // handlers and routes it installs answer from the first message on (libprocess answers 404
-  // until its initialize has run). Listings that read the process from outside (/help,
-  // /__processes__) show it as it is at that moment; settle() waits until initialize has run.
+  /// Runs `process` here; the caller keeps ownership and must keep it alive until it terminated
+  /// (see wait). Throws std::invalid_argument if the id is taken or the process was spawned before.
+  ///
+  /// initialize() runs on a worker after spawn returns, but before anything else reaches the
+  /// process: messages and HTTP requests that arrive in the meantime wait behind it, so the
+  /// handlers and routes it installs answer from the first message on (libprocess answers 404
+  /// until its initialize has run). Listings that read the process from outside (/help,
+  /// /__processes__) show it as it is at that moment; settle() waits until initialize has run.
   PID spawn(Process& process);
 
-  // Runs `process` here; the context owns it and deletes it after it terminated.
+  /// Runs `process` here; the context owns it and deletes it after it terminated.
   PID spawn(std::unique_ptr<Process> process);
 
-  // Asks the local process `pid` to terminate after what is already in its mailbox.
+  /// Asks the local process `pid` to terminate after what is already in its mailbox.
   void terminate(const PID& pid);
 
-  // Blocks until the local process `pid` terminated (true) or the timeout passed (false).
-  // Do not call it from a process of this context on itself.
+  /// Blocks until the local process `pid` terminated (true) or the timeout passed (false).
+  /// Do not call it from a process of this context on itself.
   bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
-  // Sends a message from outside any process; the receiver sees `from` as the sender. Waits
-  // while the remote peer's queue is over its high-water mark, and throws std::runtime_error
-  // after send_timeout (see Process::send).
+  /// Sends a message from outside any process; the receiver sees `from` as the sender. Waits
+  /// while the remote peer's queue is over its high-water mark, and throws std::runtime_error
+  /// after send_timeout (see Process::send).
   void send(const PID& from, const PID& to, std::string_view name, std::string_view body = {});
 
-  // For tests, like libprocess's Clock::settle: runs what is due on a ManualClock and waits
-  // until every process of this context is idle, repeatedly, until nothing is runnable. False if
-  // that did not happen within `timeout` (a process that keeps itself busy).
+  /// For tests, like libprocess's Clock::settle: runs what is due on a ManualClock and waits
+  /// until every process of this context is idle, repeatedly, until nothing is runnable. False if
+  /// that did not happen within `timeout` (a process that keeps itself busy).
   bool settle(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  // A snapshot of the counters.
+  /// A snapshot of the counters.
   ContextStats stats() const;
-  // The metrics of this context: register your own (or with Process::add_metric); its snapshot
-  // also holds the context's own, under "compactor/" and "system/" (README: "Operating a
-  // context").
+  /// The metrics of this context: register your own (or with Process::add_metric); its snapshot
+  /// also holds the context's own, under "compactor/" and "system/" (README: "Operating a
+  /// context").
   metrics::Registry& metrics();
 
-  // How the open connection to the remote context at `peer` is protected: "TLSv1.2 AES128-SHA"
-  // (protocol and cipher) or "plaintext"; nothing while none is open.
+  /// How the open connection to the remote context at `peer` is protected: "TLSv1.2 AES128-SHA"
+  /// (protocol and cipher) or "plaintext"; nothing while none is open.
   std::optional<std::string> connection_security(const Address& peer) const;
 
-  // Terminates every process and closes connections gracefully; the destructor calls it.
+  /// Terminates every process and closes connections gracefully; the destructor calls it.
   void shutdown();
 
  private:
@@ -239,7 +251,7 @@ class COMPACTOR_API Context {
   std::unique_ptr<runtime::ContextCore> core_;
 };
 
-// Spawns on the global context.
+/// Spawns on the global context.
 COMPACTOR_API PID spawn(std::unique_ptr<Process> process);
 COMPACTOR_API PID spawn(Process& process);
 COMPACTOR_API void terminate(const PID& pid);

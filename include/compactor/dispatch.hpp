@@ -17,8 +17,8 @@ namespace compactor {
 
 namespace detail {
 
-// Queues `call` on the local process `pid` (in any context of this OS process); false if there
-// is no such process.
+/// Queues `call` on the local process `pid` (in any context of this OS process); false if there
+/// is no such process.
 COMPACTOR_API bool deliver_call(const PID& pid, std::function<void(Process&)> call);
 
 template <class R>
@@ -36,9 +36,9 @@ struct DispatchResult<Future<U>> {
 
 }  // namespace detail
 
-// Calls `(process.*method)(args...)` on the process `pid`, which must be a T. The future is
-// ready with the result (Nothing for void; a returned Future is followed), or failed if there is
-// no such local process, it is not a T, it terminates first, or the method throws.
+/// Calls `(process.*method)(args...)` on the process `pid`, which must be a T. The future is
+/// ready with the result (Nothing for void; a returned Future is followed), or failed if there is
+/// no such local process, it is not a T, it terminates first, or the method throws.
 template <class T, class R, class... Params, class... Args>
 Future<typename detail::DispatchResult<R>::type> dispatch(const PID& pid, R (T::*method)(Params...),
                                                           Args&&... args) {

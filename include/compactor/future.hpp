@@ -20,12 +20,12 @@
 
 namespace compactor {
 
-// The value of a future that only says "done" (libprocess's Nothing).
+/// The value of a future that only says "done" (libprocess's Nothing).
 struct Nothing {
-  friend bool operator==(Nothing, Nothing) = default;
+  friend bool operator==(Nothing, Nothing) = default;  ///< Always equal.
 };
 
-// What get() throws for a failed future.
+/// What get() throws for a failed future.
 class COMPACTOR_API FutureFailed : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -42,11 +42,11 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::condition_variable completed;
   std::optional<T> value;
   std::optional<std::string> failure;
-  std::vector<std::function<void()>> callbacks;  // run once, on completion
+  std::vector<std::function<void()>> callbacks;  ///< run once, on completion
 
   bool complete_locked() const { return value.has_value() || failure.has_value(); }
 
-  // Completes with `set`'s effect unless complete already; runs the callbacks outside the lock.
+  /// Completes with `set`'s effect unless complete already; runs the callbacks outside the lock.
   template <class Set>
   bool complete(Set&& set) {
     std::vector<std::function<void()>> to_run;
@@ -63,7 +63,7 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
     return true;
   }
 
-  // Runs `callback` on completion: now, on this thread, if complete already.
+  /// Runs `callback` on completion: now, on this thread, if complete already.
   void when_complete(std::function<void()> callback) {
     {
       std::lock_guard lock(mutex);
@@ -87,21 +87,26 @@ struct Unwrap<Future<T>> {
 
 }  // namespace detail
 
-// The producing side: completes its future once; later completions are ignored.
+/// The producing side: completes its future once; later completions are ignored.
 template <class T>
 class Promise {
  public:
+  /// A promise whose future is pending.
   Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
 
+  /// The future this promise completes (every call returns a copy of the same one).
   Future<T> future() const { return Future<T>(state_); }
 
+  /// Makes the future ready with `value`, or failed with `reason`; false if it was complete.
+  ///@{
   bool set_value(T value) const {
     return state_->complete([&](auto& s) { s.value.emplace(std::move(value)); });
   }
   bool fail(std::string reason) const {
     return state_->complete([&](auto& s) { s.failure.emplace(std::move(reason)); });
   }
-  // Completes like `other` when it completes.
+  ///@}
+  /// Completes like `other` when it completes.
   void associate(const Future<T>& other) const {
     auto self = *this;
     other.on_ready([self](const T& value) { self.set_value(value); });
@@ -112,25 +117,28 @@ class Promise {
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
-// @note Copies share one state. Callbacks run on the thread that completes the future (or at
-// once, on the caller's, if it is complete); they must not block.
+/// @note Copies share one state. Callbacks run on the thread that completes the future (or at
+/// once, on the caller's, if it is complete); they must not block.
 template <class T>
 class Future {
  public:
-  using value_type = T;
+  using value_type = T;  ///< The type of the value.
 
-  // A future that is ready at once.
+  /// A future that is ready at once.
   static Future ready(T value) {
     Promise<T> promise;
     promise.set_value(std::move(value));
     return promise.future();
   }
+  /// A future that is failed at once, with `reason`.
   static Future failed(std::string reason) {
     Promise<T> promise;
     promise.fail(std::move(reason));
     return promise.future();
   }
 
+  /// Not complete yet; ready with a value; failed with a reason.
+  ///@{
   bool is_pending() const { return !is_ready() && !is_failed(); }
   bool is_ready() const {
     std::lock_guard lock(state_->mutex);
@@ -140,15 +148,16 @@ class Future {
     std::lock_guard lock(state_->mutex);
     return state_->failure.has_value();
   }
+  ///@}
 
-  // Waits at most `timeout` for completion; true if complete.
+  /// Waits at most `timeout` for completion; true if complete.
   template <class Rep, class Period>
   bool await(std::chrono::duration<Rep, Period> timeout) const {
     std::unique_lock lock(state_->mutex);
     return state_->completed.wait_for(lock, timeout, [&] { return state_->complete_locked(); });
   }
 
-  // Waits for completion; the value, or FutureFailed with the reason.
+  /// Waits for completion; the value, or FutureFailed with the reason.
   const T& get() const {
     std::unique_lock lock(state_->mutex);
     state_->completed.wait(lock, [&] { return state_->complete_locked(); });
@@ -156,7 +165,7 @@ class Future {
     return *state_->value;
   }
 
-  // The reason of a failed future ("" otherwise).
+  /// The reason of a failed future ("" otherwise).
   std::string failure() const {
     std::lock_guard lock(state_->mutex);
     return state_->failure.value_or("");
@@ -165,6 +174,7 @@ class Future {
   // The callbacks below hold the state by a plain pointer: they run only while a holder of the
   // state completes it (or registers them, when it is complete already), and a callback held by
   // its own state would keep a future that is never completed alive for ever.
+  /// Runs `callback` with the value if the future becomes (or is) ready.
   const Future& on_ready(std::function<void(const T&)> callback) const {
     const auto* state = state_.get();
     state_->when_complete([state, callback = std::move(callback)] {
@@ -173,6 +183,7 @@ class Future {
     return *this;
   }
 
+  /// Runs `callback` with the reason if the future fails (or has failed).
   const Future& on_failed(std::function<void(const std::string&)> callback) const {
     const auto* state = state_.get();
     state_->when_complete([state, callback = std::move(callback)] {
@@ -181,15 +192,15 @@ class Future {
     return *this;
   }
 
-  // Runs on completion, ready or failed.
+  /// Runs on completion, ready or failed.
   const Future& on_any(std::function<void(const Future&)> callback) const {
     auto self = *this;
     state_->when_complete([self, callback = std::move(callback)] { callback(self); });
     return *this;
   }
 
-  // The future of `f(value)`: f returns a U or a Future<U>; a failure (or an exception thrown
-  // by f) passes through as the new future's failure.
+  /// The future of `f(value)`: f returns a U or a `Future<U>`; a failure (or an exception thrown
+  /// by f) passes through as the new future's failure.
   template <class F>
   auto then(F f) const {
     using Result = std::invoke_result_t<F, const T&>;
@@ -217,7 +228,7 @@ class Future {
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
-// Ready with every value, in order, once all are ready; failed as soon as one fails.
+/// Ready with every value, in order, once all are ready; failed as soon as one fails.
 template <class T>
 Future<std::vector<T>> collect(const std::vector<Future<T>>& futures) {
   if (futures.empty()) return Future<std::vector<T>>::ready({});
@@ -246,7 +257,7 @@ Future<std::vector<T>> collect(const std::vector<Future<T>>& futures) {
   return gather->promise.future();
 }
 
-// Ready, with the futures themselves, once every one is complete, ready or failed.
+/// Ready, with the futures themselves, once every one is complete, ready or failed.
 template <class T>
 Future<std::vector<Future<T>>> await_all(std::vector<Future<T>> futures) {
   Promise<std::vector<Future<T>>> promise;

@@ -27,109 +27,111 @@ class ContextCore;
 class ProcessRecord;
 }  // namespace runtime
 
-// Subclass it, give it an id, install handlers, spawn it on a Context.
-//
-// A process's handlers, initialize(), finalize() and exited() never run concurrently with each
-// other: they run on one worker thread at a time, so the process's own state needs no locks.
+/// Subclass it, give it an id, install handlers, spawn it on a Context.
+///
+/// A process's handlers, initialize(), finalize() and exited() never run concurrently with each
+/// other: they run on one worker thread at a time, so the process's own state needs no locks.
 class COMPACTOR_API Process {
  public:
-  // Handles one message: the sender's PID (empty if the sender sent no valid PID) and the body,
-  // which is valid only during the call.
+  /// Handles one message: the sender's PID (empty if the sender sent no valid PID) and the body,
+  /// which is valid only during the call.
   using Handler = std::function<void(const PID& from, std::string_view body)>;
 
-  // `id` must be unique within the context the process is spawned on.
+  /// `id` must be unique within the context the process is spawned on.
   explicit Process(std::string id);
 
-  // A spawned process must have terminated before it is destroyed (Context::wait, or destroying
-  // the context first); destroying a running one is a bug, reported and fatal like a joinable
-  // std::thread's, since its handlers could still be running on a worker.
+  /// A spawned process must have terminated before it is destroyed (Context::wait, or destroying
+  /// the context first); destroying a running one is a bug, reported and fatal like a joinable
+  /// std::thread's, since its handlers could still be running on a worker.
   virtual ~Process();
 
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // The process id given at construction.
+  /// The process id given at construction.
   const std::string& id() const { return id_; }
 
-  // This process's PID; empty until it is spawned.
+  /// This process's PID; empty until it is spawned.
   const PID& self() const { return self_; }
 
-  // Sends a message to `to`, local or remote. Messages from one process to another arrive in the
-  // order they were sent. Callable from any thread once the process is spawned.
-  //
-  // Flow control (ContextOptions::peer_high_water_bytes): when too much is queued for the remote
-  // context of `to`, a process sending from its own handlers is held after that handler until
-  // the queue drains; any other thread waits here, and after send_timeout gets
-  // std::runtime_error (the message is not sent, and counted as dropped).
+  /// Sends a message to `to`, local or remote. Messages from one process to another arrive in the
+  /// order they were sent. Callable from any thread once the process is spawned.
+  ///
+  /// Flow control (ContextOptions::peer_high_water_bytes): when too much is queued for the remote
+  /// context of `to`, a process sending from its own handlers is held after that handler until
+  /// the queue drains; any other thread waits here, and after send_timeout gets
+  /// std::runtime_error (the message is not sent, and counted as dropped).
   void send(const PID& to, std::string_view name, std::string_view body = {}) const;
 
-  // Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
-  // context breaks or cannot be made (remote). Linking to a local PID that does not exist calls
-  // exited at once.
+  /// Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
+  /// context breaks or cannot be made (remote). Linking to a local PID that does not exist calls
+  /// exited at once.
   void link(const PID& pid);
 
-  // Asks this process to terminate after the events already in its mailbox.
+  /// Asks this process to terminate after the events already in its mailbox.
   void terminate();
 
-  // The paths of its HTTP routes (any thread).
+  /// The paths of its HTTP routes (any thread).
   std::vector<std::string> routes() const;
-  // The help text the route at `path` was installed with ("" if none); none if no such route.
+  /// The help text the route at `path` was installed with ("" if none); none if no such route.
   std::optional<std::string> route_help(std::string_view path) const;
 
-  // Timers on the context's Clock: `callback` runs on this process like a handler (never
-  // concurrently with one), once after `after` (delay) or every `period` (every), until
-  // cancelled or the process terminates. Call them from this process's initialize() or handlers
-  // (std::logic_error otherwise).
+  /// Timers on the context's Clock: `callback` runs on this process like a handler (never
+  /// concurrently with one), once after `after` (delay) or every `period` (every), until
+  /// cancelled or the process terminates. Call them from this process's initialize() or handlers
+  /// (std::logic_error otherwise).
+  ///@{
   using TimerId = std::uint64_t;
   TimerId delay(Clock::duration after, std::function<void()> callback);
   TimerId every(Clock::duration period, std::function<void()> callback);
-  // True if the timer was pending; its callback does not run (again). From this process only.
+  ///@}
+  /// True if the timer was pending; its callback does not run (again). From this process only.
   bool cancel(TimerId timer);
 
  protected:
-  // Runs on the process before any message; install handlers here or in the constructor.
+  /// Runs on the process before any message; install handlers here or in the constructor.
   virtual void initialize() {}
 
-  // Runs on the process when it terminates, after its last handler.
+  /// Runs on the process when it terminates, after its last handler.
   virtual void finalize() {}
 
-  // A linked process terminated, or the connection to its context broke.
+  /// A linked process terminated, or the connection to its context broke.
   virtual void exited(const PID& pid);
 
-  // A message arrived whose name has no handler. The default logs it once per name.
+  /// A message arrived whose name has no handler. The default logs it once per name.
   virtual void unhandled(const PID& from, std::string_view name, std::string_view body);
 
-  // A handler could not read the body of a message named `name` from `from`: the message is
-  // dropped, logged with `why` and counted (ContextStats::messages_malformed).
+  /// A handler could not read the body of a message named `name` from `from`: the message is
+  /// dropped, logged with `why` and counted (ContextStats::messages_malformed).
   void malformed(const PID& from, std::string_view name, std::size_t size, std::string_view why);
 
-  // Installs the handler for messages named `name`, replacing any earlier one. Call it from the
-  // constructor or from the process's own handlers, never from another thread.
+  /// Installs the handler for messages named `name`, replacing any earlier one. Call it from the
+  /// constructor or from the process's own handlers, never from another thread.
   void install(std::string name, Handler handler);
 
-  // Serves HTTP requests for `/<id><path>` and below it (`path` "/" takes them all; the longest
-  // matching route wins; no match is 404). The handler runs on the process like a message
-  // handler and answers through its Responder, now or later.
+  /// Serves HTTP requests for `/ID/PATH` and below it (`path` "/" takes them all; the longest
+  /// matching route wins; no match is 404). The handler runs on the process like a message
+  /// handler and answers through its Responder, now or later.
   void route(std::string path, http::Route handler);
-  // As above, for requests that authenticate in `realm` (ContextOptions::http_authenticators):
-  // others are answered 401 without reaching the handler, which finds the principal in the
-  // request.
+  /// As above, for requests that authenticate in `realm` (ContextOptions::http_authenticators):
+  /// others are answered 401 without reaching the handler, which finds the principal in the
+  /// request.
   void route(std::string path, std::string realm, http::Route handler);
-  // As above, with what /help/<id><path> says of the route (libprocess's route help) and,
-  // optionally, a realm: route("/stats", handler, {.help = "Counts of requests."}).
+  /// As above, with what /help/ID/PATH says of the route (libprocess's route help) and,
+  /// optionally, a realm: route("/stats", handler, {.help = "Counts of requests."}).
   struct RouteOptions {
-    std::string help{};
-    std::string realm{};  // "": no authentication
+    std::string help{};   ///< markdown, shown by /help
+    std::string realm{};  ///< "": no authentication
   };
-  void route(std::string path, http::Route handler, RouteOptions options);
+  void route(std::string path, http::Route handler, RouteOptions options);  ///< See RouteOptions.
 
-  // Registers `metric` in its context's metrics (Context::metrics) for as long as this process
-  // runs: from spawn, or at once if it runs already, until it terminates. Call it from the
-  // constructor or the process's own handlers. Throws std::invalid_argument if the name is taken
-  // (at spawn, which then fails, for a metric added before).
+  /// Registers `metric` in its context's metrics (Context::metrics) for as long as this process
+  /// runs: from spawn, or at once if it runs already, until it terminates. Call it from the
+  /// constructor or the process's own handlers. Throws std::invalid_argument if the name is taken
+  /// (at spawn, which then fails, for a metric added before).
   void add_metric(const metrics::Metric& metric);
 
-  // Installs a member function of the derived class as the handler for `name`.
+  /// Installs a member function of the derived class as the handler for `name`.
   template <class Derived>
   void install(std::string name, void (Derived::*method)(const PID&, std::string_view)) {
     auto* self = static_cast<Derived*>(this);
@@ -147,13 +149,13 @@ class COMPACTOR_API Process {
 
   struct Timer {
     Clock::TimerId clock_timer = 0;
-    Clock::duration period{};  // zero: once
+    Clock::duration period{};  ///< zero: once
     std::function<void()> callback;
   };
   TimerId add_timer(Clock::duration first, Clock::duration period, std::function<void()> callback);
   void arm(TimerId id, Timer& timer, Clock::duration after);
-  void fire(TimerId id);     // a TimerEvent reached the process
-  void cancel_all_timers();  // on termination
+  void fire(TimerId id);     ///< a TimerEvent reached the process
+  void cancel_all_timers();  ///< on termination
 
   std::string id_;
   PID self_;
@@ -164,14 +166,14 @@ class COMPACTOR_API Process {
   // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
   detail::StringMap<bool> reported_unhandled_;
-  std::unordered_map<TimerId, Timer> timers_;  // touched only on the process's thread
-  std::vector<metrics::Metric> metrics_;       // touched only by spawn and the process
+  std::unordered_map<TimerId, Timer> timers_;  ///< touched only on the process's thread
+  std::vector<metrics::Metric> metrics_;       ///< touched only by spawn and the process
   struct RouteEntry {
     http::Route handler;
-    std::string realm;  // "" : no authentication
+    std::string realm;  ///< "" : no authentication
     std::string help;
   };
-  mutable std::mutex routes_mutex_;  // route() may race with /help's listing
+  mutable std::mutex routes_mutex_;  ///< route() may race with /help's listing
   std::map<std::string, RouteEntry> routes_;
   TimerId next_timer_ = 1;
 };

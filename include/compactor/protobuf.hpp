@@ -16,17 +16,19 @@
 
 namespace compactor {
 
+/// A Process whose handlers take protobuf messages (libprocess's ProtobufProcess): install(&T::f)
+/// with f(const PID&, const M&), send(pid, message), reply(message).
 class COMPACTOR_API ProtobufProcess : public Process {
  public:
   using Process::Process;
 
-  // Sends `message` to `to`, named by its full type name (e.g. "mesos.internal.Ping").
+  /// Sends `message` to `to`, named by its full type name (e.g. "mesos.internal.Ping").
   void send(const PID& to, const google::protobuf::Message& message) const;
   using Process::send;
 
  protected:
-  // Installs `handler` for messages of type M. A body that does not parse as an M is logged
-  // with its sender and type, counted (ContextStats::messages_malformed) and dropped.
+  /// Installs `handler` for messages of type M. A body that does not parse as an M is logged
+  /// with its sender and type, counted (ContextStats::messages_malformed) and dropped.
   template <class M>
   void install(std::function<void(const PID& from, const M& message)> handler) {
     static_assert(std::is_base_of_v<google::protobuf::Message, M>, "M must be a protobuf message");
@@ -50,7 +52,7 @@ class COMPACTOR_API ProtobufProcess : public Process {
                      });
   }
 
-  // Installs a member function of the derived class for messages of type M.
+  /// Installs a member function of the derived class for messages of type M.
   template <class Derived, class M>
   void install(void (Derived::*method)(const PID& from, const M& message)) {
     auto* self = static_cast<Derived*>(this);
@@ -59,12 +61,12 @@ class COMPACTOR_API ProtobufProcess : public Process {
   }
   using Process::install;
 
-  // Sends `message` to the sender of the message being handled. Throws std::logic_error outside a
-  // protobuf handler, or when that message came without a sender PID.
+  /// Sends `message` to the sender of the message being handled. Throws std::logic_error outside a
+  /// protobuf handler, or when that message came without a sender PID.
   void reply(const google::protobuf::Message& message) const;
 
  private:
-  // Remembers whom reply() answers while a handler runs.
+  /// Remembers whom reply() answers while a handler runs.
   class Sender {
    public:
     Sender(ProtobufProcess& process, const PID& from) : process_(process) {

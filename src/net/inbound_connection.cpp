@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/inbound_connection.hpp"
 
+#include "core/pid_text.hpp"
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "net/tls_handshake.hpp"
-#include "ops/endpoints.hpp"
-#include "pid_text.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
 #include "runtime/logging.hpp"
@@ -344,7 +343,7 @@ void InboundConnection::serve_http(wire::Request& request) {
     routed.query = target.substr(mark + 1);
   }
   for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
-  if (const auto endpoint = ops::find_builtin_endpoint(path)) {
+  if (const auto endpoint = core.builtin_endpoint(path)) {
     const auto& realm = core.options().builtin_endpoints_realm;
     if (auto refusal =
             realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt) {

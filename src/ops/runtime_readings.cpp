@@ -13,38 +13,12 @@ namespace {
 using Kind = Reading::Kind;
 
 void read_counters(const runtime::StatsCounters& counters, Readings& out) {
-  const auto stats = counters.snapshot();
-  struct Row {
-    const char* name;
-    std::uint64_t value;
-    const char* help;
-  };
-  const Row rows[] = {
-      {"messages_sent_local", stats.messages_sent_local,
-       "Messages delivered within this OS process."},
-      {"messages_sent_remote", stats.messages_sent_remote, "Messages queued for remote contexts."},
-      {"messages_received_remote", stats.messages_received_remote, "Messages read from peers."},
-      {"messages_dropped", stats.messages_dropped, "Messages dropped, for any reason."},
-      {"messages_malformed", stats.messages_malformed, "Messages whose body did not parse."},
-      {"messages_unsent", stats.messages_unsent, "Messages for peers never written."},
-      {"requests_rejected", stats.requests_rejected, "Requests answered 400, 403, 404 or 413."},
-      {"connections_accepted", stats.connections_accepted, "Inbound connections accepted."},
-      {"connections_opened", stats.connections_opened, "Outbound connections opened."},
-      {"connections_failed", stats.connections_failed, "Connections refused, reset or timed out."},
-      {"connections_refused", stats.connections_refused, "Inbound connections over the cap."},
-      {"requests_timed_out", stats.requests_timed_out, "Requests not whole in request_timeout."},
-      {"reads_paused", stats.reads_paused, "Times a connection stopped reading (flow control)."},
-      {"senders_held", stats.senders_held, "Times a sender was held (flow control)."},
-      {"mailbox_overflows", stats.mailbox_overflows, "Messages dropped for a full mailbox."},
-      {"tls_handshakes", stats.tls_handshakes, "TLS handshakes completed."},
-      {"tls_handshake_failures", stats.tls_handshake_failures, "TLS handshakes failed."},
-      {"connections_downgraded", stats.connections_downgraded, "Connections left in plaintext."},
-  };
-  for (const auto& row : rows) {
-    out.push_back({.key = std::string("compactor/") + row.name,
-                   .help = row.help,
-                   .kind = Kind::counter,
-                   .value = static_cast<double>(row.value)});
+  for (const auto& info : runtime::kCounters) {
+    out.push_back(
+        {.key = "compactor/" + std::string(info.name),
+         .help = std::string(info.help),
+         .kind = Kind::counter,
+         .value = static_cast<double>((counters.*info.counter).load(std::memory_order_relaxed))});
   }
   for (std::size_t reason = 0; reason < std::size(runtime::kDropReasonNames); ++reason) {
     const std::string name = runtime::kDropReasonNames[reason];

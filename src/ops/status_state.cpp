@@ -17,18 +17,17 @@ using util::json_number;
 using util::json_string;
 
 std::string status_json(runtime::ContextCore& core) {
-  const auto counters = core.counters().snapshot();
   const auto now =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   std::string json =
       "{\"address\":" + json_string(core.address().to_string()) + ",\"time\":" + json_number(now);
-  json += fmt::format(
-      ",\"counters\":{{\"messages_sent_local\":{},\"messages_sent_remote\":{},"
-      "\"messages_received_remote\":{},\"messages_dropped\":{},\"reads_paused\":{},"
-      "\"senders_held\":{}}}",
-      counters.messages_sent_local, counters.messages_sent_remote,
-      counters.messages_received_remote, counters.messages_dropped, counters.reads_paused,
-      counters.senders_held);
+  json += ",\"counters\":{";
+  for (const auto& info : runtime::kCounters) {
+    if (&info != runtime::kCounters) json += ',';
+    json += json_string(info.name) + ":" +
+            std::to_string((core.counters().*info.counter).load(std::memory_order_relaxed));
+  }
+  json += '}';
   json += ",\"drops\":{";
   for (std::size_t reason = 0; reason < std::size(runtime::kDropReasonNames); ++reason) {
     if (reason > 0) json += ',';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/context_core.hpp"
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 #include "runtime/context_registry.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"

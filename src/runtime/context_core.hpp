@@ -9,6 +9,7 @@
 #include "runtime/transport.hpp"
 
 #include <compactor/context.hpp>
+#include <compactor/http.hpp>
 #include <compactor/metrics.hpp>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <string_view>
 
 namespace compactor::runtime {
 
@@ -42,6 +44,18 @@ class ContextCore {
   // Every open connection (metrics, /__status__).
   std::vector<ConnectionStats> connections() const {
     return transport_ ? transport_->connections() : std::vector<ConnectionStats>{};
+  }
+
+  // The context's own endpoints (/metrics, /__processes__, ...): the composition root installs
+  // their lookup (src/ops) before the network starts, and the network asks it for each path, so
+  // that the network needs nothing of ops.
+  using BuiltinEndpoint = void (*)(ContextCore& core, const http::Request& request,
+                                   http::Responder respond);
+  using BuiltinEndpoints = BuiltinEndpoint (*)(std::string_view path);
+  void set_builtin_endpoints(BuiltinEndpoints lookup) { builtin_endpoints_ = lookup; }
+  // The endpoint at `path`, or null.
+  BuiltinEndpoint builtin_endpoint(std::string_view path) const {
+    return builtin_endpoints_ ? builtin_endpoints_(path) : nullptr;
   }
 
   // True if `address` names this context (its advertised or bound address).
@@ -143,6 +157,7 @@ class ContextCore {
   metrics::Registry metrics_;
   std::atomic<std::uint64_t> unknown_receivers_{0};  // messages for no process, for the log
   std::atomic<bool> inspecting_{false};
+  BuiltinEndpoints builtin_endpoints_ = nullptr;
   std::shared_mutex inspector_mutex_;
   Inspector inspector_;
   ProcessTable table_;

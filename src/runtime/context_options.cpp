@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/context.hpp>
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 
 #include "runtime/logging.hpp"
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
 namespace compactor::runtime {
 
@@ -49,30 +50,50 @@ struct StatsCounters {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
 
-  ContextStats snapshot() const {
-    auto get = [](const std::atomic<std::uint64_t>& c) {
-      return c.load(std::memory_order_relaxed);
-    };
-    // Designated, so that a counter added in the middle cannot shift the others.
-    return {.messages_sent_local = get(messages_sent_local),
-            .messages_sent_remote = get(messages_sent_remote),
-            .messages_received_remote = get(messages_received_remote),
-            .messages_dropped = get(messages_dropped),
-            .requests_rejected = get(requests_rejected),
-            .connections_accepted = get(connections_accepted),
-            .connections_opened = get(connections_opened),
-            .connections_failed = get(connections_failed),
-            .connections_refused = get(connections_refused),
-            .requests_timed_out = get(requests_timed_out),
-            .reads_paused = get(reads_paused),
-            .senders_held = get(senders_held),
-            .mailbox_overflows = get(mailbox_overflows),
-            .messages_malformed = get(messages_malformed),
-            .tls_handshakes = get(tls_handshakes),
-            .tls_handshake_failures = get(tls_handshake_failures),
-            .connections_downgraded = get(connections_downgraded),
-            .messages_unsent = get(messages_unsent)};
-  }
+  // The counters as ContextStats, read one by one (each is exact, the set is not a snapshot).
+  ContextStats snapshot() const;
 };
+
+// Every counter, once: its name (its metric is compactor/<name>), its place in ContextStats and
+// in StatsCounters, and what it counts. Whatever lists the counters reads this table.
+struct CounterInfo {
+  std::string_view name;
+  std::uint64_t ContextStats::*stat;
+  std::atomic<std::uint64_t> StatsCounters::*counter;
+  std::string_view help;
+};
+#define COMPACTOR_COUNTER(name, help) \
+  CounterInfo { #name, &ContextStats::name, &StatsCounters::name, help }
+inline constexpr CounterInfo kCounters[] = {
+    COMPACTOR_COUNTER(messages_sent_local, "Messages delivered within this OS process."),
+    COMPACTOR_COUNTER(messages_sent_remote, "Messages queued for remote contexts."),
+    COMPACTOR_COUNTER(messages_received_remote, "Messages read from peers."),
+    COMPACTOR_COUNTER(messages_dropped, "Messages dropped, for any reason."),
+    COMPACTOR_COUNTER(messages_malformed, "Messages whose body did not parse."),
+    COMPACTOR_COUNTER(messages_unsent, "Messages for peers never written."),
+    COMPACTOR_COUNTER(requests_rejected, "Requests answered 400, 403, 404 or 413."),
+    COMPACTOR_COUNTER(connections_accepted, "Inbound connections accepted."),
+    COMPACTOR_COUNTER(connections_opened, "Outbound connections opened."),
+    COMPACTOR_COUNTER(connections_failed, "Connections refused, reset or timed out."),
+    COMPACTOR_COUNTER(connections_refused, "Inbound connections over the cap."),
+    COMPACTOR_COUNTER(requests_timed_out, "Requests not whole in request_timeout."),
+    COMPACTOR_COUNTER(reads_paused, "Times a connection stopped reading (flow control)."),
+    COMPACTOR_COUNTER(senders_held, "Times a sender was held (flow control)."),
+    COMPACTOR_COUNTER(mailbox_overflows, "Messages dropped for a full mailbox."),
+    COMPACTOR_COUNTER(tls_handshakes, "TLS handshakes completed."),
+    COMPACTOR_COUNTER(tls_handshake_failures, "TLS handshakes failed."),
+    COMPACTOR_COUNTER(connections_downgraded, "Connections left in plaintext."),
+};
+#undef COMPACTOR_COUNTER
+static_assert(std::size(kCounters) * sizeof(std::uint64_t) == sizeof(ContextStats),
+              "every ContextStats field has its row in kCounters");
+
+inline ContextStats StatsCounters::snapshot() const {
+  ContextStats stats;
+  for (const auto& info : kCounters) {
+    stats.*info.stat = (this->*info.counter).load(std::memory_order_relaxed);
+  }
+  return stats;
+}
 
 }  // namespace compactor::runtime

@@ -211,6 +211,7 @@ TEST(Endpoints, PrometheusMetricsPassPromtool) {
   context.metrics().add(metrics::Gauge("gate/open"));
   // A connection of ours, so that the per-connection families are there too.
   const auto client = std::make_unique<RawClient>("127.0.0.1", context.address().port);
+  ASSERT_TRUE(context.settle());  // the gate has initialized: its mailbox is empty (depth 0)
   const auto answer = get(context, "/metrics");
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.headers.find("text/plain; version=0.0.4"), std::string::npos);

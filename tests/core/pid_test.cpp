@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/pid.hpp>  // first: the header compiles on its own
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 
 #include <gtest/gtest.h>
 

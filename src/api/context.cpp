@@ -2,6 +2,7 @@
 #include <compactor/context.hpp>
 
 #include "net/network.hpp"
+#include "ops/endpoints.hpp"
 #include "ops/registry.hpp"
 #include "ops/runtime_readings.hpp"
 #include "runtime/context_core.hpp"
@@ -13,6 +14,7 @@ namespace compactor {
 
 Context::Context(ContextOptions options)
     : core_(std::make_unique<runtime::ContextCore>(std::move(options))) {
+  core_->set_builtin_endpoints(&ops::find_builtin_endpoint);
   auto network = std::make_unique<net::Network>(*core_);
   auto* started = network.get();
   const Address bound = network->bound_address();

@@ -2,7 +2,7 @@
 #include <compactor/beacon/discovery.hpp>
 #include <compactor/beacon/member.hpp>
 
-#include "pid_text.hpp"
+#include "core/pid_text.hpp"
 
 namespace compactor::beacon {
 
