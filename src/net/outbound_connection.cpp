@@ -8,18 +8,27 @@
 #include "runtime/logging.hpp"
 
 #include <fmt/core.h>
-#include <asio/connect.hpp>
 #include <asio/post.hpp>
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
 namespace compactor::net {
 namespace {
 
-asio::ip::tcp::endpoint endpoint_of(const Address& address) {
-  return {asio::ip::make_address(address.ip), address.port};
+using connection::OutboundLifecycle;
+
+connection::Time now() { return std::chrono::steady_clock::now(); }
+
+connection::OutboundRules rules_of(Network& network) {
+  const auto& options = network.core().options();
+  const Tls* tls = network.tls();
+  return {.high_water_bytes = options.peer_high_water_bytes,
+          .connect_timeout = options.dead_peer_timeout,
+          .write_timeout = options.write_timeout,
+          .idle_timeout = options.idle_connection_timeout,
+          .shutdown_timeout = options.shutdown_timeout,
+          .tls = tls != nullptr,
+          .support_downgrade = tls != nullptr && tls->options().support_downgrade};
 }
 
 }  // namespace
@@ -29,41 +38,30 @@ OutboundConnection::OutboundConnection(Network& network, Address remote)
       remote_(std::move(remote)),
       host_text_(remote_.to_string()),
       socket_(network.io()),
-      plaintext_(network.tls() == nullptr),
       timer_(network.io()),
-      write_timer_(network.io()),
-      last_enqueue_(std::chrono::steady_clock::now()) {}
+      life_(rules_of(network), now()) {}
 
 void OutboundConnection::start() {
   runtime::StatsCounters::add(network_.core().counters().connections_opened);
-  // A peer that never answers the SYN (a partition) would take the kernel minutes to give up.
-  if (const auto timeout = network_.core().options().dead_peer_timeout; timeout.count() > 0) {
-    timer_.expires_after(timeout);
-    timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
-      if (error) return;
-      bool connecting;
-      {
-        std::lock_guard lock(self->mutex_);
-        connecting = self->state_ == State::connecting;
-      }
-      if (connecting) {
-        self->fail(fmt::format("cannot connect: no answer within dead_peer_timeout {} ms",
-                               timeout.count()));
-      }
-    });
-  }
-  connect();
+  asio::post(network_.io(), [self = shared_from_this()] {
+    {
+      std::lock_guard lock(self->mutex_);
+      self->life_.start(now());
+    }
+    self->watch_deadlines();
+    self->connect();
+  });
 }
 
 void OutboundConnection::connect() {
   socket_.async_connect(
-      endpoint_of(remote_),
+      {asio::ip::make_address(remote_.ip), remote_.port},
       [self = shared_from_this()](const std::error_code& error) { self->on_connected(error); });
 }
 
 bool OutboundConnection::start_after_close(std::shared_ptr<OutboundConnection> successor) {
   std::lock_guard lock(mutex_);
-  if (state_ == State::closed) return false;
+  if (!life_.start_successor_after_close()) return false;
   successor_ = std::move(successor);
   return true;
 }
@@ -71,15 +69,14 @@ bool OutboundConnection::start_after_close(std::shared_ptr<OutboundConnection> s
 bool OutboundConnection::enqueue(std::string_view from_text, std::string_view receiver,
                                  std::string_view name, std::string_view body) {
   std::unique_lock lock(mutex_);
-  if (congested() && !runtime::running_a_process() &&
+  if (life_.congested() && !runtime::running_a_process() &&
       !network_.io().get_executor().running_in_this_thread()) {
-    ++senders_held_;
+    life_.count_held_sender();
     const auto timeout = network_.core().options().send_timeout;
-    const bool relieved = relieved_.wait_for(lock, timeout, [this] {
-      return !congested() || state_ == State::closing || state_ == State::closed;
-    });
+    const bool relieved = relieved_.wait_for(
+        lock, timeout, [this] { return !life_.congested() || life_.closing_or_closed(); });
     if (!relieved) {
-      const auto queued = pending_.size();
+      const auto queued = life_.queued_bytes();
       lock.unlock();
       network_.core().count_unsent(1);
       throw std::runtime_error(fmt::format(
@@ -88,52 +85,26 @@ bool OutboundConnection::enqueue(std::string_view from_text, std::string_view re
           name, receiver, host_text_, queued, timeout.count()));
     }
   }
-  if (state_ == State::closing || state_ == State::closed) return false;
-  wire::encode_message(pending_, {from_text, receiver, host_text_, name, body});
+  const auto queued = life_.enqueue({from_text, receiver, host_text_, name, body}, now());
+  if (queued == OutboundLifecycle::Queued::refused) return false;
   // A process that fills the queue is held after this handler (nothing is dropped).
-  if (congested()) {
+  if (life_.congested()) {
     runtime::hold_current_process(shared_from_this());
-    ++senders_held_;
+    life_.count_held_sender();
   }
-  ++pending_messages_;
-  ++messages_sent_;
-  last_enqueue_ = std::chrono::steady_clock::now();
-  if (state_ != State::open || write_in_flight_ || flush_deferred_) return true;  // written later
+  if (queued == OutboundLifecycle::Queued::later) return true;
   if (runtime::defer_flush(shared_from_this())) {
-    flush_deferred_ = true;
+    life_.promise_flush();
     return true;
   }
   write_now();
   return true;
 }
 
-bool OutboundConnection::congested() const {
-  const auto mark = network_.core().options().peer_high_water_bytes;
-  return mark != 0 && pending_.size() + sealed_.size() >= mark;
-}
-
-bool OutboundConnection::nothing_queued() const { return pending_.empty() && sealed_.empty(); }
-
-void OutboundConnection::take_queued(std::string& out) {
-  if (!tls_) {
-    if (out.empty()) {
-      out.swap(pending_);
-    } else {
-      out += pending_;
-      pending_.clear();
-    }
-    return;
-  }
-  out += sealed_;
-  sealed_.clear();
-  tls_->seal(pending_, out);
-  pending_.clear();
-}
-
 void OutboundConnection::when_relieved(std::function<void()> relieved) {
   {
     std::lock_guard lock(mutex_);
-    if (congested() && state_ != State::closed) {
+    if (life_.congested() && life_.state() != OutboundLifecycle::State::closed) {
       held_.push_back(std::move(relieved));
       return;
     }
@@ -151,46 +122,28 @@ void OutboundConnection::relieve(std::unique_lock<std::mutex>& lock) {
 
 void OutboundConnection::flush() {
   std::unique_lock lock(mutex_);
-  flush_deferred_ = false;
-  if (state_ != State::open || write_in_flight_ || nothing_queued()) return;
+  if (!life_.flush()) return;
   write_now();
   // Held processes wait for the end of their batch's flush: a direct write may have relieved it.
-  if (!congested()) relieve(lock);
+  if (!life_.congested()) relieve(lock);
 }
 
 void OutboundConnection::write_now() {
-  if (try_write_directly()) return;
-  write_in_flight_ = true;
+  if (life_.may_write_directly()) {
+    const std::string& bytes = life_.bytes_for_direct_write();
+    const ssize_t written =
+        ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    // EAGAIN, a partial write, or an error the asynchronous write will report: the rest goes
+    // through the I/O thread.
+    if (life_.wrote_directly(written > 0 ? static_cast<std::size_t>(written) : 0)) return;
+  }
+  life_.hand_to_writer();
   asio::post(network_.io(), [self = shared_from_this()] { self->write_pending(); });
-}
-
-bool OutboundConnection::try_write_directly() {
-  // Only when a zero idle timeout wants every write observed by the I/O thread is this skipped.
-  if (network_.core().options().idle_connection_timeout.count() == 0 && !persistent_) return false;
-  // With TLS the records are sealed here, under mutex_, so they leave in the order sealed.
-  if (tls_) take_queued(sealed_);
-  std::string& bytes = tls_ ? sealed_ : pending_;
-  const ssize_t written =
-      ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (written > 0) bytes_written_.fetch_add(written, std::memory_order_relaxed);
-  if (written == static_cast<ssize_t>(bytes.size())) {
-    bytes.clear();
-    pending_messages_ = 0;
-    return true;
-  }
-  if (written > 0) {
-    // The rest goes through the I/O thread; its messages are still counted as pending.
-    bytes.erase(0, static_cast<std::size_t>(written));
-  }
-  return false;  // EAGAIN, a partial write, or an error the async write will report
 }
 
 bool OutboundConnection::add_link(const PID& linker, const PID& target) {
   std::lock_guard lock(mutex_);
-  if (state_ == State::closing || state_ == State::closed) return false;
-  persistent_ = true;
-  links_.emplace_back(linker, target);
-  return true;
+  return life_.add_link(linker, target);
 }
 
 void OutboundConnection::on_connected(const std::error_code& error) {
@@ -201,7 +154,12 @@ void OutboundConnection::on_connected(const std::error_code& error) {
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   detect_dead_peer(socket_, network_.core().options().dead_peer_timeout);
-  if (plaintext_) {
+  bool handshake;
+  {
+    std::lock_guard lock(mutex_);
+    handshake = life_.wants_handshake();
+  }
+  if (!handshake) {
     on_established();
     return;
   }
@@ -218,13 +176,19 @@ void OutboundConnection::on_handshake(const std::optional<std::string>& refused)
     on_established();
     return;
   }
-  if (!network_.tls()->options().support_downgrade) {
-    fail("TLS refused: " + *refused);
-    return;
-  }
+  OutboundLifecycle::Refusal refusal;
   {
     std::lock_guard lock(mutex_);
-    if (state_ != State::connecting) return;  // failed meanwhile (the connect deadline)
+    refusal = life_.handshake_refused();
+  }
+  switch (refusal) {
+    case OutboundLifecycle::Refusal::fail:
+      fail("TLS refused: " + *refused);
+      return;
+    case OutboundLifecycle::Refusal::ignore:
+      return;
+    case OutboundLifecycle::Refusal::connect_plaintext:
+      break;
   }
   runtime::log().warn("TLS to {} failed ({}); trying plaintext (support_downgrade)", host_text_,
                       *refused);
@@ -232,95 +196,69 @@ void OutboundConnection::on_handshake(const std::optional<std::string>& refused)
   std::error_code ignored;
   socket_.close(ignored);
   tls_.reset();
-  plaintext_ = true;
   connect();
 }
 
 void OutboundConnection::on_established() {
-  timer_.cancel();
+  OutboundLifecycle::Opened opened;
   {
     std::lock_guard lock(mutex_);
-    if (state_ != State::connecting) return;
-    state_ = State::open;
-    security_ = tls_ ? Tls::describe(tls_->ssl()) : "plaintext";
-    if (!pending_.empty()) write_in_flight_ = true;
+    opened = life_.established(tls_ ? Tls::describe(tls_->ssl()) : "plaintext", tls_.get());
   }
+  if (opened == OutboundLifecycle::Opened::ignore) return;
   read();
-  write_pending();
-  arm_idle_timer();
+  if (opened == OutboundLifecycle::Opened::write) write_pending();
+  if (opened == OutboundLifecycle::Opened::close) begin_close();
+  watch_deadlines();
 }
 
 void OutboundConnection::write_pending() {
+  OutboundLifecycle::Next next;
   {
     std::unique_lock lock(mutex_);
-    if (state_ != State::open && state_ != State::closing) return;
-    if (nothing_queued()) {
-      write_in_flight_ = false;
-      if (close_requested_) {
-        asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
-      }
+    if (life_.state() != OutboundLifecycle::State::open &&
+        life_.state() != OutboundLifecycle::State::closing) {
       return;
     }
-    write_in_flight_ = true;
-    take_queued(writing_);
-    writing_messages_ = pending_messages_;
-    pending_messages_ = 0;
-    relieve(lock);  // the queue is empty again: held senders may go on
+    next = life_.take_for_writing(now());
+    if (next == OutboundLifecycle::Next::write) relieve(lock);  // the queue is empty again
   }
-  written_ = 0;
-  write_some();
+  switch (next) {
+    case OutboundLifecycle::Next::write:
+      watch_deadlines();  // no progress for write_timeout fails the connection
+      write_unwritten();
+      return;
+    case OutboundLifecycle::Next::close:
+      asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
+      return;
+    case OutboundLifecycle::Next::idle:
+      watch_deadlines();  // closed once idle for idle_connection_timeout
+      return;
+  }
 }
 
-void OutboundConnection::write_some() {
-  // Each write follows progress (or an idle queue): a slow peer is fine, a stuck one is not.
-  last_write_progress_ = std::chrono::steady_clock::now();
-  watch_write_progress();
+void OutboundConnection::write_unwritten() {
+  std::string_view bytes;
+  {
+    std::lock_guard lock(mutex_);
+    bytes = life_.unwritten();  // stays put: only this thread changes what is being written
+  }
   socket_.async_write_some(
-      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      asio::buffer(bytes.data(), bytes.size()),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
-        self->written_ += size;
-        self->bytes_written_.fetch_add(size, std::memory_order_relaxed);
-        if (!error && self->written_ < self->writing_.size()) {
-          self->write_some();
+        bool done;
+        {
+          std::lock_guard lock(self->mutex_);
+          done = self->life_.wrote(size, now());
+        }
+        if (error) {
+          self->fail("write failed: " + error.message());
+        } else if (done) {
+          self->write_pending();
         } else {
-          self->on_written(error);
+          self->write_unwritten();
         }
       });
-}
-
-// One timer per write_timeout, not per write: when it fires it checks the last progress, and
-// waits again for the rest if there was some.
-void OutboundConnection::watch_write_progress() {
-  const auto timeout = network_.core().options().write_timeout;
-  if (timeout.count() == 0 || write_timer_armed_) return;
-  write_timer_armed_ = true;
-  write_timer_.expires_at(last_write_progress_ + timeout);
-  write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
-    self->write_timer_armed_ = false;
-    if (error || self->writing_.empty()) return;  // cancelled, or no write under way
-    if (std::chrono::steady_clock::now() - self->last_write_progress_ < timeout) {
-      self->watch_write_progress();
-      return;
-    }
-    self->fail(fmt::format("no write progress for write_timeout {} ms (the peer does not read)",
-                           timeout.count()));
-  });
-}
-
-void OutboundConnection::on_written(const std::error_code& error) {
-  if (error) {
-    fail("write failed: " + error.message());
-    return;
-  }
-  writing_.clear();
-  writing_messages_ = 0;
-  write_pending();
-  std::lock_guard lock(mutex_);
-  const bool idle = !write_in_flight_ && nothing_queued();
-  if (idle && !persistent_ && state_ == State::open &&
-      network_.core().options().idle_connection_timeout.count() == 0) {
-    asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
-  }
 }
 
 void OutboundConnection::read() {
@@ -334,57 +272,22 @@ void OutboundConnection::read() {
 void OutboundConnection::on_read(const std::error_code& error, std::size_t size) {
   if (!error && tls_) {
     discarded_.clear();
-    switch (tls_->open({discard_buffer_.data(), size}, discarded_)) {
-      case TlsSession::Opened::more:
-        break;
-      case TlsSession::Opened::failed:
-        fail("TLS: " + tls_->error());
-        return;
-      case TlsSession::Opened::closed:  // the peer's close_notify; its FIN follows
-        break;
+    // A close_notify (TlsSession::Opened::closed) is followed by the peer's FIN.
+    if (tls_->open({discard_buffer_.data(), size}, discarded_) == TlsSession::Opened::failed) {
+      fail("TLS: " + tls_->error());
+      return;
     }
   }
   if (!error) {
     read();  // libprocess answers (202/404) are read and dropped
     return;
   }
-  bool closing;
+  std::string reason;
   {
     std::lock_guard lock(mutex_);
-    closing = state_ == State::closing;
+    reason = life_.read_ended(error == asio::error::eof, error.message());
   }
-  if (closing) {
-    fail({});  // the peer answered our FIN: a graceful close
-  } else {
-    fail(error == asio::error::eof ? "closed by peer" : error.message());
-  }
-}
-
-void OutboundConnection::arm_idle_timer() {
-  const auto timeout = network_.core().options().idle_connection_timeout;
-  if (timeout.count() == 0) return;
-  std::chrono::steady_clock::time_point idle_since;
-  {
-    std::lock_guard lock(mutex_);
-    if (persistent_ || state_ != State::open) return;
-    idle_since = last_enqueue_;
-  }
-  timer_.expires_at(idle_since + timeout);
-  timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (error) return;
-    bool idle;
-    {
-      std::lock_guard lock(self->mutex_);
-      const auto timeout = self->network_.core().options().idle_connection_timeout;
-      idle = !self->write_in_flight_ && self->nothing_queued() &&
-             std::chrono::steady_clock::now() - self->last_enqueue_ >= timeout;
-    }
-    if (idle) {
-      self->begin_close();
-    } else {
-      self->arm_idle_timer();
-    }
-  });
+  fail(reason);
 }
 
 void OutboundConnection::close_when_flushed() {
@@ -392,52 +295,76 @@ void OutboundConnection::close_when_flushed() {
     bool close_now;
     {
       std::lock_guard lock(self->mutex_);
-      self->close_requested_ = true;
-      self->persistent_ = false;
-      close_now = self->state_ == State::open && !self->write_in_flight_ && self->nothing_queued();
+      close_now = self->life_.request_close();
     }
     if (close_now) self->begin_close();
-    // Otherwise write_pending() closes once the queue is written, or connect/fail ends it.
   });
 }
 
 std::optional<std::string> OutboundConnection::security() const {
   std::lock_guard lock(mutex_);
-  return security_;
+  return life_.security();
 }
 
 bool OutboundConnection::mark_closing() {
   std::lock_guard lock(mutex_);
-  if (state_ != State::open || write_in_flight_ || !nothing_queued()) return false;
-  if (persistent_ && !close_requested_) return false;
-  state_ = State::closing;
-  return true;
+  return life_.begin_closing(now());
 }
 
 void OutboundConnection::begin_close() {
   if (!network_.begin_closing(shared_from_this())) return;
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  // The peer answers our FIN with its own once it has read everything; bound the wait.
-  timer_.expires_after(network_.core().options().shutdown_timeout);
+  watch_deadlines();  // the peer answers our FIN with its own once it has read everything
+}
+
+void OutboundConnection::watch_deadlines() {
+  connection::Time due;
+  {
+    std::lock_guard lock(mutex_);
+    due = life_.next_deadline();
+  }
+  if (due >= armed_for_) return;  // the armed timer comes first and looks again
+  armed_for_ = due;
+  timer_.expires_at(due);
   timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error) self->fail({});
+    if (error) return;  // cancelled: re-armed, or closed
+    self->armed_for_ = connection::kNever;
+    self->on_deadline();
   });
 }
 
+void OutboundConnection::on_deadline() {
+  OutboundLifecycle::Due due;
+  {
+    std::lock_guard lock(mutex_);
+    due = life_.on_deadline(now());
+  }
+  using What = OutboundLifecycle::Due::What;
+  switch (due.what) {
+    case What::fail:
+      fail(due.reason);
+      return;
+    case What::end:
+      fail({});
+      return;
+    case What::close:
+      begin_close();
+      break;
+    case What::nothing:
+      break;
+  }
+  watch_deadlines();
+}
+
 void OutboundConnection::fail(const std::string& reason) {
-  std::vector<std::pair<PID, PID>> links;
+  OutboundLifecycle::Ended ended;
   std::shared_ptr<OutboundConnection> successor;
-  std::size_t lost = 0;
   {
     std::unique_lock lock(mutex_);
-    if (state_ == State::closed) return;
-    state_ = State::closed;
-    links.swap(links_);
+    ended = life_.end();
+    if (!ended.now) return;
     successor.swap(successor_);
-    lost = pending_messages_ + writing_messages_;
-    pending_.clear();
-    pending_messages_ = 0;
     // Under the lock: a worker's direct write checks the state under it (see the class comment).
     std::error_code ignored;
     socket_.close(ignored);
@@ -445,33 +372,26 @@ void OutboundConnection::fail(const std::string& reason) {
   }
   network_.forget(*this);
   timer_.cancel();
-  write_timer_.cancel();
   // The peer has read everything this connection carried: its successor may go.
-  if (successor) successor->start();
+  if (ended.start_successor && successor) successor->start();
   if (reason.empty()) return;  // graceful close
   auto& core = network_.core();
   runtime::StatsCounters::add(core.counters().connections_failed);
-  if (lost > 0) {
-    core.count_unsent(lost);
+  if (ended.lost_messages > 0) {
+    core.count_unsent(ended.lost_messages);
     runtime::log().warn("connection to {} failed ({}): {} message(s) not delivered", host_text_,
-                        reason, lost);
+                        reason, ended.lost_messages);
   } else {
     runtime::log().debug("connection to {} ended: {}", host_text_, reason);
   }
-  for (const auto& [linker, target] : links) core.deliver_exited(linker, target);
+  for (const auto& [linker, target] : ended.links) core.deliver_exited(linker, target);
 }
 
 runtime::ConnectionStats OutboundConnection::stats() const {
-  static constexpr const char* kStates[] = {"connecting", "open", "closing", "closed"};
   std::lock_guard lock(mutex_);
-  return {.peer = remote_.to_string(),
-          .state = kStates[static_cast<int>(state_)],
-          .security = security_.value_or(""),
-          .messages = messages_sent_,
-          .bytes = bytes_written_.load(std::memory_order_relaxed),
-          .queued_bytes = pending_.size() + sealed_.size(),
-          .pauses = senders_held_,
-          .links = links_.size()};
+  auto stats = life_.stats();
+  stats.peer = host_text_;
+  return stats;
 }
 
 }  // namespace compactor::net

@@ -2,6 +2,7 @@
 #pragma once
 // One connection's TLS: OpenSSL's state over memory buffers, the connection moving the bytes.
 
+#include "connection/record_sealer.hpp"
 #include "net/tls.hpp"
 
 #include <openssl/types.h>
@@ -18,10 +19,10 @@ namespace compactor::net {
 // ciphertext leaves in the order seal() gives it, which the connection keeps.
 //
 // @note seal() from any thread; the rest on the I/O thread.
-class TlsSession {
+class TlsSession final : public connection::RecordSealer {
  public:
   TlsSession(Tls& tls, TlsRole role, const asio::ip::address& peer);
-  ~TlsSession();
+  ~TlsSession() override;
 
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -33,7 +34,7 @@ class TlsSession {
 
   // Encrypts `plaintext` into records appended to `send`, after any bytes TLS itself left to
   // send (an answer to a key update).
-  void seal(std::string_view plaintext, std::string& send);
+  void seal(std::string_view plaintext, std::string& send) override;
 
   enum class Opened { more, closed, failed };
   // Decrypts what arrived (and what was left after the handshake), appending the data to
