@@ -29,14 +29,18 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
   return address.to_string();
 }
 
+connection::Time now() { return std::chrono::steady_clock::now(); }
+
 }  // namespace
 
 InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
     : network_(network),
       socket_(std::move(socket)),
-      decoder_(*this, network.core().options().max_body_size, &network.body_budget()),
-      request_timer_(network.io()),
-      write_timer_(network.io()) {
+      life_({.max_body_size = network.core().options().max_body_size,
+             .request_timeout = network.core().options().request_timeout,
+             .write_timeout = network.core().options().write_timeout},
+            *this, &network.body_budget()),
+      timer_(network.io()) {
   std::error_code error;
   const auto peer = socket_.remote_endpoint(error);
   if (!error) {
@@ -55,29 +59,13 @@ void InboundConnection::start() {
     read();
     return;
   }
-  handshaking_ = true;
-  watch_handshake_deadline();
+  life_.begin_handshake(now());
+  watch_deadlines();
   if (tls->options().support_downgrade) {
     peek_first_bytes();
   } else {
     shake_hands();
   }
-}
-
-void InboundConnection::watch_handshake_deadline() {
-  const auto timeout = network_.core().options().request_timeout;
-  if (timeout.count() == 0) return;
-  request_timer_.expires_after(timeout);
-  request_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
-    if (error || !self->handshaking_ || self->closed_) return;
-    // A handshake under way counts its own failure when the socket closes under it.
-    if (!self->tls_) {
-      runtime::StatsCounters::add(self->network_.core().counters().tls_handshake_failures);
-    }
-    runtime::log().warn("TLS from {} refused: no handshake within request_timeout {} ms",
-                        self->peer_text_, timeout.count());
-    self->close();
-  });
 }
 
 void InboundConnection::peek_first_bytes() {
@@ -98,8 +86,7 @@ void InboundConnection::peek_first_bytes() {
             return;
           case FirstBytes::plaintext:
             runtime::StatsCounters::add(self->network_.core().counters().connections_downgraded);
-            self->handshaking_ = false;
-            self->request_timer_.cancel();
+            self->life_.handshake_done(nullptr);
             self->read();
             return;
           case FirstBytes::too_few: {
@@ -129,8 +116,7 @@ void InboundConnection::on_handshake(const std::optional<std::string>& refused) 
     close();
     return;
   }
-  handshaking_ = false;
-  request_timer_.cancel();
+  life_.handshake_done(tls_.get());
   const auto security = Tls::describe(tls_->ssl());
   runtime::log().debug("TLS from {}: {}", peer_text_, security);
   {
@@ -149,14 +135,14 @@ void InboundConnection::read() {
 }
 
 void InboundConnection::on_read(const std::error_code& error, std::size_t size) {
-  if (closed_ || reading_done_) return;  // reading_done_: a 408 ended the conversation
+  if (closed_ || life_.reading_done()) return;  // reading done: a 408 ended the conversation
   if (error) {
     // EOF or reset: whatever was parsed has been delivered already.
-    reading_done_ = true;
+    life_.reading_ended();
     if (error != asio::error::eof) {
       runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
       close();
-    } else if (!write_in_flight_ && all_answered()) {
+    } else if (!life_.writing() && life_.all_answered()) {
       finish();
     }
     return;
@@ -175,70 +161,38 @@ void InboundConnection::consume(std::string_view bytes) {
       return;
     }
     bytes = tls_plaintext_;
-    if (opened == TlsSession::Opened::closed) reading_done_ = true;  // after what came before
+    if (opened == TlsSession::Opened::closed) life_.reading_ended();  // after what came before
   }
-  const auto status = decoder_.feed(bytes.data(), bytes.size());
-  if (status == wire::DecodeStatus::ok && !reading_done_) {
-    if (congested_) {
-      pause_reading();
-    } else if (answers_backlogged()) {
-      paused_for_answers_ = true;  // write() reads again once the peer took its answers
-      reads_paused_ = true;
-      pauses_.fetch_add(1, std::memory_order_relaxed);
-      request_since_.reset();
-      runtime::StatsCounters::add(network_.core().counters().reads_paused);
-    } else {
-      watch_request_deadline();
+  switch (life_.received(bytes, now())) {
+    case connection::InboundLifecycle::AfterRead::read:
       read();
-    }
-  } else if (status != wire::DecodeStatus::ok) {
-    // A request asked to close, or the bytes cannot be decoded: answer what we have, then close.
-    reading_done_ = true;
-    congested_.reset();  // nothing more will be read anyway
-    if (status != wire::DecodeStatus::stopped) reject(status);
+      break;
+    case connection::InboundLifecycle::AfterRead::pause_for_mailbox:
+      pause_for_mailbox();
+      break;
+    case connection::InboundLifecycle::AfterRead::pause_for_answers:
+      count_pause();  // write() reads again once the peer took its answers
+      break;
+    case connection::InboundLifecycle::AfterRead::stop:
+      congested_.reset();  // nothing more will be read anyway
+      if (const auto& rejection = life_.rejection(); rejection.status != 0) {
+        runtime::StatsCounters::add(network_.core().counters().requests_rejected);
+        runtime::log().warn("request from {} rejected, closing: {}", peer_text_, rejection.detail);
+      }
+      break;
   }
   write();
+  watch_deadlines();
 }
 
-void InboundConnection::reject(wire::DecodeStatus status) {
-  const auto& detail = decoder_.error_detail();
-  runtime::StatsCounters::add(network_.core().counters().requests_rejected);
-  runtime::log().warn("request from {} rejected, closing: {}", peer_text_, detail);
-  const int code = status == wire::DecodeStatus::body_too_large ? 413
-                   : status == wire::DecodeStatus::over_budget  ? 503
-                                                                : 400;
-  wire::append_closing_error(answer_buffer(), code, detail);
-}
-
-void InboundConnection::watch_request_deadline() {
-  const auto timeout = network_.core().options().request_timeout;
-  if (timeout.count() == 0) return;
-  if (!decoder_.in_request()) {
-    request_since_.reset();  // an armed timer finds nothing to time and is not re-armed
-    return;
-  }
-  // The request under way began in this read if one ended in it (or none was under way).
-  if (!request_since_ || requests_seen_ != requests_seen_at_since_) {
-    request_since_ = std::chrono::steady_clock::now();
-    requests_seen_at_since_ = requests_seen_;
-  }
-  // One timer per request_timeout, not per read: when it fires it checks the request's age.
-  if (request_timer_armed_) return;
-  request_timer_armed_ = true;
-  request_timer_.expires_at(*request_since_ + timeout);
-  request_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    self->request_timer_armed_ = false;
-    if (!error) self->on_request_deadline();
-  });
-}
-
-void InboundConnection::pause_reading() {
-  paused_ = true;
+void InboundConnection::count_pause() {
   reads_paused_ = true;
   pauses_.fetch_add(1, std::memory_order_relaxed);
-  // A request that stalls because we stopped reading is not the peer's fault.
-  request_since_.reset();
   runtime::StatsCounters::add(network_.core().counters().reads_paused);
+}
+
+void InboundConnection::pause_for_mailbox() {
+  count_pause();
   auto congested = std::move(congested_);
   congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
     asio::post(executor, [weak] {
@@ -248,33 +202,15 @@ void InboundConnection::pause_reading() {
 }
 
 void InboundConnection::resume_reading() {
-  if (!paused_ || closed_) return;
-  paused_ = false;
-  if (paused_for_answers_) return;  // write() reads again
-  reads_paused_ = false;
-  watch_request_deadline();
+  if (closed_) return;
+  const bool resume = life_.resume_for_mailbox(now());
+  reads_paused_ = life_.reads_paused();
+  if (!resume) return;
   read();
-}
-
-void InboundConnection::on_request_deadline() {
-  if (closed_ || reading_done_ || !request_since_ || !decoder_.in_request()) return;
-  auto& core = network_.core();
-  if (std::chrono::steady_clock::now() - *request_since_ < core.options().request_timeout) {
-    watch_request_deadline();  // a later request: wait for the rest of its time
-    return;
-  }
-  runtime::StatsCounters::add(core.counters().requests_timed_out);
-  runtime::StatsCounters::add(core.counters().requests_rejected);
-  const auto detail = fmt::format("request not complete within request_timeout {} ms",
-                                  core.options().request_timeout.count());
-  runtime::log().warn("request from {} timed out, closing: {}", peer_text_, detail);
-  reading_done_ = true;
-  wire::append_closing_error(answer_buffer(), 408, detail);
-  write();
+  watch_deadlines();
 }
 
 bool InboundConnection::on_request(wire::Request& request) {
-  ++requests_seen_;
   const bool close = !request.keep_alive;
   if (auto sender = wire::message_sender(request)) {
     answer_message(request, *sender);
@@ -305,18 +241,19 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
     const std::string reason = "sender IP of '" + std::string(sender_text) +
                                "' does not match the connection's peer IP " + peer_ip_;
     runtime::log().warn("message rejected: {}", reason);
-    wire::append_bad_request(answer_buffer(), reason, close);
+    wire::append_bad_request(life_.answer_buffer(), reason, close);
     return;
   }
   auto target = wire::split_target(request.target);
   if (target && core.deliver_message(target->process_id, std::move(from), std::move(target->rest),
                                      std::move(request.body), &congested_)) {
-    wire::append_accepted(answer_buffer(), close);
+    if (congested_) life_.mailbox_congested();
+    wire::append_accepted(life_.answer_buffer(), close);
     return;
   }
   if (!target) core.count_dropped(runtime::DropReason::no_receiver);
   runtime::StatsCounters::add(core.counters().requests_rejected);
-  wire::append_not_found(answer_buffer(), close);
+  wire::append_not_found(life_.answer_buffer(), close);
 }
 
 void InboundConnection::serve_http(wire::Request& request) {
@@ -327,12 +264,12 @@ void InboundConnection::serve_http(wire::Request& request) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.find("/..") != std::string_view::npos) {  // never let a path climb
     runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_not_found(answer_buffer(), close);
+    wire::append_not_found(life_.answer_buffer(), close);
     return;
   }
   if (auto refusal = runtime::refuse_disabled(core.options(), path)) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_http_response(answer_buffer(), *refusal, close, gzip_ok);
+    wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
     return;
   }
   const auto split = wire::split_target(target);
@@ -348,7 +285,7 @@ void InboundConnection::serve_http(wire::Request& request) {
     if (auto refusal =
             realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt) {
       runtime::StatsCounters::add(core.counters().requests_rejected);
-      wire::append_http_response(answer_buffer(), *refusal, close, gzip_ok);
+      wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
       return;
     }
     routed.path = path;  // built-in endpoints see the whole path
@@ -357,7 +294,7 @@ void InboundConnection::serve_http(wire::Request& request) {
   }
   if (!split) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_not_found(answer_buffer(), close);
+    wire::append_not_found(life_.answer_buffer(), close);
     return;
   }
   routed.body = std::move(request.body);
@@ -366,114 +303,89 @@ void InboundConnection::serve_http(wire::Request& request) {
     runtime::StatsCounters::add(core.counters().requests_rejected);
     respond(http::Response::text("404 Not Found.", 404));
   }
+  if (congested_) life_.mailbox_congested();
 }
 
 http::Responder InboundConnection::awaited_answer(bool close, bool gzip_ok) {
-  const std::uint64_t slot = next_slot_++;
-  awaited_.push_back({slot, false, {}});
+  const std::uint64_t slot = life_.await_answer();
   return http::Responder([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
     auto self = weak.lock();
     if (!self) return;  // the client went away
     std::string bytes;
     wire::append_http_response(bytes, response, close, gzip_ok);
     asio::post(self->socket_.get_executor(), [self, slot, bytes = std::move(bytes)]() mutable {
-      self->complete(slot, std::move(bytes));
+      self->life_.answer_arrived(slot, std::move(bytes));
+      self->write();
+      self->watch_deadlines();
     });
   });
 }
 
-std::string& InboundConnection::answer_buffer() {
-  if (awaited_.empty()) return answers_;
-  awaited_.push_back({next_slot_++, true, {}});
-  return awaited_.back().bytes;
-}
-
-void InboundConnection::complete(std::uint64_t slot, std::string bytes) {
-  for (auto& awaited : awaited_) {
-    if (awaited.id == slot) {
-      awaited.ready = true;
-      awaited.bytes = std::move(bytes);
-      break;
-    }
-  }
-  while (!awaited_.empty() && awaited_.front().ready) {
-    answers_ += awaited_.front().bytes;
-    awaited_.pop_front();
-  }
-  write();
-}
-
-bool InboundConnection::answers_backlogged() const {
-  return answers_.size() + (writing_.size() - written_) > kAnswerBacklogBytes ||
-         awaited_.size() > kAwaitedResponses;
-}
-
 void InboundConnection::write() {
-  if (write_in_flight_ || closed_) return;
-  if (paused_for_answers_ && !answers_backlogged()) {
-    paused_for_answers_ = false;
-    reads_paused_ = paused_;
-    if (!paused_ && !reading_done_) {
-      watch_request_deadline();
-      read();
-    }
+  if (closed_) return;
+  const auto step = life_.next_write(now());
+  if (step.resume_reading) read();
+  reads_paused_ = life_.reads_paused();
+  using What = connection::InboundLifecycle::Step::What;
+  if (step.what == What::finish) {
+    finish();
+    return;
   }
-  if (written_ == writing_.size()) {
-    if (answers_.empty()) {
-      if (reading_done_ && awaited_.empty()) finish();
-      return;
-    }
-    writing_.clear();
-    if (tls_) {
-      tls_->seal(answers_, writing_);
-      answers_.clear();
-    } else {
-      writing_.swap(answers_);
-    }
-    written_ = 0;
-  }
-  write_in_flight_ = true;
-  last_write_progress_ = std::chrono::steady_clock::now();
-  watch_write_progress();
+  if (step.what == What::wait) return;
+  const auto bytes = life_.unwritten();
   socket_.async_write_some(
-      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      asio::buffer(bytes.data(), bytes.size()),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_written(error, size);
       });
 }
 
-// One timer per write_timeout, not per write: it checks the time of the last progress when it
-// fires, and waits again for the rest if there was some.
-void InboundConnection::watch_write_progress() {
-  const auto timeout = network_.core().options().write_timeout;
-  if (timeout.count() == 0 || write_timer_armed_) return;
-  write_timer_armed_ = true;
-  write_timer_.expires_at(last_write_progress_ + timeout);
-  write_timer_.async_wait([self = shared_from_this(), timeout](const std::error_code& error) {
-    self->write_timer_armed_ = false;
-    if (error || !self->write_in_flight_ || self->closed_) return;
-    if (std::chrono::steady_clock::now() - self->last_write_progress_ < timeout) {
-      self->watch_write_progress();
-      return;
-    }
-    runtime::StatsCounters::add(self->network_.core().counters().connections_failed);
-    runtime::log().warn(
-        "inbound connection from {}: no write progress for write_timeout {} ms, closing ({} bytes "
-        "of answers not taken)",
-        self->peer_text_, timeout.count(),
-        self->writing_.size() - self->written_ + self->answers_.size());
-    self->close();
-  });
-}
-
 void InboundConnection::on_written(const std::error_code& error, std::size_t size) {
-  write_in_flight_ = false;
+  life_.wrote(size, now());
   if (error) {
     close();
     return;
   }
-  written_ += size;
   write();
+  watch_deadlines();
+}
+
+void InboundConnection::watch_deadlines() {
+  if (!closed_)
+    timer_.watch(life_.next_deadline(), [self = shared_from_this()] { self->on_deadline(); });
+}
+
+void InboundConnection::on_deadline() {
+  if (closed_) return;
+  auto& core = network_.core();
+  const auto timeout = core.options().request_timeout;
+  switch (life_.on_deadline(now())) {
+    case connection::InboundLifecycle::Due::handshake_timeout:
+      // A handshake under way counts its own failure when the socket closes under it.
+      if (!tls_) runtime::StatsCounters::add(core.counters().tls_handshake_failures);
+      runtime::log().warn("TLS from {} refused: no handshake within request_timeout {} ms",
+                          peer_text_, timeout.count());
+      close();
+      return;
+    case connection::InboundLifecycle::Due::write_timeout:
+      runtime::StatsCounters::add(core.counters().connections_failed);
+      runtime::log().warn(
+          "inbound connection from {}: no write progress for write_timeout {} ms, closing ({} "
+          "bytes of answers not taken)",
+          peer_text_, core.options().write_timeout.count(), life_.unsent_bytes());
+      close();
+      return;
+    case connection::InboundLifecycle::Due::request_timeout:
+      runtime::StatsCounters::add(core.counters().requests_timed_out);
+      runtime::StatsCounters::add(core.counters().requests_rejected);
+      runtime::log().warn("request from {} timed out, closing: {}", peer_text_,
+                          life_.rejection().detail);
+      write();
+      break;
+    case connection::InboundLifecycle::Due::nothing:
+      break;
+  }
+  watch_deadlines();
 }
 
 void InboundConnection::finish() {
@@ -487,8 +399,7 @@ void InboundConnection::close() {
   if (closed_) return;
   closed_ = true;
   std::error_code ignored;
-  request_timer_.cancel();
-  write_timer_.cancel();
+  timer_.cancel();
   socket_.close(ignored);
   network_.forget(*this);
 }

@@ -2,12 +2,12 @@
 #pragma once
 // A connection a peer opened to us: requests in (decoded in one pass), answers out, in order.
 
+#include "connection/inbound_lifecycle.hpp"
+#include "net/deadline_timer.hpp"
 #include "net/tls_session.hpp"
 #include "runtime/transport.hpp"
-#include "wire/request_decoder.hpp"
 
 #include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <compactor/http.hpp>
 #include <compactor/pid.hpp>
@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,14 +29,11 @@ namespace compactor::net {
 
 class Network;
 
-// Delivers every request it parsed completely, even if the peer resets the connection right
-// after: nothing is undone once parsed. Answers 202/404 per message; answers and closes on bytes
-// that are not HTTP (400), a body over max_body_size (413) or over the context's body budget
-// (503), and a request not whole within request_timeout of its first byte (408). With TLS, the
-// handshake comes first (after a look at the first bytes when plaintext is also taken), and must
-// be done within request_timeout, or the connection is closed. Plain HTTP
-// requests go to the built-in endpoints or a process's routes; their answers may come later, from
-// any thread, and still leave in request order.
+// The asio driver of a connection::InboundLifecycle, which has the rules (decoding, answers in
+// request order, flow control, the handshake, request and write deadlines). This delivers what
+// it decodes: messages to processes (answered 202/404), plain HTTP requests to the built-in
+// endpoints or a process's routes, whose answers may come later, from any thread. With TLS, the
+// handshake comes first (after a look at the first bytes when plaintext is also taken).
 //
 // @note Runs on the I/O thread only.
 class InboundConnection final : public std::enable_shared_from_this<InboundConnection>,
@@ -56,41 +52,25 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void peek_first_bytes();
   void shake_hands();
   void on_handshake(const std::optional<std::string>& refused);
-  void watch_handshake_deadline();
   bool on_request(wire::Request& request) override;
   void answer_message(wire::Request& request, std::string_view sender_text);
   void serve_http(wire::Request& request);
   // An answer that may come later, from any thread (a route, a metrics snapshot): its place in
   // the order of answers is kept.
   http::Responder awaited_answer(bool close, bool gzip_ok);
-  // Where the next answer goes: straight out, or behind an HTTP answer still awaited.
-  std::string& answer_buffer();
-  // An awaited HTTP answer arrived (on the I/O thread).
-  void complete(std::uint64_t slot, std::string bytes);
-  bool all_answered() const { return answers_.empty() && awaited_.empty(); }
   void read();
   void on_read(const std::error_code& error, std::size_t size);
   // Decodes what a read brought (opened first, with TLS).
   void consume(std::string_view bytes);
-  // Answers a request that could not be decoded (400), was too large (413) or found no room in
-  // the body budget (503).
-  void reject(wire::DecodeStatus status);
-  // Keeps request_timer_ armed while a request is incomplete, from its first byte.
-  void watch_request_deadline();
-  void on_request_deadline();
-  // Flow control: stops reading until the congested mailbox is taken by its process.
-  void pause_reading();
+  // Flow control: reading stops until the congested mailbox is taken by its process.
+  void pause_for_mailbox();
+  void count_pause();
   void resume_reading();
-  // Answers the peer has not taken yet (written, waiting, or awaited from a route) are over
-  // their bound: a peer that pipelines without reading, or a slow route, must not make them grow.
-  bool answers_backlogged() const;
   void write();
   void on_written(const std::error_code& error, std::size_t size);
-  void watch_write_progress();
+  void watch_deadlines();
+  void on_deadline();
   void finish();
-
-  static constexpr std::size_t kAnswerBacklogBytes = 1 << 20;
-  static constexpr std::size_t kAwaitedResponses = 1024;
 
   Network& network_;
   asio::ip::tcp::socket socket_;
@@ -103,37 +83,11 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::string last_sender_text_;
   PID last_sender_;
   std::string peer_text_;
-  wire::RequestDecoder decoder_;
+  connection::InboundLifecycle life_;
   std::array<char, 64 * 1024> read_buffer_;
-  asio::steady_timer request_timer_;
-  bool request_timer_armed_ = false;
-  // When the request under way began (none: between requests, or reading paused by us), and
-  // how many requests had been seen then.
-  std::optional<std::chrono::steady_clock::time_point> request_since_;
-  std::uint64_t requests_seen_ = 0;
-  std::uint64_t requests_seen_at_since_ = 0;
-  // Set while a read is decoded when a delivery put a mailbox over its high-water mark.
+  DeadlineTimer timer_;
+  // Set by a delivery that put a mailbox over its high-water mark.
   std::shared_ptr<runtime::ProcessRecord> congested_;
-  bool paused_ = false;              // for a congested mailbox
-  bool paused_for_answers_ = false;  // for answers_backlogged()
-  std::string answers_;              // queued while a write is in flight
-  // Answers in request order from the first one still awaited (a route answering later).
-  struct Slot {
-    std::uint64_t id;
-    bool ready;
-    std::string bytes;
-  };
-  std::deque<Slot> awaited_;
-  std::uint64_t next_slot_ = 0;
-  std::string writing_;
-  std::size_t written_ = 0;  // of writing_
-  bool write_in_flight_ = false;
-  // A write that makes no progress for write_timeout fails the connection, as outbound.
-  asio::steady_timer write_timer_;
-  bool write_timer_armed_ = false;
-  std::chrono::steady_clock::time_point last_write_progress_;
-  bool handshaking_ = false;   // TLS not established yet: no request is read
-  bool reading_done_ = false;  // EOF, error, or a request that closes the connection
   bool closed_ = false;
   // For stats(), read from any thread.
   std::atomic<std::uint64_t> bytes_read_{0};

@@ -324,14 +324,7 @@ void OutboundConnection::watch_deadlines() {
     std::lock_guard lock(mutex_);
     due = life_.next_deadline();
   }
-  if (due >= armed_for_) return;  // the armed timer comes first and looks again
-  armed_for_ = due;
-  timer_.expires_at(due);
-  timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (error) return;  // cancelled: re-armed, or closed
-    self->armed_for_ = connection::kNever;
-    self->on_deadline();
-  });
+  timer_.watch(due, [self = shared_from_this()] { self->on_deadline(); });
 }
 
 void OutboundConnection::on_deadline() {

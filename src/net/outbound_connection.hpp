@@ -3,6 +3,7 @@
 // A connection we opened to a remote context: messages out, answers read and discarded.
 
 #include "connection/outbound_lifecycle.hpp"
+#include "net/deadline_timer.hpp"
 #include "net/tls_session.hpp"
 #include "runtime/congestion.hpp"
 #include "runtime/deferred_flush.hpp"
@@ -11,7 +12,6 @@
 #include <compactor/pid.hpp>
 
 #include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <array>
 #include <condition_variable>
@@ -101,8 +101,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void fail(const std::string& reason);
   // Under mutex_ (released inside): the congestion is over; wakes waiters and held processes.
   void relieve(std::unique_lock<std::mutex>& lock);
-  // I/O thread: arms timer_ for the lifecycle's next deadline if it is sooner than the armed one.
-  void watch_deadlines();
+  void watch_deadlines();  // I/O thread
   void on_deadline();
 
   Network& network_;
@@ -110,8 +109,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   const std::string host_text_;
   asio::ip::tcp::socket socket_;
   std::unique_ptr<TlsSession> tls_;  // with TLS: made for the handshake, then seals records
-  asio::steady_timer timer_;
-  connection::Time armed_for_ = connection::kNever;  // I/O thread
+  DeadlineTimer timer_;
 
   mutable std::mutex mutex_;
   connection::OutboundLifecycle life_;             // guarded by mutex_

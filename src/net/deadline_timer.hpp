@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// One asio timer for a sans-I/O lifecycle's next deadline (src/connection/).
+
+#include "connection/outbound_lifecycle.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <system_error>
+#include <utility>
+
+namespace compactor::net {
+
+// Armed again only when a deadline comes sooner than the one armed: progress that pushes a
+// deadline later costs nothing, and when the timer fires the lifecycle looks at the time, says
+// what is due and when to look next. So a connection has one timer, not one per write or read.
+//
+// @note I/O thread only.
+class DeadlineTimer {
+ public:
+  explicit DeadlineTimer(asio::io_context& io) : timer_(io) {}
+
+  // Calls `on_due` (which must keep the timer's owner alive) at `due`, unless armed sooner.
+  template <typename OnDue>
+  void watch(connection::Time due, OnDue on_due) {
+    if (due >= armed_for_) return;
+    armed_for_ = due;
+    timer_.expires_at(due);
+    timer_.async_wait([this, on_due = std::move(on_due)](const std::error_code& error) mutable {
+      if (error) return;  // cancelled: armed again sooner, or closed
+      armed_for_ = connection::kNever;
+      on_due();
+    });
+  }
+
+  void cancel() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+  connection::Time armed_for_ = connection::kNever;
+};
+
+}  // namespace compactor::net
