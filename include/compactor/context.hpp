@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,12 @@ struct COMPACTOR_API ContextOptions {
   ///@}
   /// Worker threads running processes; 0 means one per core.
   unsigned workers = 0;
+  /// For tests, as CAF's deterministic test coordinator: no worker threads; processes run only
+  /// when the test calls Context::run_once() or Context::run(), on the test's thread, one at a
+  /// time in the order they became runnable. Network I/O and timers still run on their own
+  /// threads and only queue events. settle(), wait() and shutdown() run what is runnable
+  /// themselves. `workers` is ignored.
+  bool deterministic = false;
   /// Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;
   /// Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS
@@ -229,6 +236,14 @@ class COMPACTOR_API Context {
   /// until every process of this context is idle, repeatedly, until nothing is runnable. False if
   /// that did not happen within `timeout` (a process that keeps itself busy).
   bool settle(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// With ContextOptions::deterministic: runs the next runnable process's batch of events on
+  /// this thread. False if no process was runnable. Throws std::logic_error otherwise.
+  bool run_once();
+  /// With ContextOptions::deterministic: runs processes until none is runnable, or `max_steps`
+  /// batches ran (two processes that keep answering each other never stop by themselves).
+  /// Returns the number of batches run.
+  std::size_t run(std::size_t max_steps = std::numeric_limits<std::size_t>::max());
 
   /// A snapshot of the counters.
   ContextStats stats() const;

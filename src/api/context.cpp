@@ -8,6 +8,7 @@
 #include "runtime/context_core.hpp"
 #include "runtime/process_record.hpp"
 
+#include <stdexcept>
 #include <thread>
 
 namespace compactor {
@@ -74,7 +75,8 @@ bool Context::settle(std::chrono::milliseconds timeout) {
   int quiet = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     const bool ran_timers = manual != nullptr && manual->settle() > 0;
-    if (!ran_timers && all_idle()) {
+    const bool ran_processes = core_->scheduler().stepped() && run() > 0;
+    if (!ran_timers && !ran_processes && all_idle()) {
       if (++quiet == 2) return true;
     } else {
       quiet = 0;
@@ -82,6 +84,19 @@ bool Context::settle(std::chrono::milliseconds timeout) {
     std::this_thread::yield();
   }
   return false;
+}
+
+bool Context::run_once() {
+  if (!core_->scheduler().stepped()) {
+    throw std::logic_error("Context::run_once() needs ContextOptions::deterministic");
+  }
+  return core_->scheduler().run_one();
+}
+
+std::size_t Context::run(std::size_t max_steps) {
+  std::size_t steps = 0;
+  while (steps < max_steps && run_once()) ++steps;
+  return steps;
 }
 
 void Context::shutdown() { core_->shutdown(); }

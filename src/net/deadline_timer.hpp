@@ -21,10 +21,13 @@ class DeadlineTimer {
  public:
   explicit DeadlineTimer(asio::io_context& io) : timer_(io) {}
 
-  // Calls `on_due` (which must keep the timer's owner alive) at `due`, unless armed sooner.
+  // True if `due` comes before the deadline armed (arm() it then).
+  bool sooner(connection::Time due) const { return due < armed_for_; }
+
+  // Calls `on_due` (which must keep the timer's owner alive) at `due`, instead of at the
+  // deadline armed.
   template <typename OnDue>
-  void watch(connection::Time due, OnDue on_due) {
-    if (due >= armed_for_) return;
+  void arm(connection::Time due, OnDue on_due) {
     armed_for_ = due;
     timer_.expires_at(due);
     timer_.async_wait([this, on_due = std::move(on_due)](const std::error_code& error) mutable {

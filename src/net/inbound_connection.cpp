@@ -351,8 +351,9 @@ void InboundConnection::on_written(const std::error_code& error, std::size_t siz
 }
 
 void InboundConnection::watch_deadlines() {
-  if (!closed_)
-    timer_.watch(life_.next_deadline(), [self = shared_from_this()] { self->on_deadline(); });
+  if (const auto due = life_.next_deadline(); !closed_ && timer_.sooner(due)) {
+    timer_.arm(due, [self = shared_from_this()] { self->on_deadline(); });
+  }
 }
 
 void InboundConnection::on_deadline() {

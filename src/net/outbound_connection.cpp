@@ -213,50 +213,51 @@ void OutboundConnection::on_established() {
 }
 
 void OutboundConnection::write_pending() {
-  OutboundLifecycle::Next next;
-  {
-    std::unique_lock lock(mutex_);
-    if (life_.state() != OutboundLifecycle::State::open &&
-        life_.state() != OutboundLifecycle::State::closing) {
-      return;
-    }
-    next = life_.take_for_writing(now());
-    if (next == OutboundLifecycle::Next::write) relieve(lock);  // the queue is empty again
+  std::unique_lock lock(mutex_);
+  write_pending(lock);
+}
+
+void OutboundConnection::write_pending(std::unique_lock<std::mutex>& lock) {
+  if (life_.state() != OutboundLifecycle::State::open &&
+      life_.state() != OutboundLifecycle::State::closing) {
+    return;
   }
+  const auto next = life_.take_for_writing(now());
+  const auto due = life_.next_deadline();  // write_timeout, or idle_connection_timeout
+  const auto bytes = life_.unwritten();    // stays put: only this thread changes it
+  if (next == OutboundLifecycle::Next::write) {
+    relieve(lock);  // the queue is empty again: held senders go on
+  } else {
+    lock.unlock();
+  }
+  watch_deadlines(due);
   switch (next) {
     case OutboundLifecycle::Next::write:
-      watch_deadlines();  // no progress for write_timeout fails the connection
-      write_unwritten();
+      write(bytes);
       return;
     case OutboundLifecycle::Next::close:
       asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
       return;
     case OutboundLifecycle::Next::idle:
-      watch_deadlines();  // closed once idle for idle_connection_timeout
       return;
   }
 }
 
-void OutboundConnection::write_unwritten() {
-  std::string_view bytes;
-  {
-    std::lock_guard lock(mutex_);
-    bytes = life_.unwritten();  // stays put: only this thread changes what is being written
-  }
+void OutboundConnection::write(std::string_view bytes) {
   socket_.async_write_some(
       asio::buffer(bytes.data(), bytes.size()),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
-        bool done;
-        {
-          std::lock_guard lock(self->mutex_);
-          done = self->life_.wrote(size, now());
-        }
+        std::unique_lock lock(self->mutex_);
+        const bool done = self->life_.wrote(size, now());
         if (error) {
+          lock.unlock();
           self->fail("write failed: " + error.message());
         } else if (done) {
-          self->write_pending();
+          self->write_pending(lock);  // the next batch, under the same lock
         } else {
-          self->write_unwritten();
+          const auto rest = self->life_.unwritten();
+          lock.unlock();
+          self->write(rest);
         }
       });
 }
@@ -324,7 +325,11 @@ void OutboundConnection::watch_deadlines() {
     std::lock_guard lock(mutex_);
     due = life_.next_deadline();
   }
-  timer_.watch(due, [self = shared_from_this()] { self->on_deadline(); });
+  watch_deadlines(due);
+}
+
+void OutboundConnection::watch_deadlines(connection::Time due) {
+  if (timer_.sooner(due)) timer_.arm(due, [self = shared_from_this()] { self->on_deadline(); });
 }
 
 void OutboundConnection::on_deadline() {

@@ -92,16 +92,20 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void on_connected(const std::error_code& error);
   void on_handshake(const std::optional<std::string>& refused);
   void on_established();
-  void write_now();        // under mutex_: writes directly, or hands the queue to the I/O thread
-  void write_pending();    // I/O thread, owning the writes: takes the queue and writes it
-  void write_unwritten();  // I/O thread: the rest of the write under way
+  void write_now();  // under mutex_: writes directly, or hands the queue to the I/O thread
+  // I/O thread, owning the writes: takes the queue and writes it (under mutex_, released).
+  void write_pending();
+  void write_pending(std::unique_lock<std::mutex>& lock);
+  void write(std::string_view bytes);  // I/O thread: an asynchronous write, then the rest
   void read();
   void on_read(const std::error_code& error, std::size_t size);
   void begin_close();  // I/O thread
   void fail(const std::string& reason);
   // Under mutex_ (released inside): the congestion is over; wakes waiters and held processes.
   void relieve(std::unique_lock<std::mutex>& lock);
-  void watch_deadlines();  // I/O thread
+  // I/O thread: the timer follows the lifecycle's next deadline.
+  void watch_deadlines();
+  void watch_deadlines(connection::Time due);
   void on_deadline();
 
   Network& network_;

@@ -46,7 +46,8 @@ ContextOptions validated(ContextOptions options) {
 }  // namespace
 
 ContextCore::ContextCore(ContextOptions options)
-    : options_(validated(std::move(options))), scheduler_(options_.workers) {}
+    : options_(validated(std::move(options))),
+      scheduler_(options_.workers, options_.deterministic) {}
 
 ContextCore::~ContextCore() { shutdown(); }
 
@@ -117,6 +118,10 @@ void ContextCore::terminate(const PID& pid) {
 bool ContextCore::wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout) {
   auto record = table_.find(pid.id);
   if (!record || !is_local(pid.address)) return true;
+  if (scheduler_.stepped()) {
+    while (!record->wait(std::chrono::milliseconds(0)) && scheduler_.run_one()) {
+    }
+  }
   return record->wait(timeout);
 }
 
@@ -289,7 +294,13 @@ void ContextCore::shutdown() {
   // Processes first, so that what they send while finalizing is still written out.
   auto records = table_.all();
   for (const auto& record : records) record->enqueue(TerminateEvent{});
-  for (const auto& record : records) record->wait(std::nullopt);
+  for (const auto& record : records) {
+    // Stepped, nobody else runs them: this thread does, also what arrives meanwhile.
+    while (scheduler_.stepped() && !record->wait(std::chrono::milliseconds(1))) {
+      scheduler_.run_one();
+    }
+    record->wait(std::nullopt);
+  }
   ContextRegistry::remove(address_, *this);
   if (transport_) transport_->shutdown(options_.shutdown_timeout);
   scheduler_.stop();

@@ -24,7 +24,8 @@ constexpr int kSpinsBeforeSleep = 400;
 
 }  // namespace
 
-Scheduler::Scheduler(unsigned workers) {
+Scheduler::Scheduler(unsigned workers, bool stepped) : stepped_(stepped) {
+  if (stepped) return;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   workers_.reserve(workers);
   for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -99,6 +100,26 @@ void Scheduler::worker_loop() {
     end_batch();
   }
   tls_worker.owner = nullptr;
+}
+
+bool Scheduler::run_one() {
+  Task task;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) return false;
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    task = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  // For its batch this thread is the scheduler's worker (a deferred flush, a held sender).
+  const Scheduler* caller = std::exchange(tls_worker.owner, this);
+  begin_batch();
+  task->run();
+  end_batch();
+  tls_worker.owner = caller;
+  // What the batch made runnable last waits in the run-next slot: it goes behind the others.
+  if (tls_worker.next) push_shared(std::exchange(tls_worker.next, nullptr));
+  return true;
 }
 
 void Scheduler::stop() {

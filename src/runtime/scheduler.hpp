@@ -20,13 +20,17 @@ class ProcessRecord;
 // process displaced from the slot goes to the shared queue, where idle workers pick it up.
 // Idle workers sleep on a condition variable: an idle context uses no CPU.
 //
+// Stepped (ContextOptions::deterministic), it has no workers: the test's thread runs one
+// runnable process at a time with run_one(), in the order they became runnable.
+//
 // @note schedule() is thread-safe. A process is scheduled only by whoever flips its
 // `scheduled` flag (ProcessRecord), so it is never queued twice.
 class Scheduler {
  public:
   using Task = std::shared_ptr<ProcessRecord>;
 
-  explicit Scheduler(unsigned workers);
+  // `workers` threads (0: one per core), or none when `stepped`.
+  Scheduler(unsigned workers, bool stepped);
   ~Scheduler();
 
   Scheduler(const Scheduler&) = delete;
@@ -39,6 +43,10 @@ class Scheduler {
   // by another's progress (a held sender relieved), which must not wait behind the waker's
   // batch, or for ever if the waker's handler blocks.
   void schedule_anywhere(Task task) { push_shared(std::move(task)); }
+
+  // Stepped: runs the next runnable process's batch on this thread; false if none is runnable.
+  bool run_one();
+  bool stepped() const { return stepped_; }
 
   // Runs what is queued, then joins the workers. Idempotent.
   void stop();
@@ -58,6 +66,7 @@ class Scheduler {
   unsigned sleeping_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  const bool stepped_;
 };
 
 }  // namespace compactor::runtime
