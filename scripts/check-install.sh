@@ -22,17 +22,20 @@ configure_build_install() {  # <name> <cmake options...>
   cmake --install "$work/$name" >/dev/null
 }
 
-# A consumer project: <dir> <prefix> <components> <cmake lines...>; the sources are copied in first.
+# A consumer project: <dir> <prefix> [cmake flags...] -- <CMakeLists.txt lines...>; the sources
+# are copied in first.
 configure_consumer() {
   local dir=$1 prefix=$2; shift 2
-  local extra=("$@")
+  local flags=()
+  while [[ $1 != -- ]]; do flags+=("$1"); shift; done
+  shift
   {
     echo 'cmake_minimum_required(VERSION 3.25)'
     echo 'project(user CXX)'
-    printf '%s\n' "${extra[@]}"
+    printf '%s\n' "$@"
   } > "$dir/CMakeLists.txt"
   cmake -S "$dir" -B "$dir/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
-    --no-warn-unused-cli "${consumer_flags[@]}" >/dev/null
+    --no-warn-unused-cli "${flags[@]}" >/dev/null
 }
 
 echo "--- static install + find_package(compactor)"
@@ -40,8 +43,7 @@ configure_build_install static
 mkdir -p "$work/user"
 cp examples/ping_pong.cpp "$work/user/main.cpp"
 cp examples/protobuf_service.cpp examples/service.proto examples/fork_peer.hpp "$work/user/"
-consumer_flags=()
-configure_consumer "$work/user" "$work/static-prefix" \
+configure_consumer "$work/user" "$work/static-prefix" -- \
   'find_package(compactor REQUIRED)' \
   'add_executable(user main.cpp)' \
   'target_link_libraries(user PRIVATE compactor::compactor)' \
@@ -66,7 +68,7 @@ for lib in libcompactor libcompactor_protobuf; do
   # Every exported symbol is the public API: in namespace compactor, none of its internal layers.
   exported=$(nm -DC --defined-only "$real" | cut -d' ' -f3-)
   outside=$(grep -v -E '^((typeinfo|typeinfo name|vtable|VTT) for )?compactor::' <<<"$exported" || true)
-  internal=$(grep -E 'compactor::(runtime|net|wire|ops|beacon::detail)::|::(Impl|State|Driver)::' \
+  internal=$(grep -E 'compactor::(runtime|connection|net|wire|ops|serf|beacon::detail)::|::(Impl|State|Driver)::' \
              <<<"$exported" || true)
   [[ -z $outside && -z $internal ]] || fail "$lib exports internals:"$'\n'"$outside$internal"
   echo "$lib: $(wc -l <<<"$exported") symbols exported, all public API"
@@ -85,17 +87,17 @@ check_component() {  # <name> <component> <main.cpp> <allowed header pattern or 
   mkdir -p "$dir"
   cp "$main" "$dir/main.cpp"
   [[ $# -gt 0 ]] && cp "$@" "$dir/"
-  consumer_flags=()
+  local flags=()
   for dependency in "${all_dependencies[@]}"; do
     [[ $component == protobuf && $dependency == Protobuf ]] && continue
-    consumer_flags+=("-DCMAKE_DISABLE_FIND_PACKAGE_$dependency=ON")
+    flags+=("-DCMAKE_DISABLE_FIND_PACKAGE_$dependency=ON")
   done
   local lines=("find_package(compactor REQUIRED COMPONENTS $component)"
                'add_executable(user main.cpp)'
                "target_link_libraries(user PRIVATE compactor::$component)"
                'target_compile_options(user PRIVATE -H)')
   [[ $component == protobuf ]] && lines+=('compactor_add_protos(user service.proto)')
-  configure_consumer "$dir" "$prefix" "${lines[@]}"
+  configure_consumer "$dir" "$prefix" "${flags[@]}" -- "${lines[@]}"
   cmake --build "$dir/build" --verbose > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; fail "$name consumer"; }
   local included
   included=$(grep -E '^\.+ ' "$dir/build.log" | grep -E "$foreign_headers" || true)

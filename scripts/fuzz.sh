@@ -10,7 +10,8 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DCOMPACTOR_BUILD_FUZZ=ON -DCOMPACTOR_BUILD_TESTS=OFF -DCOMPACTOR_BUILD_EXAMPLES=OFF \
   -DCOMPACTOR_BUILD_TOOLS=OFF -DCOMPACTOR_SANITIZERS=address,undefined >/dev/null
 cmake --build "$build"
-for target in request_decoder_fuzz pid_fuzz beacon_message_fuzz first_bytes_fuzz; do
+for source in fuzz/*_fuzz.cpp; do
+  target=$(basename "$source" .cpp)
   corpus="$build/corpus/$target"
   mkdir -p "$corpus"
   cp fuzz/seeds/"${target%_fuzz}"/* "$corpus"/ 2>/dev/null || true

@@ -102,7 +102,8 @@ class COMPACTOR_API Process {
   virtual void unhandled(const PID& from, std::string_view name, std::string_view body);
 
   /// A handler could not read the body of a message named `name` from `from`: the message is
-  /// dropped, logged with `why` and counted (ContextStats::messages_malformed).
+  /// dropped, counted (ContextStats::messages_malformed) and logged with `why` (the 1st, 2nd,
+  /// 4th, 8th... of the context, so that a peer sending garbage cannot flood the log).
   void malformed(const PID& from, std::string_view name, std::size_t size, std::string_view why);
 
   /// Installs the handler for messages named `name`, replacing any earlier one. Call it from the

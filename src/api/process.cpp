@@ -7,6 +7,7 @@
 #include "runtime/process_record.hpp"
 #include "runtime/stats.hpp"
 
+#include <bit>
 #include <exception>
 #include <stdexcept>
 
@@ -46,9 +47,14 @@ void Process::send(const PID& to, std::string_view name, std::string_view body) 
 
 void Process::malformed(const PID& from, std::string_view name, std::size_t size,
                         std::string_view why) {
-  if (context_ != nullptr) runtime::StatsCounters::add(context_->counters().messages_malformed);
-  runtime::log().warn("process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size, name,
-                      from.to_string(), why);
+  const std::uint64_t count =
+      context_ == nullptr
+          ? 1
+          : context_->counters().messages_malformed.fetch_add(1, std::memory_order_relaxed) + 1;
+  // The 1st, 2nd, 4th, 8th... only: a peer sending garbage must not flood the log.
+  if (!std::has_single_bit(count)) return;
+  runtime::log().warn("process {}: dropped a {}-byte {} from {}: {} ({} such so far)",
+                      self_.to_string(), size, name, from.to_string(), why, count);
 }
 
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }

@@ -115,43 +115,56 @@ std::string Address::to_string() const {
   return ip + ":" + std::to_string(port);
 }
 
-Address Address::parse(std::string_view text) {
-  auto split = detail::split_host_port(text);
-  auto resolved = std::holds_alternative<detail::HostPort>(split)
-                      ? detail::resolve(std::get<detail::HostPort>(split))
-                      : std::variant<Address, std::string>(std::get<std::string>(split));
-  if (auto* error = std::get_if<std::string>(&resolved)) {
-    throw std::invalid_argument("invalid address '" + std::string(text) + "': " + *error);
-  }
+namespace {
+
+// Address::parse and PID::parse fail alike, naming `what` they read and why it is not one.
+[[noreturn]] void reject(std::string_view what, std::string_view text, std::string_view why) {
+  throw std::invalid_argument("invalid " + std::string(what) + " '" + std::string(text) +
+                              "': " + std::string(why));
+}
+
+template <typename Parts>
+const Parts& parts_or_reject(const std::variant<Parts, std::string>& split, std::string_view what,
+                             std::string_view text) {
+  if (const auto* error = std::get_if<std::string>(&split)) reject(what, text, *error);
+  return std::get<Parts>(split);
+}
+
+Address resolve_or_reject(const detail::HostPort& host, std::string_view what,
+                          std::string_view text) {
+  auto resolved = detail::resolve(host);
+  if (const auto* error = std::get_if<std::string>(&resolved)) reject(what, text, *error);
   return std::get<Address>(std::move(resolved));
 }
 
-std::optional<Address> Address::try_parse(std::string_view text) {
+template <typename Value>
+std::optional<Value> parsed_or_nothing(Value (*parse)(std::string_view), std::string_view text) {
   try {
     return parse(text);
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }
+}
+
+}  // namespace
+
+Address Address::parse(std::string_view text) {
+  const auto split = detail::split_host_port(text);
+  return resolve_or_reject(parts_or_reject(split, "address", text), "address", text);
+}
+
+std::optional<Address> Address::try_parse(std::string_view text) {
+  return parsed_or_nothing(&Address::parse, text);
 }
 
 PID PID::parse(std::string_view text) {
-  auto split = detail::split_pid(text);
-  auto resolved = std::holds_alternative<detail::PidText>(split)
-                      ? detail::resolve(std::get<detail::PidText>(split).address)
-                      : std::variant<Address, std::string>(std::get<std::string>(split));
-  if (auto* error = std::get_if<std::string>(&resolved)) {
-    throw std::invalid_argument("invalid PID '" + std::string(text) + "': " + *error);
-  }
-  return PID(std::string(std::get<detail::PidText>(split).id),
-             std::get<Address>(std::move(resolved)));
+  const auto split = detail::split_pid(text);
+  const auto& parts = parts_or_reject(split, "PID", text);
+  return PID(std::string(parts.id), resolve_or_reject(parts.address, "PID", text));
 }
 
 std::optional<PID> PID::try_parse(std::string_view text) {
-  try {
-    return parse(text);
-  } catch (const std::invalid_argument&) {
-    return std::nullopt;
-  }
+  return parsed_or_nothing(&PID::parse, text);
 }
 
 std::string PID::to_string() const {

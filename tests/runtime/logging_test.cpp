@@ -90,6 +90,31 @@ TEST(Logging, LinesGoToTheSinkAndNameTheirProcessOrContext) {
   EXPECT_NE(from_io.find("[" + context.address().to_string() + "]"), std::string::npos) << from_io;
 }
 
+// Takes every body as malformed.
+class Picky : public Process {
+ public:
+  Picky() : Process("picky") {}
+  void initialize() override {
+    install("data", [this](const PID& from, std::string_view body) {
+      malformed(from, "data", body.size(), "not what was expected");
+    });
+  }
+};
+
+TEST(Logging, MalformedMessagesAreAllCountedButOnlySomeLogged) {
+  CapturedLog log;
+  Picky picky;
+  ContextOptions options;
+  options.deterministic = true;  // the handlers run here, before the count is read
+  Context context(options);
+  const PID pid = context.spawn(picky);
+  for (int i = 0; i < 10; ++i) context.send(PID("peer", context.address()), pid, "data", "x");
+  context.run();
+  EXPECT_EQ(context.stats().messages_malformed, 10U);
+  EXPECT_EQ(log.count("not what was expected"), 4U);  // the 1st, 2nd, 4th and 8th
+  EXPECT_NE(log.wait_for("(8 such so far)"), "");
+}
+
 TEST(Logging, TheLevelFiltersLines) {
   CapturedLog log;
   logging::set_level(logging::Level::error);
