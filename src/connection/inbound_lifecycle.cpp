@@ -124,8 +124,12 @@ InboundLifecycle::Step InboundLifecycle::next_write(Time now) {
     }
     writing_.clear();
     if (sealer_ != nullptr) {
-      sealer_->seal(answers_, writing_);
+      const bool sealed = sealer_->seal(answers_, writing_);
       answers_.clear();
+      if (!sealed) {
+        step.what = Step::What::fail;
+        return step;
+      }
     } else {
       writing_.swap(answers_);
     }

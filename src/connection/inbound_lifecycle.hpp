@@ -81,7 +81,8 @@ class InboundLifecycle final : private wire::RequestSink {
   // --- Writing
   struct Step {
     bool resume_reading = false;  // the backlog of answers went down: read again
-    enum class What { wait, write, finish } what = What::wait;  // finish: all answered, close
+    // finish: all answered, close; fail: the TLS session could not seal the answers, close
+    enum class What { wait, write, finish, fail } what = What::wait;
   };
   // What follows now that no write is under way.
   Step next_write(Time now);

@@ -66,7 +66,7 @@ bool OutboundLifecycle::may_write_directly() const {
   return rules_.idle_timeout.count() != 0 || persistent_;
 }
 
-void OutboundLifecycle::take_queued(std::string& out) {
+bool OutboundLifecycle::take_queued(std::string& out) {
   if (sealer_ == nullptr) {
     if (out.empty()) {
       out.swap(pending_);
@@ -74,19 +74,19 @@ void OutboundLifecycle::take_queued(std::string& out) {
       out += pending_;
       pending_.clear();
     }
-    return;
+    return true;
   }
   out += sealed_;
   sealed_.clear();
-  sealer_->seal(pending_, out);
+  if (!sealing_failed_ && !sealer_->seal(pending_, out)) sealing_failed_ = true;
   pending_.clear();
+  return !sealing_failed_;
 }
 
-std::string& OutboundLifecycle::bytes_for_direct_write() {
-  if (sealer_ == nullptr) return pending_;
+const std::string* OutboundLifecycle::bytes_for_direct_write() {
+  if (sealer_ == nullptr) return &pending_;
   // Sealed here, under the driver's lock, so records leave in the order sealed.
-  take_queued(sealed_);
-  return sealed_;
+  return take_queued(sealed_) ? &sealed_ : nullptr;
 }
 
 bool OutboundLifecycle::wrote_directly(std::size_t size) {
@@ -103,6 +103,7 @@ bool OutboundLifecycle::wrote_directly(std::size_t size) {
 }
 
 OutboundLifecycle::Next OutboundLifecycle::take_for_writing(Time now) {
+  if (sealing_failed_) return Next::fail;
   if (nothing_queued()) {
     write_in_flight_ = false;
     const bool temporary_and_done =
@@ -110,7 +111,7 @@ OutboundLifecycle::Next OutboundLifecycle::take_for_writing(Time now) {
     return close_requested_ || temporary_and_done ? Next::close : Next::idle;
   }
   write_in_flight_ = true;
-  take_queued(writing_);
+  if (!take_queued(writing_)) return Next::fail;  // its messages count as lost
   written_ = 0;
   writing_messages_ = pending_messages_;
   pending_messages_ = 0;

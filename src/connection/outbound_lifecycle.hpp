@@ -92,8 +92,9 @@ class OutboundLifecycle {
   // The sender's thread may write to the socket itself (saving a hop to the I/O thread), unless
   // a zero idle timeout wants every write seen by the driver's I/O side.
   bool may_write_directly() const;
-  // The bytes for a direct write (sealed with TLS, in the order sealed).
-  std::string& bytes_for_direct_write();
+  // The bytes for a direct write (sealed with TLS, in the order sealed); none if sealing failed
+  // (take_for_writing() then says fail).
+  const std::string* bytes_for_direct_write();
   // `size` of them were written; true if all were, else the rest is for an asynchronous write.
   bool wrote_directly(std::size_t size);
   // An asynchronous write owns the connection from now on (until take_for_writing() ends it).
@@ -105,7 +106,9 @@ class OutboundLifecycle {
     idle,   // nothing queued: the write is over
     close,  // nothing queued and the connection is to close (asked to, or temporary with no
             // idle time)
+    fail,   // the TLS session could not seal the queue: kSealingFailed
   };
+  static constexpr const char* kSealingFailed = "TLS session failed while sealing records";
   // Takes what is queued for writing; congestion, if any, is relieved.
   Next take_for_writing(Time now);
   std::string_view unwritten() const;
@@ -147,7 +150,8 @@ class OutboundLifecycle {
  private:
   bool nothing_queued() const { return pending_.empty() && sealed_.empty(); }
   bool idle() const { return !write_in_flight_ && nothing_queued(); }
-  void take_queued(std::string& out);
+  // False if sealing failed: the queue is lost with the connection.
+  bool take_queued(std::string& out);
 
   const OutboundRules rules_;
   State state_ = State::connecting;
@@ -168,6 +172,7 @@ class OutboundLifecycle {
   std::size_t writing_messages_ = 0;
   bool write_in_flight_ = false;
   bool flush_promised_ = false;
+  bool sealing_failed_ = false;
   bool persistent_ = false;
   bool close_requested_ = false;
   bool successor_waits_ = false;

@@ -10,8 +10,9 @@ namespace compactor::connection {
 class RecordSealer {
  public:
   virtual ~RecordSealer() = default;
-  // Encrypts `plaintext` into records appended to `out`.
-  virtual void seal(std::string_view plaintext, std::string& out) = 0;
+  // Encrypts `plaintext` into records appended to `out`; false if the session failed (nothing
+  // more can be sent on it).
+  virtual bool seal(std::string_view plaintext, std::string& out) = 0;
 };
 
 }  // namespace compactor::connection

@@ -331,6 +331,14 @@ void InboundConnection::write() {
     finish();
     return;
   }
+  if (step.what == What::fail) {
+    runtime::log().warn(
+        "inbound connection from {}: TLS session failed while sealing answers, "
+        "closing",
+        peer_text_);
+    close();
+    return;
+  }
   if (step.what == What::wait) return;
   const auto bytes = life_.unwritten();
   socket_.async_write_some(

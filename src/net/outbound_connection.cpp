@@ -130,12 +130,14 @@ void OutboundConnection::flush() {
 
 void OutboundConnection::write_now() {
   if (life_.may_write_directly()) {
-    const std::string& bytes = life_.bytes_for_direct_write();
-    const ssize_t written =
-        ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    // EAGAIN, a partial write, or an error the asynchronous write will report: the rest goes
-    // through the I/O thread.
-    if (life_.wrote_directly(written > 0 ? static_cast<std::size_t>(written) : 0)) return;
+    // None if sealing failed: the I/O thread fails the connection.
+    if (const std::string* bytes = life_.bytes_for_direct_write()) {
+      const ssize_t written = ::send(socket_.native_handle(), bytes->data(), bytes->size(),
+                                     MSG_DONTWAIT | MSG_NOSIGNAL);
+      // EAGAIN, a partial write, or an error the asynchronous write will report: the rest goes
+      // through the I/O thread.
+      if (life_.wrote_directly(written > 0 ? static_cast<std::size_t>(written) : 0)) return;
+    }
   }
   life_.hand_to_writer();
   asio::post(network_.io(), [self = shared_from_this()] { self->write_pending(); });
@@ -239,6 +241,9 @@ void OutboundConnection::write_pending(std::unique_lock<std::mutex>& lock) {
       asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
       return;
     case OutboundLifecycle::Next::idle:
+      return;
+    case OutboundLifecycle::Next::fail:
+      fail(OutboundLifecycle::kSealingFailed);
       return;
   }
 }

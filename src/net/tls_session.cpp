@@ -71,20 +71,22 @@ TlsSession::Progress TlsSession::handshake(std::string_view received, std::strin
   return Progress::failed;
 }
 
-void TlsSession::seal(std::string_view plaintext, std::string& send) {
+bool TlsSession::seal(std::string_view plaintext, std::string& send) {
   std::lock_guard lock(mutex_);
   drain(out_, send);
   while (!plaintext.empty()) {
     const int chunk = static_cast<int>(std::min<std::size_t>(plaintext.size(), INT_MAX));
     const int written = SSL_write(ssl_, plaintext.data(), chunk);
     if (written <= 0) {
-      // A memory BIO never refuses a write: the session failed; the reader will find out.
+      // A memory BIO never refuses a write: the session failed.
       ERR_clear_error();
-      break;
+      drain(out_, send);
+      return false;
     }
     plaintext.remove_prefix(static_cast<std::size_t>(written));
   }
   drain(out_, send);
+  return true;
 }
 
 TlsSession::Opened TlsSession::open(std::string_view received, std::string& plaintext) {

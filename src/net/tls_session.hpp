@@ -34,7 +34,7 @@ class TlsSession final : public connection::RecordSealer {
 
   // Encrypts `plaintext` into records appended to `send`, after any bytes TLS itself left to
   // send (an answer to a key update).
-  void seal(std::string_view plaintext, std::string& send) override;
+  bool seal(std::string_view plaintext, std::string& send) override;
 
   enum class Opened { more, closed, failed };
   // Decrypts what arrived (and what was left after the handshake), appending the data to

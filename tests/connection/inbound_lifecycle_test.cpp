@@ -238,11 +238,13 @@ TEST(InboundLifecycle, EofAfterTheLastAnswerFinishes) {
 
 class BracketSealer final : public RecordSealer {
  public:
-  void seal(std::string_view plaintext, std::string& out) override {
+  bool seal(std::string_view plaintext, std::string& out) override {
     out += '[';
     out += plaintext;
     out += ']';
+    return !broken;
   }
+  bool broken = false;
 };
 
 TEST(InboundLifecycle, AnswersAreSealedWithTls) {
@@ -254,6 +256,16 @@ TEST(InboundLifecycle, AnswersAreSealedWithTls) {
   const auto out = h.write_all(t0);
   EXPECT_EQ(out.front(), '[');
   EXPECT_EQ(out.back(), ']');
+}
+
+TEST(InboundLifecycle, FailedTlsSessionClosesInsteadOfDroppingAnswers) {
+  Harness h;
+  BracketSealer sealer;
+  h.life.begin_handshake(t0);
+  h.life.handshake_done(&sealer);
+  sealer.broken = true;
+  h.life.received(kHello, t0);
+  EXPECT_EQ(h.life.next_write(t0).what, What::fail);
 }
 
 }  // namespace

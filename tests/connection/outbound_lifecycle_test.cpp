@@ -191,7 +191,7 @@ TEST(OutboundLifecycle, PartialDirectWriteLeavesTheRestToTheWriter) {
   auto life = open_at_t0();
   ASSERT_EQ(life.enqueue(message(), t0), OutboundLifecycle::Queued::writable);
   ASSERT_TRUE(life.may_write_directly());
-  const std::string all = life.bytes_for_direct_write();
+  const std::string all = *life.bytes_for_direct_write();
   EXPECT_FALSE(life.wrote_directly(10));
   life.hand_to_writer();
   EXPECT_EQ(life.enqueue(message(), t0), OutboundLifecycle::Queued::later);  // behind the rest
@@ -247,11 +247,13 @@ TEST(OutboundLifecycle, RefusedHandshakeDowngradesOnlyWhenAllowed) {
 
 class UpperCaseSealer final : public RecordSealer {
  public:
-  void seal(std::string_view plaintext, std::string& out) override {
+  bool seal(std::string_view plaintext, std::string& out) override {
     out += '[';
     for (char c : plaintext) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     out += ']';
+    return !broken;
   }
+  bool broken = false;  // the session failed: what is sealed next is lost
 };
 
 TEST(OutboundLifecycle, TlsRecordsLeaveInTheOrderSealed) {
@@ -266,9 +268,23 @@ TEST(OutboundLifecycle, TlsRecordsLeaveInTheOrderSealed) {
   EXPECT_NE(first.find("ONE"), std::string::npos);
   EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::idle);
   life.enqueue(message("two"), t0);
-  const std::string& sealed = life.bytes_for_direct_write();
+  const std::string& sealed = *life.bytes_for_direct_write();
   EXPECT_NE(sealed.find("TWO"), std::string::npos);
   EXPECT_TRUE(life.wrote_directly(sealed.size()));
+}
+
+TEST(OutboundLifecycle, FailedTlsSessionFailsTheConnectionAndCountsWhatItHeld) {
+  OutboundLifecycle life(rules(), t0);
+  life.start(t0);
+  UpperCaseSealer sealer;
+  life.established("TLSv1.3 TEST", &sealer);
+  sealer.broken = true;
+  life.enqueue(message("one"), t0);
+  EXPECT_EQ(life.bytes_for_direct_write(), nullptr);  // nothing goes out unsealed
+  life.hand_to_writer();
+  life.enqueue(message("two"), t0);
+  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::fail);
+  EXPECT_EQ(life.end().lost_messages, 2U);  // counted, not silently dropped
 }
 
 }  // namespace
