@@ -43,54 +43,54 @@ ContextOptions deterministic() {
   return options;
 }
 
-TEST(Deterministic, NothingRunsUntilTheTestSteps) {
+// Two players spawned on a deterministic context, nothing run yet.
+struct Table {
+  explicit Table(int rounds) : ping("ping", log, rounds), pong("pong", log, rounds) {
+    context.spawn(ping);
+    context.spawn(pong);
+  }
+  void serve() { context.send(pong.self(), ping.self(), "ball", "1"); }
+
   std::vector<std::string> log;
-  Player ping("ping", log, 4);
-  Player pong("pong", log, 4);
-  Context context(deterministic());
-  context.spawn(ping);
-  context.spawn(pong);
-  EXPECT_TRUE(log.empty());  // initialize waits for a step, too
+  Player ping;
+  Player pong;
+  Context context{deterministic()};
+};
+
+TEST(Deterministic, NothingRunsUntilTheTestSteps) {
+  Table table(4);
+  auto& context = table.context;
+  EXPECT_TRUE(table.log.empty());  // initialize waits for a step, too
   ASSERT_TRUE(context.run_once());
-  EXPECT_EQ(log, std::vector<std::string>{"ping initialize"});
+  EXPECT_EQ(table.log, std::vector<std::string>{"ping initialize"});
   ASSERT_TRUE(context.run_once());
-  context.send(pong.self(), ping.self(), "ball", "1");
-  EXPECT_EQ(log.size(), 2U);
+  table.serve();
+  EXPECT_EQ(table.log.size(), 2U);
   EXPECT_EQ(context.run(), 4U);  // ping 1, pong 2, ping 3, pong 4: one step each
   EXPECT_FALSE(context.run_once());
   const std::vector<std::string> expected{"ping initialize", "pong initialize", "ping 1",
                                           "pong 2",          "ping 3",          "pong 4"};
-  EXPECT_EQ(log, expected);
-  for (const auto id : ping.threads) EXPECT_EQ(id, std::this_thread::get_id());
-  for (const auto id : pong.threads) EXPECT_EQ(id, std::this_thread::get_id());
+  EXPECT_EQ(table.log, expected);
+  for (const auto id : table.ping.threads) EXPECT_EQ(id, std::this_thread::get_id());
+  for (const auto id : table.pong.threads) EXPECT_EQ(id, std::this_thread::get_id());
 }
 
 TEST(Deterministic, RunStopsAfterMaxStepsForProcessesThatNeverRest) {
-  std::vector<std::string> log;
-  Player ping("ping", log, 1'000'000);
-  Player pong("pong", log, 1'000'000);
-  Context context(deterministic());
-  context.spawn(ping);
-  context.spawn(pong);
-  context.run();
-  context.send(pong.self(), ping.self(), "ball", "1");
-  EXPECT_EQ(context.run(10), 10U);
-  EXPECT_EQ(log.back(), "pong 10");
+  Table table(1'000'000);
+  table.context.run();
+  table.serve();
+  EXPECT_EQ(table.context.run(10), 10U);
+  EXPECT_EQ(table.log.back(), "pong 10");
 }
 
 TEST(Deterministic, SettleWaitAndShutdownRunWhatIsRunnable) {
-  std::vector<std::string> log;
-  Player ping("ping", log, 3);
-  Player pong("pong", log, 3);
-  Context context(deterministic());
-  context.spawn(ping);
-  context.spawn(pong);
-  context.send(pong.self(), ping.self(), "ball", "1");
-  EXPECT_TRUE(context.settle());
-  EXPECT_EQ(log.back(), "ping 3");
-  context.terminate(ping.self());
-  EXPECT_TRUE(context.wait(ping.self(), std::chrono::seconds(5)));
-  context.shutdown();  // pong terminates on this thread
+  Table table(3);
+  table.serve();
+  EXPECT_TRUE(table.context.settle());
+  EXPECT_EQ(table.log.back(), "ping 3");
+  table.context.terminate(table.ping.self());
+  EXPECT_TRUE(table.context.wait(table.ping.self(), std::chrono::seconds(5)));
+  table.context.shutdown();  // pong terminates on this thread
 }
 
 TEST(Deterministic, SteppingANormalContextIsAnError) {
