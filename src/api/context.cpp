@@ -75,7 +75,8 @@ bool Context::settle(std::chrono::milliseconds timeout) {
   int quiet = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     const bool ran_timers = manual != nullptr && manual->settle() > 0;
-    const bool ran_processes = core_->scheduler().stepped() && run() > 0;
+    // Stepped, in slices: processes that keep each other busy must not outlast the timeout.
+    const bool ran_processes = core_->scheduler().stepped() && run(1000) > 0;
     if (!ran_timers && !ran_processes && all_idle()) {
       if (++quiet == 2) return true;
     } else {

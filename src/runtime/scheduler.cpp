@@ -113,12 +113,14 @@ bool Scheduler::run_one() {
   }
   // For its batch this thread is the scheduler's worker (a deferred flush, a held sender).
   const Scheduler* caller = std::exchange(tls_worker.owner, this);
+  Task caller_next = std::exchange(tls_worker.next, nullptr);
   begin_batch();
   task->run();
   end_batch();
-  tls_worker.owner = caller;
   // What the batch made runnable last waits in the run-next slot: it goes behind the others.
   if (tls_worker.next) push_shared(std::exchange(tls_worker.next, nullptr));
+  tls_worker.owner = caller;
+  tls_worker.next = std::move(caller_next);
   return true;
 }
 

@@ -93,6 +93,13 @@ TEST(Deterministic, SettleWaitAndShutdownRunWhatIsRunnable) {
   table.context.shutdown();  // pong terminates on this thread
 }
 
+TEST(Deterministic, SettleGivesUpOnProcessesThatNeverRest) {
+  Table table(1'000'000'000);
+  table.serve();
+  EXPECT_FALSE(table.context.settle(std::chrono::milliseconds(200)));
+  // Destruction still ends: each player terminates after what its mailbox held.
+}
+
 TEST(Deterministic, SteppingANormalContextIsAnError) {
   Context context;
   EXPECT_THROW(context.run_once(), std::logic_error);
