@@ -5,8 +5,8 @@
 // the deadlines of the handshake, of each request and of each write. The asio driver
 // (net::InboundConnection) moves the bytes and delivers the requests the decoder finds.
 
-#include "connection/outbound_lifecycle.hpp"
 #include "connection/record_sealer.hpp"
+#include "connection/time.hpp"
 #include "wire/request_decoder.hpp"
 
 #include <chrono>

@@ -5,6 +5,7 @@
 // (net::OutboundConnection) moves the bytes and arms one timer for next_deadline().
 
 #include "connection/record_sealer.hpp"
+#include "connection/time.hpp"
 #include "runtime/transport.hpp"
 #include "wire/message_encoder.hpp"
 
@@ -19,9 +20,6 @@
 #include <vector>
 
 namespace compactor::connection {
-
-using Time = std::chrono::steady_clock::time_point;
-inline constexpr Time kNever = Time::max();
 
 // The rules an outbound connection lives by (ContextOptions; zero durations mean "none").
 struct OutboundRules {

@@ -2,7 +2,7 @@
 #pragma once
 // One asio timer for a sans-I/O lifecycle's next deadline (src/connection/).
 
-#include "connection/outbound_lifecycle.hpp"
+#include "connection/time.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>

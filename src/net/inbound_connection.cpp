@@ -14,7 +14,6 @@
 
 #include <fmt/core.h>
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 
 #include <sys/socket.h>
 
