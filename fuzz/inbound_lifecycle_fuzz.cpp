@@ -59,12 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 2:  // the peer takes some answers
         if (life.next_write(now).what == InboundLifecycle::Step::What::write) {
-          life.wrote(std::min<std::size_t>(choice, life.unwritten().size()), now);
+          life.wrote(std::min<std::size_t>(choice, life.unwritten_size()), now);
         }
         break;
       case 3:  // a route answers
         if (!sink.awaited.empty()) {
-          life.answer_arrived(sink.awaited.back(), "late");
+          life.answer_arrived(sink.awaited.back(), {"late"}, now);
           sink.awaited.pop_back();
         }
         break;

@@ -90,6 +90,20 @@ struct COMPACTOR_API ContextOptions {
   /// Request body bytes that all inbound connections together may buffer; a request that would
   /// go over is answered 503 and its connection closed. COMPACTOR_MAX_BUFFERED_BODY_BYTES.
   std::size_t max_buffered_body_bytes = 128 * 1024 * 1024;
+  /// Answer bytes that all inbound connections together may hold, not yet taken by their readers
+  /// (a body shared by several answers counts for each). Past it, a connection that holds
+  /// answers reads no new request until its reader took them, and one that holds more than 64
+  /// KiB and makes no write progress for a second is closed (answers_over_budget).
+  /// COMPACTOR_MAX_BUFFERED_ANSWER_BYTES.
+  std::size_t max_buffered_answer_bytes = 128 * 1024 * 1024;
+  /// While an inbound connection holds more than 64 KiB of answers, they must drain at this
+  /// many bytes per second at least, averaged over write_timeout, or the connection is closed
+  /// (answers_too_slow): a reader that takes a few bytes now and then cannot hold its answers as
+  /// long as it likes (the slow-read attack). Zero: no minimum. COMPACTOR_MIN_ANSWER_RATE.
+  std::size_t min_answer_rate = 1024;
+  /// An inbound TLS handshake must be done within this time of the connection's start, or the
+  /// connection is closed. Zero: no limit. COMPACTOR_TLS_HANDSHAKE_TIMEOUT_MS.
+  std::chrono::milliseconds tls_handshake_timeout{10000};
   /// Inbound connections open at once; more are closed as soon as they are accepted, and
   /// counted. Zero: no limit. COMPACTOR_MAX_INBOUND_CONNECTIONS.
   std::size_t max_inbound_connections = 0;
@@ -154,7 +168,7 @@ struct COMPACTOR_API ContextStats {
   std::uint64_t messages_sent_remote = 0;      ///< queued on an outbound connection
   std::uint64_t messages_received_remote = 0;  ///< parsed from an inbound connection
   std::uint64_t messages_dropped = 0;          ///< no such process, connection failed, ...
-  std::uint64_t requests_rejected = 0;         ///< answered 400, 404 or 413
+  std::uint64_t requests_rejected = 0;         ///< refused: 400, 401, 403, 404, 408, 413 or 503
   std::uint64_t connections_accepted = 0;      ///< inbound connections taken
   std::uint64_t connections_opened = 0;        ///< outbound connections established
   std::uint64_t connections_failed = 0;        ///< refused, reset, closed by the peer, timed out
@@ -181,6 +195,11 @@ struct COMPACTOR_API ContextStats {
   /// Of messages_dropped: meant for a remote context and never written to it (refused, failed or
   /// stalled connection, shutdown); messages that reached the wire are not counted here.
   std::uint64_t messages_unsent = 0;
+  /// Inbound connections closed because their answers drained slower than min_answer_rate.
+  std::uint64_t answers_too_slow = 0;
+  /// Inbound connections closed because they were stuck while the answers held by all
+  /// connections exceeded max_buffered_answer_bytes.
+  std::uint64_t answers_over_budget = 0;
 };
 
 /// Listens on one address and runs processes. Many contexts may live in one OS process, each with

@@ -37,12 +37,21 @@ struct COMPACTOR_API Response {
   int status = 200;  ///< 200 OK, 404 Not Found, ...
   Headers headers;   ///< Date, Content-Length and Connection are written by the server
   std::string body;  ///< gzipped on the way when large and the client accepts it
+  /// A body shared by many answers, sent instead of `body` when set: a large document served to
+  /// many clients is held once, however many connections are still sending it. (A `body` handed
+  /// over by move is not copied either; this is for the same bytes answered again and again.)
+  std::shared_ptr<const std::string> shared_body{};
 
   /// A response with `body` as text/plain (UTF-8), or as application/json.
   ///@{
   static Response text(std::string body, int status = 200);
   static Response json(std::string body, int status = 200);
   ///@}
+  /// A response whose body is `body`, shared, with the given Content-Type.
+  static Response shared(std::shared_ptr<const std::string> body, std::string content_type,
+                         int status = 200);
+  /// The body that is sent: `shared_body` if set, else `body`.
+  std::string_view payload() const { return shared_body ? *shared_body : body; }
 };
 
 /// Answers one request, once, from any thread, now or later. A responder dropped without an

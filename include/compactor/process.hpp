@@ -166,7 +166,6 @@ class COMPACTOR_API Process {
   // The handler found last: a process mostly gets the same few messages, and comparing a short
   // name is cheaper than hashing it. Map nodes never move, and handlers are never erased.
   const std::pair<const std::string, Handler>* last_handler_ = nullptr;
-  detail::StringMap<bool> reported_unhandled_;
   std::unordered_map<TimerId, Timer> timers_;  ///< touched only on the process's thread
   std::vector<metrics::Metric> metrics_;       ///< touched only by spawn and the process
   struct RouteEntry {

@@ -7,7 +7,6 @@
 #include "runtime/process_record.hpp"
 #include "runtime/stats.hpp"
 
-#include <bit>
 #include <exception>
 #include <stdexcept>
 
@@ -47,14 +46,15 @@ void Process::send(const PID& to, std::string_view name, std::string_view body) 
 
 void Process::malformed(const PID& from, std::string_view name, std::size_t size,
                         std::string_view why) {
-  const std::uint64_t count =
-      context_ == nullptr
-          ? 1
-          : context_->counters().messages_malformed.fetch_add(1, std::memory_order_relaxed) + 1;
-  // The 1st, 2nd, 4th, 8th... only: a peer sending garbage must not flood the log.
-  if (!std::has_single_bit(count)) return;
-  runtime::log().warn("process {}: dropped a {}-byte {} from {}: {} ({} such so far)",
-                      self_.to_string(), size, name, from.to_string(), why, count);
+  if (context_ == nullptr) {
+    runtime::log().warn("process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size,
+                        name, from.to_string(), why);
+    return;
+  }
+  runtime::StatsCounters::add(context_->counters().messages_malformed);
+  context_->peer_log().warn(runtime::PeerEvent::malformed_body, from.address.ip,
+                            "process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size,
+                            name, from.to_string(), why);
 }
 
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }
@@ -125,10 +125,10 @@ void Process::exited(const PID& pid) {
 }
 
 void Process::unhandled(const PID& from, std::string_view name, std::string_view) {
-  if (reported_unhandled_.emplace(std::string(name), true).second) {
-    runtime::log().warn("process {}: no handler for message '{}' (first from {}); dropping it",
-                        self_.to_string(), name, from.to_string());
-  }
+  if (context_ == nullptr) return;
+  context_->peer_log().warn(runtime::PeerEvent::unhandled_message, from.address.ip,
+                            "process {}: no handler for message '{}' from {}; dropping it",
+                            self_.to_string(), name, from.to_string());
 }
 
 void Process::add_metric(const metrics::Metric& metric) {
@@ -182,7 +182,7 @@ void Process::serve(const http::Request& request, http::Responder respond) {
     }
   }
   if (!found.handler) {
-    respond(http::Response::text("404 Not Found.", 404));
+    respond(runtime::not_found(*context_));
     return;
   }
   if (found.realm.empty()) {
@@ -190,7 +190,7 @@ void Process::serve(const http::Request& request, http::Responder respond) {
     return;
   }
   http::Request authenticated = request;
-  if (auto refusal = runtime::authenticate(context_->options(), found.realm, authenticated)) {
+  if (auto refusal = runtime::authenticate(*context_, found.realm, authenticated)) {
     respond(std::move(*refusal));
     return;
   }

@@ -10,8 +10,15 @@
 namespace compactor::connection {
 
 InboundLifecycle::InboundLifecycle(const InboundRules& rules, wire::RequestSink& sink,
-                                   wire::BodyBudget* budget)
-    : rules_(rules), sink_(sink), decoder_(*this, rules.max_body_size, budget) {}
+                                   wire::ByteBudget* body_budget, wire::ByteBudget* answer_budget)
+    : rules_(rules),
+      sink_(sink),
+      decoder_(*this, rules.max_body_size, body_budget),
+      answer_budget_(answer_budget) {}
+
+InboundLifecycle::~InboundLifecycle() {
+  if (answer_budget_ != nullptr) answer_budget_->give(held_);
+}
 
 bool InboundLifecycle::on_request(wire::Request& request) {
   ++requests_;
@@ -20,7 +27,7 @@ bool InboundLifecycle::on_request(wire::Request& request) {
 
 void InboundLifecycle::begin_handshake(Time now) {
   handshaking_ = true;
-  if (rules_.request_timeout.count() > 0) handshake_deadline_ = now + rules_.request_timeout;
+  if (rules_.handshake_timeout.count() > 0) handshake_deadline_ = now + rules_.handshake_timeout;
 }
 
 void InboundLifecycle::handshake_done(RecordSealer* sealer) {
@@ -31,6 +38,7 @@ void InboundLifecycle::handshake_done(RecordSealer* sealer) {
 
 InboundLifecycle::AfterRead InboundLifecycle::received(std::string_view bytes, Time now) {
   const auto status = decoder_.feed(bytes.data(), bytes.size());
+  account(now);
   const bool congested = std::exchange(mailbox_congested_, false);
   if (status == wire::DecodeStatus::ok && !reading_done_) {
     if (congested || answers_backlogged()) {
@@ -51,6 +59,7 @@ InboundLifecycle::AfterRead InboundLifecycle::received(std::string_view bytes, T
                                                                      : 400;
     rejection_.detail = decoder_.error_detail();
     wire::append_closing_error(answer_buffer(), rejection_.status, rejection_.detail);
+    account(now);
   }
   return AfterRead::stop;
 }
@@ -77,9 +86,17 @@ bool InboundLifecycle::resume_for_mailbox(Time now) {
 }
 
 std::string& InboundLifecycle::answer_buffer() {
-  if (awaited_.empty()) return answers_;
-  awaited_.push_back({next_slot_++, true, {}});
-  return awaited_.back().bytes;
+  if (!awaited_.empty()) {
+    awaited_.push_back({next_slot_++, true, {}});
+    return awaited_.back().answer.head;
+  }
+  return ready_buffer();
+}
+
+std::string& InboundLifecycle::ready_buffer() {
+  // Small answers share a piece, unless the write under way points into it.
+  if (ready_.empty() || ready_.back().shared || ready_.size() <= in_write_) ready_.emplace_back();
+  return ready_.back().owned;
 }
 
 std::uint64_t InboundLifecycle::await_answer() {
@@ -88,23 +105,101 @@ std::uint64_t InboundLifecycle::await_answer() {
   return slot;
 }
 
-void InboundLifecycle::answer_arrived(std::uint64_t slot, std::string bytes) {
+void InboundLifecycle::queue(wire::Answer answer) {
+  ready_buffer() += answer.head;
+  if (answer.body) ready_.push_back({{}, std::move(answer.body)});
+}
+
+void InboundLifecycle::answer_arrived(std::uint64_t slot, wire::Answer answer, Time now) {
   for (auto& awaited : awaited_) {
     if (awaited.id == slot) {
       awaited.ready = true;
-      awaited.bytes = std::move(bytes);
+      awaited.answer = std::move(answer);
       break;
     }
   }
   while (!awaited_.empty() && awaited_.front().ready) {
-    answers_ += awaited_.front().bytes;
+    auto ready = std::move(awaited_.front().answer);
     awaited_.pop_front();
+    queue(std::move(ready));
+  }
+  account(now);
+}
+
+void InboundLifecycle::account(Time now) {
+  std::size_t held = sealed_.size() - sealed_written_;
+  for (const auto& piece : ready_) held += piece.bytes().size();
+  held -= front_taken_;
+  for (const auto& slot : awaited_) held += slot.answer.size();
+  if (answer_budget_ != nullptr) {
+    if (held > held_) answer_budget_->charge(held - held_);
+    if (held < held_) answer_budget_->give(held_ - held);
+  }
+  held_ = held;
+  if (!holds_much()) {
+    rate_since_ = kNever;
+    budget_check_ = kNever;
+    return;
+  }
+  if (rate_since_ == kNever && rules_.min_answer_rate > 0 && rules_.write_timeout.count() > 0) {
+    rate_since_ = now;
+    rate_taken_ = taken();
+  }
+  if (budget_check_ == kNever && answer_budget_ != nullptr) {
+    budget_check_ = now + rules_.over_budget_grace;
   }
 }
 
 bool InboundLifecycle::answers_backlogged() const {
-  return answers_.size() + (writing_.size() - written_) > rules_.answer_backlog_bytes ||
-         awaited_.size() > rules_.awaited_answers;
+  // Over the context's budget, a connection that holds answers takes no new request until its
+  // reader took them.
+  const bool over_budget = answer_budget_ != nullptr && answer_budget_->over() && held_ > 0;
+  return held_ > rules_.answer_backlog_bytes || awaited_.size() > rules_.awaited_answers ||
+         over_budget;
+}
+
+bool InboundLifecycle::gather(bool& failed) {
+  slice_count_ = 0;
+  if (sealer_ != nullptr) {
+    if (sealed_written_ == sealed_.size()) {
+      sealed_.clear();
+      sealed_written_ = 0;
+      // A slice at a time: a large body is not sealed, hence copied, all at once.
+      std::size_t sealed = 0;
+      while (!ready_.empty() && sealed < kSealSlice) {
+        const auto bytes = ready_.front().bytes().substr(front_taken_, kSealSlice - sealed);
+        if (!sealer_->seal(bytes, sealed_)) {
+          failed = true;
+          return false;
+        }
+        sealed += bytes.size();
+        consume(bytes.size());
+      }
+    }
+    if (sealed_written_ == sealed_.size()) return false;
+    slices_[slice_count_++] = std::string_view(sealed_).substr(sealed_written_);
+    return true;
+  }
+  for (const auto& piece : ready_) {
+    if (slice_count_ == kMaxSlices) break;
+    const std::size_t from = slice_count_ == 0 ? front_taken_ : 0;
+    slices_[slice_count_++] = piece.bytes().substr(from);
+  }
+  in_write_ = slice_count_;
+  return slice_count_ > 0;
+}
+
+void InboundLifecycle::consume(std::size_t size) {
+  while (!ready_.empty()) {  // empty pieces go too
+    const std::size_t rest = ready_.front().bytes().size() - front_taken_;
+    if (size < rest) {
+      front_taken_ += size;
+      return;
+    }
+    size -= rest;
+    ready_.pop_front();
+    front_taken_ = 0;
+  }
 }
 
 InboundLifecycle::Step InboundLifecycle::next_write(Time now) {
@@ -117,23 +212,16 @@ InboundLifecycle::Step InboundLifecycle::next_write(Time now) {
       time_request(now);
     }
   }
-  if (written_ == writing_.size()) {
-    if (answers_.empty()) {
-      if (reading_done_ && awaited_.empty()) step.what = Step::What::finish;
-      return step;
-    }
-    writing_.clear();
-    if (sealer_ != nullptr) {
-      const bool sealed = sealer_->seal(answers_, writing_);
-      answers_.clear();
-      if (!sealed) {
-        step.what = Step::What::fail;
-        return step;
-      }
-    } else {
-      writing_.swap(answers_);
-    }
-    written_ = 0;
+  bool failed = false;
+  const bool gathered = gather(failed);
+  account(now);
+  if (failed) {
+    step.what = Step::What::fail;
+    return step;
+  }
+  if (!gathered) {
+    if (reading_done_ && awaited_.empty()) step.what = Step::What::finish;
+    return step;
   }
   write_in_flight_ = true;
   last_write_progress_ = now;
@@ -141,14 +229,39 @@ InboundLifecycle::Step InboundLifecycle::next_write(Time now) {
   return step;
 }
 
-std::string_view InboundLifecycle::unwritten() const {
-  return std::string_view(writing_).substr(written_);
+bool InboundLifecycle::wants_socket_queue() const {
+  if (rules_.min_answer_rate == 0 || rules_.write_timeout.count() == 0) return false;
+  // While measuring, and whenever much was written since the last look (cheap: a large answer
+  // asks once, a stream of small ones once per min_rate_floor bytes).
+  return rate_since_ != kNever || written_total_ - written_at_look_ >= rules_.min_rate_floor;
+}
+
+void InboundLifecycle::socket_queued(std::size_t bytes, Time now) {
+  socket_queued_ = std::min<std::uint64_t>(bytes, written_total_);
+  written_at_look_ = written_total_;
+  // A window begun before this look counted the queued bytes as taken: it starts from here.
+  rate_taken_ = std::min(rate_taken_, taken());
+  account(now);
+}
+
+std::size_t InboundLifecycle::unwritten_size() const {
+  std::size_t size = 0;
+  for (const auto slice : unwritten()) size += slice.size();
+  return size;
 }
 
 void InboundLifecycle::wrote(std::size_t size, Time now) {
   write_in_flight_ = false;
-  written_ += size;
-  last_write_progress_ = now;
+  written_total_ += size;
+  if (sealer_ != nullptr) {
+    sealed_written_ += size;
+  } else {
+    consume(size);
+  }
+  in_write_ = 0;
+  slice_count_ = 0;
+  if (size > 0) last_write_progress_ = now;
+  account(now);
 }
 
 Time InboundLifecycle::next_deadline() const {
@@ -159,7 +272,8 @@ Time InboundLifecycle::next_deadline() const {
   if (write_in_flight_ && rules_.write_timeout.count() > 0) {
     due = std::min(due, last_write_progress_ + rules_.write_timeout);
   }
-  return due;
+  if (rate_since_ != kNever) due = std::min(due, rate_since_ + rules_.write_timeout);
+  return std::min(due, budget_check_);
 }
 
 InboundLifecycle::Due InboundLifecycle::on_deadline(Time now) {
@@ -168,6 +282,20 @@ InboundLifecycle::Due InboundLifecycle::on_deadline(Time now) {
       now - last_write_progress_ >= rules_.write_timeout) {
     return Due::write_timeout;
   }
+  if (rate_since_ != kNever && now >= rate_since_ + rules_.write_timeout) {
+    const double seconds = std::chrono::duration<double>(now - rate_since_).count();
+    const auto drained = static_cast<double>(taken() - std::min(rate_taken_, taken()));
+    if (drained < static_cast<double>(rules_.min_answer_rate) * seconds) return Due::too_slow;
+    rate_since_ = now;  // measured again over the next window
+    rate_taken_ = taken();
+  }
+  if (budget_check_ != kNever && now >= budget_check_) {
+    if (answer_budget_->over() && write_in_flight_ &&
+        now - last_write_progress_ >= rules_.over_budget_grace) {
+      return Due::over_budget;
+    }
+    budget_check_ = now + rules_.over_budget_grace;
+  }
   if (request_since_ != kNever && !reading_done_ && decoder_.in_request() &&
       now - request_since_ >= rules_.request_timeout) {
     reading_done_ = true;
@@ -175,6 +303,7 @@ InboundLifecycle::Due InboundLifecycle::on_deadline(Time now) {
     rejection_ = {408, fmt::format("request not complete within request_timeout {} ms",
                                    rules_.request_timeout.count())};
     wire::append_closing_error(answer_buffer(), rejection_.status, rejection_.detail);
+    account(now);
     return Due::request_timeout;
   }
   return Due::nothing;

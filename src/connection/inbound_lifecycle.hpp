@@ -7,12 +7,17 @@
 
 #include "connection/record_sealer.hpp"
 #include "connection/time.hpp"
+#include "wire/byte_budget.hpp"
 #include "wire/request_decoder.hpp"
+#include "wire/response_writer.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -20,12 +25,21 @@ namespace compactor::connection {
 
 struct InboundRules {
   std::size_t max_body_size = 0;
-  std::chrono::milliseconds request_timeout{0};  // handshake, then each request; 0: none
-  std::chrono::milliseconds write_timeout{0};    // a write making no progress this long fails
+  std::chrono::milliseconds handshake_timeout{0};  // the TLS handshake; 0: none
+  std::chrono::milliseconds request_timeout{0};    // each request; 0: none
+  std::chrono::milliseconds write_timeout{0};      // a write making no progress this long fails
   // Answers the peer has not taken (queued, being written) beyond which reading pauses: a peer
   // that pipelines without reading, or a slow route, must not make them grow.
   std::size_t answer_backlog_bytes = 1 << 20;
   std::size_t awaited_answers = 1024;  // answers still awaited from routes, at most
+  // While a connection holds more than min_rate_floor bytes of answers, they must drain at
+  // min_answer_rate bytes per second, averaged over write_timeout, or it is closed (a reader
+  // that takes a few bytes now and then). 0: no minimum.
+  std::size_t min_answer_rate = 0;
+  std::size_t min_rate_floor = 64 * 1024;
+  // While the context's answer budget is exceeded, a connection holding more than min_rate_floor
+  // whose writes made no progress for this long is closed.
+  std::chrono::milliseconds over_budget_grace{1000};
 };
 
 // Reading -> (paused <-> reading) -> reading done -> (everything answered) finished; closed
@@ -37,10 +51,16 @@ struct InboundRules {
 // @note Not thread-safe: one thread (the I/O thread) drives it.
 class InboundLifecycle final : private wire::RequestSink {
  public:
+  // `body_budget` bounds the request bodies being decoded, `answer_budget` the answers held, by
+  // all the connections of a context together.
   InboundLifecycle(const InboundRules& rules, wire::RequestSink& sink,
-                   wire::BodyBudget* budget = nullptr);
+                   wire::ByteBudget* body_budget = nullptr,
+                   wire::ByteBudget* answer_budget = nullptr);
+  ~InboundLifecycle() override;
+  InboundLifecycle(const InboundLifecycle&) = delete;
+  InboundLifecycle& operator=(const InboundLifecycle&) = delete;
 
-  // --- TLS handshake: no request is read until it is done, within request_timeout.
+  // --- TLS handshake: no request is read until it is done, within handshake_timeout.
   void begin_handshake(Time now);
   void handshake_done(RecordSealer* sealer);
   bool handshaking() const { return handshaking_; }
@@ -71,12 +91,12 @@ class InboundLifecycle final : private wire::RequestSink {
   bool resume_for_mailbox(Time now);
 
   // --- Answers, in request order
-  // Where the next answer goes (behind any answer still awaited).
+  // Where the next small answer goes (behind any answer still awaited).
   std::string& answer_buffer();
   // An answer that comes later (a route): its place is kept.
   std::uint64_t await_answer();
-  void answer_arrived(std::uint64_t slot, std::string bytes);
-  bool all_answered() const { return answers_.empty() && awaited_.empty(); }
+  void answer_arrived(std::uint64_t slot, wire::Answer answer, Time now);
+  bool all_answered() const { return ready_.empty() && awaited_.empty(); }
 
   // --- Writing
   struct Step {
@@ -86,10 +106,20 @@ class InboundLifecycle final : private wire::RequestSink {
   };
   // What follows now that no write is under way.
   Step next_write(Time now);
-  std::string_view unwritten() const;
+  // What to write, as buffers to write in one gathering write: the answers' heads and their
+  // bodies where they are (plaintext), or sealed records (TLS).
+  std::span<const std::string_view> unwritten() const { return {slices_.data(), slice_count_}; }
+  std::size_t unwritten_size() const;
   void wrote(std::size_t size, Time now);
   bool writing() const { return write_in_flight_; }
-  std::size_t unsent_bytes() const { return writing_.size() - written_ + answers_.size(); }
+  // Answers written but not yet taken by the reader wait in the socket's send queue, which the
+  // kernel may let grow to megabytes: the minimum rate counts them too. When this is true, the
+  // driver tells (socket_queued) how many bytes the socket still holds.
+  bool wants_socket_queue() const;
+  void socket_queued(std::size_t bytes, Time now);
+  // Answer bytes the reader has not taken: held here (queued, awaited, being written; a shared
+  // body counts for every connection that holds it) and in the socket's send queue, as last seen.
+  std::size_t unsent_bytes() const { return held_ + socket_queued_; }
 
   // --- Time
   Time next_deadline() const;
@@ -98,18 +128,43 @@ class InboundLifecycle final : private wire::RequestSink {
     handshake_timeout,  // close
     request_timeout,    // a 408 is queued and reading is done: write, then finish
     write_timeout,      // close
+    too_slow,           // answers drain slower than min_answer_rate: close
+    over_budget,        // stuck while the answer budget is exceeded: close
   };
   Due on_deadline(Time now);
 
  private:
+  // A run of answer bytes: owned (heads, small answers), or a body shared with other answers.
+  struct Piece {
+    std::string owned;
+    std::shared_ptr<const std::string> shared;
+    std::string_view bytes() const { return shared ? std::string_view(*shared) : owned; }
+  };
+  static constexpr std::size_t kMaxSlices = 64;         // buffers in one gathering write
+  static constexpr std::size_t kSealSlice = 64 * 1024;  // plaintext sealed at a time (TLS)
+
   bool on_request(wire::Request& request) override;
   bool answers_backlogged() const;
   // Starts timing the request under way (from the read that began it), or stops timing.
   void time_request(Time now);
+  // Where a ready answer goes, behind the others.
+  std::string& ready_buffer();
+  void queue(wire::Answer answer);
+  // Recounts the bytes held, charges the change to the answer budget, and starts or stops
+  // measuring the drain rate.
+  void account(Time now);
+  bool holds_much() const { return held_ + socket_queued_ > rules_.min_rate_floor; }
+  // Bytes the reader took, as far as the last look at the socket's queue tells.
+  std::uint64_t taken() const { return written_total_ - socket_queued_; }
+  // Takes `size` written bytes off the front of the ready answers.
+  void consume(std::size_t size);
+  // Picks what the next write sends; false if nothing is ready. Sealing can fail (`failed`).
+  bool gather(bool& failed);
 
   const InboundRules rules_;
   wire::RequestSink& sink_;
   wire::RequestDecoder decoder_;
+  wire::ByteBudget* answer_budget_;
   std::uint64_t requests_ = 0;  // decoded in all
   RecordSealer* sealer_ = nullptr;
   bool handshaking_ = false;
@@ -124,18 +179,31 @@ class InboundLifecycle final : private wire::RequestSink {
   Time request_since_ = kNever;
   std::uint64_t requests_at_since_ = 0;
 
-  std::string answers_;  // ready, not being written yet
+  std::deque<Piece> ready_;      // answers in order, not yet written (or sealed, with TLS)
+  std::size_t front_taken_ = 0;  // bytes of ready_.front() written (or sealed) already
+  std::size_t in_write_ = 0;     // pieces of ready_ the write under way points into
   struct Slot {
     std::uint64_t id;
     bool ready;
-    std::string bytes;
+    wire::Answer answer;
   };
   std::deque<Slot> awaited_;  // from the first answer still awaited
   std::uint64_t next_slot_ = 0;
-  std::string writing_;
-  std::size_t written_ = 0;
+  std::string sealed_;  // TLS records of answers, being written
+  std::size_t sealed_written_ = 0;
+  std::array<std::string_view, kMaxSlices> slices_{};
+  std::size_t slice_count_ = 0;
   bool write_in_flight_ = false;
   Time last_write_progress_ = kNever;
+  std::size_t held_ = 0;  // as charged to the answer budget
+  std::uint64_t written_total_ = 0;
+  std::size_t socket_queued_ = 0;      // at the last look
+  std::uint64_t written_at_look_ = 0;  // written_total_ then
+  // The drain rate is measured from rate_since_ (kNever: holding little), when taken() was
+  // rate_taken_.
+  Time rate_since_ = kNever;
+  std::uint64_t rate_taken_ = 0;
+  Time budget_check_ = kNever;  // when to look at the answer budget again (holding much)
 };
 
 }  // namespace compactor::connection

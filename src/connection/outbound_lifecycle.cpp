@@ -223,6 +223,7 @@ OutboundLifecycle::Due OutboundLifecycle::on_deadline(Time now) {
 runtime::ConnectionStats OutboundLifecycle::stats() const {
   return {.inbound = false,
           .peer = {},
+          .series = {},
           .state = state_name(),
           .security = security_.value_or(""),
           .messages = messages_sent_,

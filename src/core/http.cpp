@@ -19,6 +19,13 @@ Response Response::json(std::string body, int status) {
   return {status, {{"Content-Type", "application/json"}}, std::move(body)};
 }
 
+Response Response::shared(std::shared_ptr<const std::string> body, std::string content_type,
+                          int status) {
+  Response response{status, {{"Content-Type", std::move(content_type)}}, {}};
+  response.shared_body = std::move(body);
+  return response;
+}
+
 struct Responder::State {
   explicit State(Deliver deliver) : deliver(std::move(deliver)) {}
   ~State() {

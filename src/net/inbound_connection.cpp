@@ -15,6 +15,8 @@
 #include <fmt/core.h>
 #include <asio/post.hpp>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace compactor::net {
@@ -36,9 +38,11 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
     : network_(network),
       socket_(std::move(socket)),
       life_({.max_body_size = network.core().options().max_body_size,
+             .handshake_timeout = network.core().options().tls_handshake_timeout,
              .request_timeout = network.core().options().request_timeout,
-             .write_timeout = network.core().options().write_timeout},
-            *this, &network.body_budget()),
+             .write_timeout = network.core().options().write_timeout,
+             .min_answer_rate = network.core().options().min_answer_rate},
+            *this, &network.body_budget(), &network.answer_budget()),
       timer_(network.io()) {
   std::error_code error;
   const auto peer = socket_.remote_endpoint(error);
@@ -46,6 +50,7 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
     peer_address_ = peer.address();
     peer_ip_ = canonical_peer_ip(peer.address());
     peer_text_ = Address{peer_ip_, peer.port()}.to_string();
+    series_ = peer_ip_;
   }
 }
 
@@ -111,7 +116,8 @@ void InboundConnection::shake_hands() {
 void InboundConnection::on_handshake(const std::optional<std::string>& refused) {
   if (closed_) return;
   if (refused) {
-    runtime::log().warn("TLS from {} refused: {}", peer_text_, *refused);
+    network_.core().peer_log().warn(runtime::PeerEvent::tls_refused, peer_ip_,
+                                    "TLS from {} refused: {}", peer_text_, *refused);
     close();
     return;
   }
@@ -119,7 +125,7 @@ void InboundConnection::on_handshake(const std::optional<std::string>& refused) 
   const auto security = Tls::describe(tls_->ssl());
   runtime::log().debug("TLS from {}: {}", peer_text_, security);
   {
-    std::lock_guard lock(security_mutex_);
+    std::lock_guard lock(stats_mutex_);
     security_ = security;
   }
   consume({});  // what came with the end of the handshake
@@ -155,7 +161,9 @@ void InboundConnection::consume(std::string_view bytes) {
     tls_plaintext_.clear();
     const auto opened = tls_->open(bytes, tls_plaintext_);
     if (opened == TlsSession::Opened::failed) {
-      runtime::log().warn("inbound connection from {}: {}, closing", peer_text_, tls_->error());
+      network_.core().peer_log().warn(runtime::PeerEvent::tls_failed, peer_ip_,
+                                      "inbound connection from {}: {}, closing", peer_text_,
+                                      tls_->error());
       close();
       return;
     }
@@ -175,8 +183,10 @@ void InboundConnection::consume(std::string_view bytes) {
     case connection::InboundLifecycle::AfterRead::stop:
       congested_.reset();  // nothing more will be read anyway
       if (const auto& rejection = life_.rejection(); rejection.status != 0) {
-        runtime::StatsCounters::add(network_.core().counters().requests_rejected);
-        runtime::log().warn("request from {} rejected, closing: {}", peer_text_, rejection.detail);
+        runtime::count_refusal(network_.core());
+        network_.core().peer_log().warn(runtime::PeerEvent::request_rejected, peer_ip_,
+                                        "request from {} rejected ({}), closing: {}", peer_text_,
+                                        rejection.status, rejection.detail);
       }
       break;
   }
@@ -232,14 +242,18 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
     // A sender PID that does not parse is taken as empty, as libprocess does.
     last_sender_ = detail::parse_literal_pid(sender_text).value_or(PID());
     last_sender_text_.assign(sender_text);
+    // The metrics name the remote context, not the ephemeral port it connects from.
+    std::lock_guard lock(stats_mutex_);
+    series_ = last_sender_.address.ip.empty() ? peer_ip_ : last_sender_.address.to_string();
   }
   PID from = last_sender_;
   if (core.options().require_peer_address_ip_match && from.address.ip != peer_ip_) {
-    runtime::StatsCounters::add(core.counters().requests_rejected);
+    runtime::count_refusal(core);
     core.count_dropped(runtime::DropReason::rejected);
     const std::string reason = "sender IP of '" + std::string(sender_text) +
                                "' does not match the connection's peer IP " + peer_ip_;
-    runtime::log().warn("message rejected: {}", reason);
+    core.peer_log().warn(runtime::PeerEvent::sender_mismatch, peer_ip_, "message rejected: {}",
+                         reason);
     wire::append_bad_request(life_.answer_buffer(), reason, close);
     return;
   }
@@ -251,7 +265,7 @@ void InboundConnection::answer_message(wire::Request& request, std::string_view 
     return;
   }
   if (!target) core.count_dropped(runtime::DropReason::no_receiver);
-  runtime::StatsCounters::add(core.counters().requests_rejected);
+  runtime::count_refusal(core);
   wire::append_not_found(life_.answer_buffer(), close);
 }
 
@@ -262,12 +276,10 @@ void InboundConnection::serve_http(wire::Request& request) {
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.find("/..") != std::string_view::npos) {  // never let a path climb
-    runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_not_found(life_.answer_buffer(), close);
+    wire::append_http_response(life_.answer_buffer(), runtime::not_found(core), close, gzip_ok);
     return;
   }
-  if (auto refusal = runtime::refuse_disabled(core.options(), path)) {
-    runtime::StatsCounters::add(core.counters().requests_rejected);
+  if (auto refusal = runtime::refuse_disabled(core, path)) {
     wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
     return;
   }
@@ -281,9 +293,7 @@ void InboundConnection::serve_http(wire::Request& request) {
   for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
   if (const auto endpoint = core.builtin_endpoint(path)) {
     const auto& realm = core.options().builtin_endpoints_realm;
-    if (auto refusal =
-            realm ? runtime::authenticate(core.options(), *realm, routed) : std::nullopt) {
-      runtime::StatsCounters::add(core.counters().requests_rejected);
+    if (auto refusal = realm ? runtime::authenticate(core, *realm, routed) : std::nullopt) {
       wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
       return;
     }
@@ -292,15 +302,13 @@ void InboundConnection::serve_http(wire::Request& request) {
     return;
   }
   if (!split) {
-    runtime::StatsCounters::add(core.counters().requests_rejected);
-    wire::append_not_found(life_.answer_buffer(), close);
+    wire::append_http_response(life_.answer_buffer(), runtime::not_found(core), close, gzip_ok);
     return;
   }
   routed.body = std::move(request.body);
   auto respond = awaited_answer(close, gzip_ok);
   if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
-    runtime::StatsCounters::add(core.counters().requests_rejected);
-    respond(http::Response::text("404 Not Found.", 404));
+    respond(runtime::not_found(core));
   }
   if (congested_) life_.mailbox_congested();
 }
@@ -310,10 +318,9 @@ http::Responder InboundConnection::awaited_answer(bool close, bool gzip_ok) {
   return http::Responder([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
     auto self = weak.lock();
     if (!self) return;  // the client went away
-    std::string bytes;
-    wire::append_http_response(bytes, response, close, gzip_ok);
-    asio::post(self->socket_.get_executor(), [self, slot, bytes = std::move(bytes)]() mutable {
-      self->life_.answer_arrived(slot, std::move(bytes));
+    auto answer = wire::encode_http_response(std::move(response), close, gzip_ok);
+    asio::post(self->socket_.get_executor(), [self, slot, answer = std::move(answer)]() mutable {
+      self->life_.answer_arrived(slot, std::move(answer), now());
       self->write();
       self->watch_deadlines();
     });
@@ -331,18 +338,20 @@ void InboundConnection::write() {
     return;
   }
   if (step.what == What::fail) {
-    runtime::log().warn(
-        "inbound connection from {}: TLS session failed while sealing answers, "
-        "closing",
+    network_.core().peer_log().warn(
+        runtime::PeerEvent::tls_failed, peer_ip_,
+        "inbound connection from {}: TLS session failed while sealing answers, closing",
         peer_text_);
     close();
     return;
   }
   if (step.what == What::wait) return;
-  const auto bytes = life_.unwritten();
+  // Heads and bodies as they are, in one gathering write.
+  const auto slices = life_.unwritten();
+  write_buffers_.clear();
+  for (const auto slice : slices) write_buffers_.emplace_back(slice.data(), slice.size());
   socket_.async_write_some(
-      asio::buffer(bytes.data(), bytes.size()),
-      [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+      write_buffers_, [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         self->on_written(error, size);
       });
 }
@@ -353,8 +362,17 @@ void InboundConnection::on_written(const std::error_code& error, std::size_t siz
     close();
     return;
   }
+  look_at_socket_queue();
   write();
   watch_deadlines();
+}
+
+void InboundConnection::look_at_socket_queue() {
+  if (!life_.wants_socket_queue()) return;
+  int queued = 0;  // written, not yet acknowledged by the reader
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &queued) == 0 && queued >= 0) {
+    life_.socket_queued(static_cast<std::size_t>(queued), now());
+  }
 }
 
 void InboundConnection::watch_deadlines() {
@@ -366,31 +384,55 @@ void InboundConnection::watch_deadlines() {
 void InboundConnection::on_deadline() {
   if (closed_) return;
   auto& core = network_.core();
-  const auto timeout = core.options().request_timeout;
+  const auto& options = core.options();
+  using Due = connection::InboundLifecycle::Due;
+  look_at_socket_queue();
   switch (life_.on_deadline(now())) {
-    case connection::InboundLifecycle::Due::handshake_timeout:
+    case Due::handshake_timeout:
       // A handshake under way counts its own failure when the socket closes under it.
       if (!tls_) runtime::StatsCounters::add(core.counters().tls_handshake_failures);
-      runtime::log().warn("TLS from {} refused: no handshake within request_timeout {} ms",
-                          peer_text_, timeout.count());
+      core.peer_log().warn(runtime::PeerEvent::tls_refused, peer_ip_,
+                           "TLS from {} refused: no handshake within tls_handshake_timeout {} ms",
+                           peer_text_, options.tls_handshake_timeout.count());
       close();
       return;
-    case connection::InboundLifecycle::Due::write_timeout:
+    case Due::write_timeout:
       runtime::StatsCounters::add(core.counters().connections_failed);
-      runtime::log().warn(
-          "inbound connection from {}: no write progress for write_timeout {} ms, closing ({} "
-          "bytes of answers not taken)",
-          peer_text_, core.options().write_timeout.count(), life_.unsent_bytes());
-      close();
+      core.peer_log().warn(runtime::PeerEvent::write_stalled, peer_ip_,
+                           "inbound connection from {}: no write progress for write_timeout {} "
+                           "ms, closing ({} bytes of answers not taken)",
+                           peer_text_, options.write_timeout.count(), life_.unsent_bytes());
+      abort();
       return;
-    case connection::InboundLifecycle::Due::request_timeout:
+    case Due::too_slow:
+      runtime::StatsCounters::add(core.counters().connections_failed);
+      runtime::StatsCounters::add(core.counters().answers_too_slow);
+      core.peer_log().warn(runtime::PeerEvent::write_too_slow, peer_ip_,
+                           "inbound connection from {}: answers drained slower than "
+                           "min_answer_rate {} bytes/s over write_timeout {} ms, closing ({} "
+                           "bytes not taken)",
+                           peer_text_, options.min_answer_rate, options.write_timeout.count(),
+                           life_.unsent_bytes());
+      abort();
+      return;
+    case Due::over_budget:
+      runtime::StatsCounters::add(core.counters().connections_failed);
+      runtime::StatsCounters::add(core.counters().answers_over_budget);
+      core.peer_log().warn(runtime::PeerEvent::answers_over_budget, peer_ip_,
+                           "inbound connection from {}: stuck while answers exceed "
+                           "max_buffered_answer_bytes {}, closing ({} bytes not taken)",
+                           peer_text_, options.max_buffered_answer_bytes, life_.unsent_bytes());
+      abort();
+      return;
+    case Due::request_timeout:
       runtime::StatsCounters::add(core.counters().requests_timed_out);
-      runtime::StatsCounters::add(core.counters().requests_rejected);
-      runtime::log().warn("request from {} timed out, closing: {}", peer_text_,
-                          life_.rejection().detail);
+      runtime::count_refusal(core);
+      core.peer_log().warn(runtime::PeerEvent::request_timed_out, peer_ip_,
+                           "request from {} timed out, closing: {}", peer_text_,
+                           life_.rejection().detail);
       write();
       break;
-    case connection::InboundLifecycle::Due::nothing:
+    case Due::nothing:
       break;
   }
   watch_deadlines();
@@ -400,6 +442,14 @@ void InboundConnection::finish() {
   // Everything is answered: close our side; the peer's graceful close reads to our FIN.
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  close();
+}
+
+void InboundConnection::abort() {
+  // A reset, not a graceful close: what the socket still holds for this reader is dropped at
+  // once instead of trickling out to it from an orphaned socket.
+  std::error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
   close();
 }
 
@@ -413,14 +463,12 @@ void InboundConnection::close() {
 }
 
 runtime::ConnectionStats InboundConnection::stats() const {
+  std::lock_guard lock(stats_mutex_);
   return {.inbound = true,
           .peer = peer_text_,
+          .series = series_,
           .state = reads_paused_.load(std::memory_order_relaxed) ? "paused" : "reading",
-          .security =
-              [this] {
-                std::lock_guard lock(security_mutex_);
-                return security_;
-              }(),
+          .security = security_,
           .messages = messages_received_.load(std::memory_order_relaxed),
           .bytes = bytes_read_.load(std::memory_order_relaxed),
           .pauses = pauses_.load(std::memory_order_relaxed)};

@@ -7,6 +7,7 @@
 #include "net/tls_session.hpp"
 #include "runtime/transport.hpp"
 
+#include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include <compactor/http.hpp>
@@ -20,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace compactor::runtime {
 class ProcessRecord;
@@ -44,6 +46,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void start();
   // Closes at once (context shutdown).
   void close();
+  // Closes with a reset, dropping what the socket still holds (a reader too slow or stuck).
+  void abort();
   // For operators; any thread.
   runtime::ConnectionStats stats() const;
 
@@ -68,6 +72,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void resume_reading();
   void write();
   void on_written(const std::error_code& error, std::size_t size);
+  // Tells the lifecycle what the socket's send queue holds, when it wants to know.
+  void look_at_socket_queue();
   void watch_deadlines();
   void on_deadline();
   void finish();
@@ -85,6 +91,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::string peer_text_;
   connection::InboundLifecycle life_;
   std::array<char, 64 * 1024> read_buffer_;
+  std::vector<asio::const_buffer> write_buffers_;  // the write under way
   DeadlineTimer timer_;
   // Set by a delivery that put a mailbox over its high-water mark.
   std::shared_ptr<runtime::ProcessRecord> congested_;
@@ -94,8 +101,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::atomic<std::uint64_t> messages_received_{0};
   std::atomic<std::uint64_t> pauses_{0};
   std::atomic<bool> reads_paused_{false};
-  mutable std::mutex security_mutex_;
-  std::string security_ = "plaintext";  // guarded by security_mutex_
+  mutable std::mutex stats_mutex_;  // guards what follows
+  std::string security_ = "plaintext";
+  std::string series_;  // the peer as the metrics name it (ConnectionStats::series)
 };
 
 }  // namespace compactor::net

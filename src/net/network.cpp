@@ -37,7 +37,8 @@ Network::Network(runtime::ContextCore& core)
       tls_(core.options().tls.enabled ? std::make_unique<Tls>(core.options().tls) : nullptr),
       acceptor_(bind_acceptor(io_, core.options())),
       accept_timer_(io_),
-      body_budget_(core.options().max_buffered_body_bytes) {}
+      body_budget_(core.options().max_buffered_body_bytes),
+      answer_budget_(core.options().max_buffered_answer_bytes) {}
 
 Network::~Network() {
   if (io_thread_.joinable()) {
@@ -79,8 +80,9 @@ void Network::on_accepted(asio::ip::tcp::socket socket) {
     runtime::StatsCounters::add(counters.connections_refused);
     std::error_code ignored;
     const auto peer = socket.remote_endpoint(ignored);
-    runtime::log().debug("connection from {} closed: max_inbound_connections {} reached",
-                         peer.address().to_string(), cap);
+    core_.peer_log().warn(runtime::PeerEvent::connection_refused, peer.address().to_string(),
+                          "connection from {} closed: max_inbound_connections {} reached",
+                          peer.address().to_string(), cap);
     socket.close(ignored);
     return;
   }
@@ -98,16 +100,10 @@ void Network::back_off_accepting(const std::error_code& error) {
   // 10 ms doubling to 1 s: short enough to recover at once when descriptors free up, long
   // enough not to spin while they do not.
   accept_backoff_ = std::clamp(accept_backoff_ * 2, 10ms, std::chrono::milliseconds(1s));
-  ++accept_failures_;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_accept_warning_ >= 10s) {
-    runtime::log().warn(
-        "accept on {} failed {} time(s): {}; pausing accepts (open connections are "
-        "still served)",
-        core_.address().to_string(), accept_failures_, error.message());
-    last_accept_warning_ = now;
-    accept_failures_ = 0;
-  }
+  core_.peer_log().warn(runtime::PeerEvent::accept_failed, {},
+                        "accept on {} failed: {}; pausing accepts (open connections are still "
+                        "served)",
+                        core_.address().to_string(), error.message());
   accept_timer_.expires_after(accept_backoff_);
   accept_timer_.async_wait([this](const std::error_code& timer_error) {
     if (!timer_error && acceptor_.is_open()) accept();
@@ -143,6 +139,7 @@ bool Network::begin_closing(const std::shared_ptr<OutboundConnection>& connectio
 }
 
 void Network::forget(const OutboundConnection& connection) {
+  remember_traffic(connection.stats());
   std::lock_guard lock(mutex_);
   for (auto* map : {&outbound_, &closing_}) {
     const auto it = map->find(connection.remote());
@@ -152,6 +149,7 @@ void Network::forget(const OutboundConnection& connection) {
 }
 
 void Network::forget(const InboundConnection& connection) {
+  remember_traffic(connection.stats());
   std::lock_guard lock(inbound_mutex_);
   inbound_.erase(&connection);
 }
@@ -182,6 +180,17 @@ std::optional<std::string> Network::connection_security(const Address& address) 
   const auto it = outbound_.find(address);
   if (it == outbound_.end()) return std::nullopt;
   return it->second->security();
+}
+
+void Network::remember_traffic(const runtime::ConnectionStats& closed) {
+  std::lock_guard lock(series_mutex_);
+  series_.closed(closed, std::chrono::steady_clock::now());
+}
+
+std::vector<runtime::PeerTraffic> Network::traffic() {
+  const auto open = connections();
+  std::lock_guard lock(series_mutex_);
+  return series_.read(open, std::chrono::steady_clock::now());
 }
 
 std::vector<runtime::ConnectionStats> Network::connections() {

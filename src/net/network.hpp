@@ -4,8 +4,9 @@
 // keyed by remote address.
 
 #include "net/tls.hpp"
+#include "runtime/peer_series.hpp"
 #include "runtime/transport.hpp"
-#include "wire/body_budget.hpp"
+#include "wire/byte_budget.hpp"
 
 #include <compactor/pid.hpp>
 
@@ -47,12 +48,15 @@ class Network final : public runtime::RemoteTransport {
   void shutdown(std::chrono::milliseconds timeout) override;
   std::optional<std::string> connection_security(const Address& address) override;
   std::vector<runtime::ConnectionStats> connections() override;
+  std::vector<runtime::PeerTraffic> traffic() override;
 
   // For connections: the context they deliver to, and the I/O context they run on.
   runtime::ContextCore& core() { return core_; }
   asio::io_context& io() { return io_; }
   // Request body bytes buffered by all inbound connections.
-  wire::BodyBudget& body_budget() { return body_budget_; }
+  wire::ByteBudget& body_budget() { return body_budget_; }
+  // Answer bytes held by all inbound connections, not yet taken by their readers.
+  wire::ByteBudget& answer_budget() { return answer_budget_; }
   // The context's TLS, or none when it speaks plaintext only.
   Tls* tls() { return tls_.get(); }
 
@@ -75,6 +79,8 @@ class Network final : public runtime::RemoteTransport {
   // Out of descriptors (or kernel memory): waits before accepting again, instead of spinning on
   // an accept that fails at once. Connections already open go on being served.
   void back_off_accepting(const std::error_code& error);
+  // A connection closed: its traffic stays counted in its peer's series.
+  void remember_traffic(const runtime::ConnectionStats& closed);
 
   runtime::ContextCore& core_;
   std::unique_ptr<Tls> tls_;
@@ -82,9 +88,10 @@ class Network final : public runtime::RemoteTransport {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_timer_;  // the back-off after EMFILE and the like
   std::chrono::milliseconds accept_backoff_{0};
-  std::chrono::steady_clock::time_point last_accept_warning_{};
-  std::uint64_t accept_failures_ = 0;  // since the last warning
-  wire::BodyBudget body_budget_;
+  wire::ByteBudget body_budget_;
+  wire::ByteBudget answer_budget_;
+  std::mutex series_mutex_;  // guards series_
+  runtime::PeerSeries series_;
   std::thread io_thread_;
 
   std::mutex mutex_;  // guards outbound_ and is the lock shutdown() waits with

@@ -382,8 +382,9 @@ void OutboundConnection::fail(const std::string& reason) {
   runtime::StatsCounters::add(core.counters().connections_failed);
   if (ended.lost_messages > 0) {
     core.count_unsent(ended.lost_messages);
-    runtime::log().warn("connection to {} failed ({}): {} message(s) not delivered", host_text_,
-                        reason, ended.lost_messages);
+    core.peer_log().warn(runtime::PeerEvent::connection_lost, host_text_,
+                         "connection to {} failed ({}): {} message(s) not delivered", host_text_,
+                         reason, ended.lost_messages);
   } else {
     runtime::log().debug("connection to {} ended: {}", host_text_, reason);
   }
@@ -394,6 +395,7 @@ runtime::ConnectionStats OutboundConnection::stats() const {
   std::lock_guard lock(mutex_);
   auto stats = life_.stats();
   stats.peer = host_text_;
+  stats.series = host_text_;  // the remote context's address: stable
   return stats;
 }
 

@@ -55,40 +55,41 @@ void read_processes(runtime::ContextCore& core, Readings& out) {
   }
 }
 
+// By peer, not by connection: a short-lived connection must not make a series of its own
+// (runtime::PeerSeries bounds them).
 void read_connections(runtime::ContextCore& core, Readings& out) {
-  const auto connections = core.connections();
-  double inbound = 0;
-  for (const auto& connection : connections) {
-    const char* direction = connection.inbound ? "inbound" : "outbound";
-    inbound += connection.inbound ? 1 : 0;
+  double open[2] = {0, 0};  // outbound, inbound
+  for (const auto& traffic : core.traffic()) {
+    const char* direction = traffic.inbound ? "inbound" : "outbound";
+    open[traffic.inbound] += static_cast<double>(traffic.open);
     LabelledReadings readings(
-        out, std::string("compactor/connections/") + direction + "/" + connection.peer + "/",
-        {{"direction", direction}, {"peer", connection.peer}});
-    readings.add("messages", Kind::counter, static_cast<double>(connection.messages),
+        out, std::string("compactor/connections/") + direction + "/" + traffic.peer + "/",
+        {{"direction", direction}, {"peer", traffic.peer}});
+    readings.add("messages", Kind::counter, static_cast<double>(traffic.messages),
                  "compactor_connection_messages",
-                 "Messages sent (outbound) or received (inbound).");
-    readings.add("bytes", Kind::counter, static_cast<double>(connection.bytes),
+                 "Messages sent (outbound) or received (inbound), by peer.");
+    readings.add("bytes", Kind::counter, static_cast<double>(traffic.bytes),
                  "compactor_connection_bytes", "Bytes written (outbound) or read (inbound).");
-    readings.add("pauses", Kind::counter, static_cast<double>(connection.pauses),
+    readings.add("pauses", Kind::counter, static_cast<double>(traffic.pauses),
                  "compactor_connection_pauses",
                  "Flow control: senders held (outbound), reads paused (inbound).");
-    if (!connection.inbound) {
-      readings.add("queued_bytes", Kind::gauge, static_cast<double>(connection.queued_bytes),
+    readings.add("open", Kind::gauge, static_cast<double>(traffic.open),
+                 "compactor_connection_open", "Connections open to or from the peer.");
+    if (!traffic.inbound) {
+      readings.add("queued_bytes", Kind::gauge, static_cast<double>(traffic.queued_bytes),
                    "compactor_connection_queued_bytes", "Bytes waiting to be written.");
-      readings.add("links", Kind::gauge, static_cast<double>(connection.links),
-                   "compactor_connection_links", "Links the connection carries.");
+      readings.add("links", Kind::gauge, static_cast<double>(traffic.links),
+                   "compactor_connection_links", "Links the connections carry.");
     }
   }
-  out.push_back({.key = "compactor/connections/inbound",
-                 .help = "Open connections, by direction.",
-                 .value = inbound,
-                 .family = "compactor_connections",
-                 .labels = {{"direction", "inbound"}}});
-  out.push_back({.key = "compactor/connections/outbound",
-                 .help = "Open connections, by direction.",
-                 .value = static_cast<double>(connections.size()) - inbound,
-                 .family = "compactor_connections",
-                 .labels = {{"direction", "outbound"}}});
+  for (const bool inbound : {true, false}) {
+    const std::string direction = inbound ? "inbound" : "outbound";
+    out.push_back({.key = "compactor/connections/" + direction,
+                   .help = "Open connections, by direction.",
+                   .value = open[inbound],
+                   .family = "compactor_connections",
+                   .labels = {{"direction", direction}}});
+  }
 }
 
 }  // namespace

@@ -59,6 +59,7 @@ void ContextCore::start(const Address& bound, std::unique_ptr<RemoteTransport> t
       options_.advertise_ip ? *options_.advertise_ip : (bound_to_any_ ? host_ip() : bound.ip);
   address_.port = options_.advertise_port ? *options_.advertise_port : bound.port;
   transport_ = std::move(transport);
+  peer_log_.set_place(address_.to_string());
   ContextRegistry::add(address_, *this);
 }
 
@@ -194,25 +195,19 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
       break;
   }
   count_dropped(DropReason::mailbox_full);
-  const auto overflows = counters_.mailbox_overflows.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (std::has_single_bit(overflows)) {  // the 1st, 2nd, 4th... only
-    log().warn(
-        "message '{}' for {} dropped: its mailbox holds mailbox_limit {} events ({} such "
-        "drops so far)",
-        std::get<MessageEvent>(message).name, record->pid_text(), options_.mailbox_limit,
-        overflows);
-  }
+  StatsCounters::add(counters_.mailbox_overflows);
+  peer_log_.warn(PeerEvent::mailbox_overflow, record->pid_text(),
+                 "message '{}' for {} dropped: its mailbox holds mailbox_limit {} events",
+                 std::get<MessageEvent>(message).name, record->pid_text(), options_.mailbox_limit);
   return false;
 }
 
 bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& message) {
   count_dropped(DropReason::no_receiver);
-  // The 1st, 2nd, 4th, 8th... only: a peer sending to nobody must not flood the log.
-  const auto unknown = unknown_receivers_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (std::has_single_bit(unknown)) {
-    log().warn("message '{}' for unknown process '{}' on {} dropped ({} such so far)",
-               std::get<MessageEvent>(message).name, receiver, address_.to_string(), unknown);
-  }
+  const auto& event = std::get<MessageEvent>(message);
+  peer_log_.warn(PeerEvent::unknown_receiver, event.from.address.ip,
+                 "message '{}' from {} for unknown process '{}' on {} dropped", event.name,
+                 event.from.to_string(), receiver, address_.to_string());
   return false;
 }
 
@@ -304,6 +299,7 @@ void ContextCore::shutdown() {
   ContextRegistry::remove(address_, *this);
   if (transport_) transport_->shutdown(options_.shutdown_timeout);
   scheduler_.stop();
+  peer_log_.flush();
   shut_down_ = true;
 }
 

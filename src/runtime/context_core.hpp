@@ -3,6 +3,7 @@
 // The runtime of one context: its processes, its scheduler, and where each message goes.
 
 #include "runtime/event.hpp"
+#include "runtime/peer_log.hpp"
 #include "runtime/process_table.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/stats.hpp"
@@ -41,7 +42,13 @@ class ContextCore {
   Scheduler& scheduler() { return scheduler_; }
   StatsCounters& counters() { return counters_; }
   metrics::Registry& metrics() { return metrics_; }
-  // Every open connection (metrics, /__status__).
+  // Where every line a remote peer can cause is written, rate-limited.
+  PeerLog& peer_log() { return peer_log_; }
+  // Traffic by peer, for the metrics (PeerSeries).
+  std::vector<PeerTraffic> traffic() const {
+    return transport_ ? transport_->traffic() : std::vector<PeerTraffic>{};
+  }
+  // Every open connection (/__status__).
   std::vector<ConnectionStats> connections() const {
     return transport_ ? transport_->connections() : std::vector<ConnectionStats>{};
   }
@@ -155,7 +162,7 @@ class ContextCore {
   bool bound_to_any_ = false;
   StatsCounters counters_;
   metrics::Registry metrics_;
-  std::atomic<std::uint64_t> unknown_receivers_{0};  // messages for no process, for the log
+  PeerLog peer_log_{clock()};
   std::atomic<bool> inspecting_{false};
   BuiltinEndpoints builtin_endpoints_ = nullptr;
   std::shared_mutex inspector_mutex_;

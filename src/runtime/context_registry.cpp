@@ -8,17 +8,44 @@ ContextRegistry& ContextRegistry::instance() {
   return registry;
 }
 
+ContextRegistry::Pin::Pin(ContextCore* context, std::shared_ptr<std::atomic<int>> users)
+    : context(context), users(std::move(users)) {
+  this->users->fetch_add(1, std::memory_order_acquire);
+}
+
+ContextRegistry::Pin::~Pin() {
+  if (users && users->fetch_sub(1, std::memory_order_release) == 1) users->notify_all();
+}
+
+ContextRegistry::Pin ContextRegistry::pin(const Address& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = contexts_.find(address);
+  if (it == contexts_.end()) return {};
+  return {it->second.context, it->second.users};
+}
+
 void ContextRegistry::add(const Address& address, ContextCore& context) {
   auto& self = instance();
-  std::unique_lock lock(self.mutex_);
-  self.contexts_[address] = &context;
+  std::lock_guard lock(self.mutex_);
+  self.contexts_[address] = Entry{.context = &context};
 }
 
 void ContextRegistry::remove(const Address& address, const ContextCore& context) {
   auto& self = instance();
-  std::unique_lock lock(self.mutex_);
-  const auto it = self.contexts_.find(address);
-  if (it != self.contexts_.end() && it->second == &context) self.contexts_.erase(it);
+  std::shared_ptr<std::atomic<int>> users;
+  {
+    std::lock_guard lock(self.mutex_);
+    const auto it = self.contexts_.find(address);
+    if (it == self.contexts_.end() || it->second.context != &context) return;
+    users = std::move(it->second.users);
+    self.contexts_.erase(it);
+  }
+  // Those already inside with() finish first: the context must outlive them. Its processes
+  // have terminated, so none of them waits for room any more.
+  for (int n = users->load(std::memory_order_acquire); n != 0;
+       n = users->load(std::memory_order_acquire)) {
+    users->wait(n, std::memory_order_acquire);
+  }
 }
 
 }  // namespace compactor::runtime

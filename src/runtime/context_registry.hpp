@@ -5,8 +5,9 @@
 
 #include <compactor/pid.hpp>
 
+#include <atomic>
+#include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 
 namespace compactor::runtime {
@@ -16,35 +17,43 @@ class ContextCore;
 class ContextRegistry {
  public:
   static void add(const Address& address, ContextCore& context);
+  // Unregisters `context`, then waits until no with() call still uses it.
   static void remove(const Address& address, const ContextCore& context);
 
-  // Calls `use(context)` for the context at `address` while it is guaranteed to stay registered;
-  // false if there is none. `use` may call with() again on the same thread (link -> exited): the
-  // outer call's lock already keeps every context registered, and taking a shared lock twice on
-  // one thread is undefined for std::shared_mutex, so the inner call does not lock.
+  // Calls `use(context)` for the context at `address`, which stays registered and alive until
+  // `use` returns; false if there is none. No lock is held while `use` runs: it may wait (a
+  // sender held for room) without stalling other contexts, and it may call with() again.
   template <class Use>
   static bool with(const Address& address, Use&& use) {
-    auto& self = instance();
-    std::shared_lock lock(self.mutex_, std::defer_lock);
-    if (lock_depth_ == 0) lock.lock();
-    const auto it = self.contexts_.find(address);
-    if (it == self.contexts_.end()) return false;
-    ++lock_depth_;
-    struct Leave {
-      ~Leave() { --lock_depth_; }
-    } leave;
-    use(*it->second);
+    const Pin pin = instance().pin(address);
+    if (!pin) return false;
+    use(*pin.context);
     return true;
   }
 
  private:
+  // A context in use by a with() call; the count lives apart from the context so that a pin
+  // taken just before remove() can still be released.
+  struct Entry {
+    ContextCore* context = nullptr;
+    std::shared_ptr<std::atomic<int>> users = std::make_shared<std::atomic<int>>(0);
+  };
+  struct Pin {
+    ContextCore* context = nullptr;
+    std::shared_ptr<std::atomic<int>> users;
+    Pin() = default;
+    Pin(ContextCore* context, std::shared_ptr<std::atomic<int>> users);
+    Pin(const Pin&) = delete;
+    Pin& operator=(const Pin&) = delete;
+    ~Pin();
+    explicit operator bool() const { return context != nullptr; }
+  };
+
   static ContextRegistry& instance();
+  Pin pin(const Address& address);
 
-  // How many with() calls this thread is inside.
-  static inline thread_local int lock_depth_ = 0;
-
-  std::shared_mutex mutex_;
-  std::unordered_map<Address, ContextCore*> contexts_;
+  std::mutex mutex_;  // held only to look up, add or remove: never while a context is used
+  std::unordered_map<Address, Entry> contexts_;
 };
 
 }  // namespace compactor::runtime

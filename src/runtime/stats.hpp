@@ -43,6 +43,8 @@ struct StatsCounters {
   std::atomic<std::uint64_t> tls_handshakes{0};
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   std::atomic<std::uint64_t> connections_downgraded{0};
+  std::atomic<std::uint64_t> answers_too_slow{0};
+  std::atomic<std::uint64_t> answers_over_budget{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(DropReason::count_)>
       dropped_by_reason{};
 
@@ -71,7 +73,7 @@ inline constexpr CounterInfo kCounters[] = {
     COMPACTOR_COUNTER(messages_dropped, "Messages dropped, for any reason."),
     COMPACTOR_COUNTER(messages_malformed, "Messages whose body did not parse."),
     COMPACTOR_COUNTER(messages_unsent, "Messages for peers never written."),
-    COMPACTOR_COUNTER(requests_rejected, "Requests answered 400, 403, 404 or 413."),
+    COMPACTOR_COUNTER(requests_rejected, "Requests refused (400, 401, 403, 404, 408, 413, 503)."),
     COMPACTOR_COUNTER(connections_accepted, "Inbound connections accepted."),
     COMPACTOR_COUNTER(connections_opened, "Outbound connections opened."),
     COMPACTOR_COUNTER(connections_failed, "Connections refused, reset or timed out."),
@@ -83,6 +85,8 @@ inline constexpr CounterInfo kCounters[] = {
     COMPACTOR_COUNTER(tls_handshakes, "TLS handshakes completed."),
     COMPACTOR_COUNTER(tls_handshake_failures, "TLS handshakes failed."),
     COMPACTOR_COUNTER(connections_downgraded, "Connections left in plaintext."),
+    COMPACTOR_COUNTER(answers_too_slow, "Connections closed: answers drained too slowly."),
+    COMPACTOR_COUNTER(answers_over_budget, "Connections closed: stuck over the answer budget."),
 };
 #undef COMPACTOR_COUNTER
 static_assert(std::size(kCounters) * sizeof(std::uint64_t) == sizeof(ContextStats),

@@ -14,7 +14,7 @@ RequestDecoder& decoder_of(http_parser* parser) {
 
 }  // namespace
 
-RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, BodyBudget* budget)
+RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget)
     : sink_(sink), max_body_size_(max_body_size), budget_(budget) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;

@@ -4,7 +4,7 @@
 // bytes in, complete requests out. Handles Content-Length, chunked and empty bodies, pipelining,
 // gzip bodies, and rejects bodies over a limit from the headers, before buffering them.
 
-#include "wire/body_budget.hpp"
+#include "wire/byte_budget.hpp"
 #include "wire/request.hpp"
 
 #include <http_parser.h>
@@ -39,7 +39,7 @@ enum class DecodeStatus {
 class RequestDecoder {
  public:
   // `budget`, if given, is shared with other decoders and charged for the body being buffered.
-  RequestDecoder(RequestSink& sink, std::size_t max_body_size, BodyBudget* budget = nullptr);
+  RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget = nullptr);
   ~RequestDecoder();
 
   RequestDecoder(const RequestDecoder&) = delete;
@@ -80,7 +80,7 @@ class RequestDecoder {
 
   RequestSink& sink_;
   std::size_t max_body_size_;
-  BodyBudget* budget_;
+  ByteBudget* budget_;
   std::size_t charged_ = 0;  // taken from budget_ for the body being buffered
   http_parser parser_{};
   DecodeStatus status_ = DecodeStatus::ok;

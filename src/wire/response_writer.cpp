@@ -139,12 +139,11 @@ bool accepts_gzip(std::string_view accept_encoding) {
   return gzip ? *gzip > 0 : any.value_or(0) > 0;
 }
 
-void append_http_response(std::string& out, const http::Response& response, bool close,
-                          bool gzip_ok) {
-  const bool compress = gzip_ok && response.body.size() >= kGzipThreshold &&
-                        !util::find_header(response.headers, "Content-Encoding");
-  const std::string compressed = compress ? gzip(response.body) : std::string();
-  const std::string_view body = compress ? std::string_view(compressed) : response.body;
+namespace {
+
+// The status line and headers of `response` for a body of `body_size` bytes, and the blank line.
+void append_head(std::string& out, const http::Response& response, std::size_t body_size,
+                 bool compressed, bool close) {
   char number[24];
   out += "HTTP/1.1 ";
   out.append(number, std::to_chars(number, number + sizeof number, response.status).ptr);
@@ -163,12 +162,49 @@ void append_http_response(std::string& out, const http::Response& response, bool
     out += ": ";
     out += value;
   }
-  if (compress) out += "\r\nContent-Encoding: gzip";
+  if (compressed) out += "\r\nContent-Encoding: gzip";
   out += "\r\nContent-Length: ";
-  out.append(number, std::to_chars(number, number + sizeof number, body.size()).ptr);
+  out.append(number, std::to_chars(number, number + sizeof number, body_size).ptr);
   if (close) out += "\r\nConnection: close";
   out += "\r\n\r\n";
+}
+
+bool worth_compressing(const http::Response& response, bool gzip_ok) {
+  return gzip_ok && response.payload().size() >= kGzipThreshold &&
+         !util::find_header(response.headers, "Content-Encoding");
+}
+
+// Bodies up to this size are copied after the head (one buffer to write); larger ones are
+// written from where they are.
+constexpr std::size_t kInlineBody = 4096;
+
+}  // namespace
+
+void append_http_response(std::string& out, const http::Response& response, bool close,
+                          bool gzip_ok) {
+  const bool compress = worth_compressing(response, gzip_ok);
+  const std::string compressed = compress ? gzip(response.payload()) : std::string();
+  const std::string_view body = compress ? std::string_view(compressed) : response.payload();
+  append_head(out, response, body.size(), compress, close);
   out += body;
+}
+
+Answer encode_http_response(http::Response response, bool close, bool gzip_ok) {
+  Answer answer;
+  std::shared_ptr<const std::string> body = std::move(response.shared_body);
+  const bool compress = worth_compressing(response, gzip_ok);
+  if (compress) {
+    body = std::make_shared<const std::string>(gzip(body ? *body : response.body));
+  } else if (!body) {
+    body = std::make_shared<const std::string>(std::move(response.body));  // moved, not copied
+  }
+  append_head(answer.head, response, body->size(), compress, close);
+  if (body->size() <= kInlineBody) {
+    answer.head += *body;
+  } else {
+    answer.body = std::move(body);
+  }
+  return answer;
 }
 
 void append_accepted(std::string& out, bool close) {

@@ -4,6 +4,7 @@
 
 #include <compactor/http.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,17 @@ bool accepts_gzip(std::string_view accept_encoding);
 // when the client accepts it (`gzip_ok`) and the body is large enough to gain from it.
 void append_http_response(std::string& out, const http::Response& response, bool close,
                           bool gzip_ok);
+
+// An answer as it is written: its head (status line, headers, blank line, and a small body) and
+// a large body apart, written from where it is (shared by the answers that send the same bytes,
+// or handed over by move), never copied per connection.
+struct Answer {
+  std::string head;
+  std::shared_ptr<const std::string> body{};  // null: all of it is in head
+  std::size_t size() const { return head.size() + (body ? body->size() : 0); }
+};
+// As append_http_response, without copying a large body.
+Answer encode_http_response(http::Response response, bool close, bool gzip_ok);
 
 // The current time as an HTTP Date value ("Sun, 22 Nov 2026 10:00:00 GMT"), recomputed once a
 // second per thread.

@@ -33,6 +33,7 @@ const std::string kHello = capture("lp_hello_message.bin");
 
 InboundRules rules() {
   return {.max_body_size = 1024,
+          .handshake_timeout = 10s,
           .request_timeout = 30s,
           .write_timeout = 20s,
           .answer_backlog_bytes = 200,
@@ -43,7 +44,8 @@ InboundRules rules() {
 // to the test, when `answer` is set).
 class Harness final : public wire::RequestSink {
  public:
-  explicit Harness(InboundRules given = rules()) : life(given, *this) {}
+  explicit Harness(InboundRules given = rules(), wire::ByteBudget* answer_budget = nullptr)
+      : life(given, *this, nullptr, answer_budget) {}
 
   bool on_request(wire::Request& request) override {
     targets.emplace_back(request.target);
@@ -60,8 +62,8 @@ class Harness final : public wire::RequestSink {
   std::string write_all(Time now) {
     std::string out;
     for (auto step = life.next_write(now); step.what == What::write; step = life.next_write(now)) {
-      out += life.unwritten();
-      life.wrote(life.unwritten().size(), now);
+      for (const auto slice : life.unwritten()) out += slice;
+      life.wrote(life.unwritten_size(), now);
     }
     return out;
   }
@@ -163,7 +165,7 @@ TEST(InboundLifecycle, PeerThatDoesNotReadItsAnswersIsNotReadEither) {
   h.life.wrote(10, t0 + 1s);  // the peer takes a little
   auto step = h.life.next_write(t0 + 1s);
   EXPECT_FALSE(step.resume_reading);  // still backlogged
-  h.life.wrote(h.life.unwritten().size(), t0 + 2s);
+  h.life.wrote(h.life.unwritten_size(), t0 + 2s);
   step = h.life.next_write(t0 + 2s);
   EXPECT_TRUE(step.resume_reading);
   EXPECT_FALSE(h.life.reads_paused());
@@ -186,9 +188,9 @@ TEST(InboundLifecycle, AnswersLeaveInRequestOrderWhateverOrderTheyComeIn) {
   h.answer = [&](wire::Request&) { slots.push_back(h.life.await_answer()); };
   h.life.received(kHello + kHello, t0);
   ASSERT_EQ(slots.size(), 2U);
-  h.life.answer_arrived(slots[1], "second;");
+  h.life.answer_arrived(slots[1], {"second;"}, t0);
   EXPECT_EQ(h.write_all(t0), "");  // the first is still awaited
-  h.life.answer_arrived(slots[0], "first;");
+  h.life.answer_arrived(slots[0], {"first;"}, t0);
   EXPECT_EQ(h.write_all(t0), "first;second;");
 }
 
@@ -205,7 +207,7 @@ TEST(InboundLifecycle, ImmediateAnswerWaitsBehindAnAwaitedOne) {
   };
   h.life.received(kHello + kHello, t0);
   EXPECT_EQ(h.write_all(t0), "");
-  h.life.answer_arrived(slot, "awaited;");
+  h.life.answer_arrived(slot, {"awaited;"}, t0);
   EXPECT_EQ(h.write_all(t0), "awaited;immediate;");
 }
 
@@ -215,12 +217,14 @@ TEST(InboundLifecycle, TooManyAwaitedAnswersPauseReading) {
   EXPECT_EQ(h.life.received(kHello + kHello + kHello, t0), AfterRead::pause_for_answers);
 }
 
-TEST(InboundLifecycle, HandshakeMustBeDoneWithinRequestTimeout) {
-  Harness h;
+TEST(InboundLifecycle, HandshakeMustBeDoneWithinTheHandshakeTimeout) {
+  auto given = rules();
+  given.request_timeout = 0s;  // no bound on requests: the handshake keeps its own
+  Harness h(given);
   h.life.begin_handshake(t0);
   EXPECT_TRUE(h.life.handshaking());
-  EXPECT_EQ(h.life.next_deadline(), t0 + 30s);
-  EXPECT_EQ(h.life.on_deadline(t0 + 30s), Due::handshake_timeout);
+  EXPECT_EQ(h.life.next_deadline(), t0 + 10s);
+  EXPECT_EQ(h.life.on_deadline(t0 + 10s), Due::handshake_timeout);
 
   Harness done;
   done.life.begin_handshake(t0);
@@ -266,6 +270,124 @@ TEST(InboundLifecycle, FailedTlsSessionClosesInsteadOfDroppingAnswers) {
   sealer.broken = true;
   h.life.received(kHello, t0);
   EXPECT_EQ(h.life.next_write(t0).what, What::fail);
+}
+
+// A route's answer with a large body, as the driver queues it.
+std::uint64_t answer_with(Harness& h, std::shared_ptr<const std::string> body) {
+  const auto slot = h.life.await_answer();
+  h.life.answer_arrived(slot,
+                        wire::encode_http_response(
+                            http::Response::shared(std::move(body), "text/plain"), false, false),
+                        t0);
+  return slot;
+}
+
+TEST(InboundLifecycle, ALargeBodyIsWrittenFromWhereItIsNotCopiedPerConnection) {
+  const auto body = std::make_shared<const std::string>(1 << 20, 'x');
+  Harness a, b;
+  answer_with(a, body);
+  answer_with(b, body);
+  EXPECT_EQ(body.use_count(), 3) << "both connections hold the one body";
+  ASSERT_EQ(a.life.next_write(t0).what, What::write);
+  const auto slices = a.life.unwritten();
+  ASSERT_EQ(slices.size(), 2U) << "head and body, in one gathering write";
+  EXPECT_TRUE(slices[0].starts_with("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(slices[1].data(), body->data());
+  EXPECT_EQ(a.life.unsent_bytes(), slices[0].size() + body->size());
+  a.life.wrote(slices[0].size() + 1000, t0);  // the head and a part of the body
+  ASSERT_EQ(a.life.next_write(t0).what, What::write);
+  ASSERT_EQ(a.life.unwritten().size(), 1U);
+  EXPECT_EQ(a.life.unwritten()[0].data(), body->data() + 1000);
+  a.life.wrote(a.life.unwritten_size(), t0);
+  EXPECT_EQ(body.use_count(), 2) << "written: let go";
+}
+
+TEST(InboundLifecycle, WithTlsALargeBodyIsSealedASliceAtATime) {
+  Harness h;
+  BracketSealer sealer;
+  h.life.begin_handshake(t0);
+  h.life.handshake_done(&sealer);
+  answer_with(h, std::make_shared<const std::string>(1 << 20, 'x'));
+  ASSERT_EQ(h.life.next_write(t0).what, What::write);
+  const std::size_t first = h.life.unwritten_size();
+  EXPECT_LE(first, 70U * 1024) << "not the whole megabyte at once";
+  h.life.wrote(first, t0);
+  EXPECT_GE(first + h.write_all(t0).size(), 1U << 20);
+  EXPECT_EQ(h.life.unsent_bytes(), 0U);
+}
+
+InboundRules slow_reader_rules() {
+  auto given = rules();
+  given.answer_backlog_bytes = 1 << 30;
+  given.min_answer_rate = 1024;
+  return given;
+}
+
+TEST(InboundLifecycle, AReaderSlowerThanTheMinimumRateIsClosed) {
+  Harness h(slow_reader_rules());
+  answer_with(h, std::make_shared<const std::string>(1 << 20, 'x'));
+  ASSERT_EQ(h.life.next_write(t0).what, What::write);
+  EXPECT_EQ(h.life.next_deadline(), t0 + 20s);
+  // 32 bytes every 5 s: progress, so never stuck, but far below 1 KiB/s.
+  for (auto at = t0 + 5s; at < t0 + 20s; at += 5s) {
+    h.life.wrote(32, at);
+    ASSERT_EQ(h.life.next_write(at).what, What::write);
+    EXPECT_EQ(h.life.on_deadline(at), Due::nothing);
+  }
+  EXPECT_EQ(h.life.on_deadline(t0 + 20s), Due::too_slow);
+}
+
+TEST(InboundLifecycle, AReaderAtTheMinimumRateIsMeasuredAgainNotClosed) {
+  Harness h(slow_reader_rules());
+  answer_with(h, std::make_shared<const std::string>(1 << 20, 'x'));
+  ASSERT_EQ(h.life.next_write(t0).what, What::write);
+  h.life.wrote(25 * 1024, t0 + 10s);  // 1.25 KiB/s over the window
+  ASSERT_EQ(h.life.next_write(t0 + 10s).what, What::write);
+  EXPECT_EQ(h.life.on_deadline(t0 + 20s), Due::nothing);
+  h.life.wrote(25 * 1024, t0 + 25s);
+  ASSERT_EQ(h.life.next_write(t0 + 25s).what, What::write);
+  EXPECT_EQ(h.life.next_deadline(), t0 + 40s) << "the next window";
+}
+
+TEST(InboundLifecycle, LittleHeldIsNeverTooSlow) {
+  Harness h(slow_reader_rules());
+  h.life.received(kHello, t0);  // a 202: under the floor
+  ASSERT_EQ(h.life.next_write(t0).what, What::write);
+  EXPECT_EQ(h.life.on_deadline(t0 + 19s), Due::nothing);
+  EXPECT_EQ(h.life.next_deadline(), t0 + 20s) << "only the write timeout";
+}
+
+TEST(InboundLifecycle, OverTheAnswerBudgetReadingWaitsAndAStuckConnectionIsClosed) {
+  wire::ByteBudget budget(256 * 1024);
+  auto given = rules();
+  given.answer_backlog_bytes = 1 << 30;
+  Harness big(given, &budget), other(given, &budget);
+  answer_with(big, std::make_shared<const std::string>(1 << 20, 'x'));
+  EXPECT_TRUE(budget.over());
+  // Another connection holding an answer takes no new request until its reader took it.
+  EXPECT_EQ(other.life.received(kHello, t0), AfterRead::pause_for_answers);
+  other.write_all(t0);
+  EXPECT_FALSE(other.life.reads_paused());
+  // The big one writes a little, then is stuck: closed after the grace, not write_timeout.
+  ASSERT_EQ(big.life.next_write(t0).what, What::write);
+  big.life.wrote(4096, t0 + 100ms);
+  ASSERT_EQ(big.life.next_write(t0 + 100ms).what, What::write);
+  EXPECT_LE(big.life.next_deadline(), t0 + 1s);
+  EXPECT_EQ(big.life.on_deadline(t0 + 1s), Due::nothing) << "progress 0.9 s ago";
+  EXPECT_EQ(big.life.on_deadline(t0 + 1100ms + 1s), Due::over_budget);
+}
+
+TEST(InboundLifecycle, AnswersGiveBackTheBudgetWhenWrittenOrDropped) {
+  wire::ByteBudget budget(1 << 30);
+  {
+    Harness h(rules(), &budget);
+    answer_with(h, std::make_shared<const std::string>(100000, 'x'));
+    EXPECT_GT(budget.used(), 100000U);
+    h.write_all(t0);
+    EXPECT_EQ(budget.used(), 0U);
+    answer_with(h, std::make_shared<const std::string>(100000, 'x'));
+  }
+  EXPECT_EQ(budget.used(), 0U) << "a connection closed with answers in it";
 }
 
 }  // namespace

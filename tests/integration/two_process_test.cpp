@@ -115,7 +115,8 @@ TEST(TwoProcesses, PingToolReportsRoundTrips) {
   Server server({"--quiet"});
   ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "2000", "-w", "10",
                      "--size", "64", "--link"});
-  const auto line = ping.read_line(30s);
+  EXPECT_EQ(ping.read_line(30s), "connection: plaintext");
+  const auto line = ping.read_line(10s);  // the summary last, as ping(8)'s
   ASSERT_TRUE(line);
   EXPECT_TRUE(std::regex_match(
       *line, std::regex("2000 round trips, 10 in flight, 64 bytes: \\d+ msg/s, p50 [0-9.]+ us, "
@@ -136,10 +137,12 @@ TEST(TwoProcesses, ServeAndPingSpeakTlsFromTheEnvironment) {
                                      "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT=true"};
   Server server({"--quiet"}, tls);
   ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "100"}, tls);
-  const auto statistics = ping.read_line(30s);
+  EXPECT_EQ(ping.read_line(30s), "connection: TLSv1.2 AES128-SHA") << "libprocess's defaults";
+  // The summary is the last line (tail -1), as ping(8)'s.
+  const auto statistics = ping.read_line(10s);
   ASSERT_TRUE(statistics);
   EXPECT_NE(statistics->find("100 round trips"), std::string::npos) << *statistics;
-  EXPECT_EQ(ping.read_line(10s), "connection: TLSv1.2 AES128-SHA") << "libprocess's defaults";
+  EXPECT_FALSE(ping.read_line(2s)) << "nothing after the summary";
   EXPECT_EQ(ping.wait(10s), 0);
   ChildProcess plaintext(
       {COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "1", "--timeout", "3"});

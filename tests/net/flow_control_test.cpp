@@ -5,6 +5,7 @@
 #include <compactor/context.hpp>
 
 #include "support/raw_client.hpp"
+#include "support/recorder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -276,6 +277,38 @@ TEST(MailboxLimit, AThreadWaitsForRoomThenFailsClearly) {
   ASSERT_TRUE(sink.wait_count(12, 10s));
   EXPECT_EQ(sink.bodies().back(), "after");
   EXPECT_EQ(context.stats().messages_dropped, 1u) << "the one that timed out";
+}
+
+// A thread held for room in another context's mailbox holds no lock that others need: making,
+// spawning on and sending through unrelated contexts meanwhile takes no longer than usual.
+TEST(MailboxLimit, AHeldSenderDoesNotStallOtherContexts) {
+  GatedSink sink;
+  Context held({.send_timeout = 3000ms, .mailbox_limit = 1});
+  held.spawn(sink);
+  occupy(held, sink);
+  held.send(sink.self(), sink.self(), "m", "fills the mailbox");
+  Context from;
+  std::atomic<bool> waiting{false};
+  std::thread sender([&] {
+    waiting = true;
+    from.send(PID("outsider", from.address()), sink.self(), "m", "waits for room");
+  });
+  while (!waiting) std::this_thread::yield();
+  std::this_thread::sleep_for(100ms);  // the sender is inside send(), waiting for room
+
+  const auto start = std::chrono::steady_clock::now();
+  {
+    testing::Recorder receiver("receiver");  // before its context, which must go first
+    Context other;
+    other.spawn(receiver);
+    from.send(PID("outsider", from.address()), receiver.self(), "m", "unrelated");
+    EXPECT_TRUE(receiver.wait_messages(1, 2s));
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, 1000ms) << "an unrelated context waited for the held sender";
+  sink.open();
+  sender.join();
+  ASSERT_TRUE(sink.wait_count(3, 10s));
 }
 
 // mailbox_limit with drop_newest: what does not fit is dropped and counted; the sender goes on.

@@ -66,6 +66,22 @@ TEST(HttpAuth, ARouteInARealmWantsCredentialsAndHandsThePrincipalToItsHandler) {
   EXPECT_NE(get(context, "/vault/open").find("open to all"), std::string::npos);
 }
 
+// A refusal counts as one whoever decides it: the connection (no such process), or the process's
+// routes (no such route, no credentials).
+TEST(HttpAuth, RefusalsByARouteAreCountedLikeRefusalsByTheConnection) {
+  Vault vault;
+  Context context({.http_authenticators = {{"ops", alice_only()}}});
+  context.spawn(vault);
+  EXPECT_NE(get(context, "/nobody/here").find("HTTP/1.1 404"), std::string::npos);
+  EXPECT_EQ(context.stats().requests_rejected, 1U);
+  EXPECT_NE(get(context, "/vault/no-such-route").find("HTTP/1.1 404"), std::string::npos);
+  EXPECT_EQ(context.stats().requests_rejected, 2U);
+  EXPECT_NE(get(context, "/vault/secret").find("HTTP/1.1 401"), std::string::npos);
+  EXPECT_EQ(context.stats().requests_rejected, 3U);
+  EXPECT_NE(get(context, "/vault/secret", kAlice).find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_EQ(context.stats().requests_rejected, 3U);
+}
+
 TEST(HttpAuth, ARealmWithoutAnAuthenticatorFailsClosed) {
   Vault vault;
   Context context;

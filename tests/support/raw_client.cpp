@@ -8,14 +8,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 namespace compactor::testing {
 
-RawClient::RawClient(const std::string& ip, std::uint16_t port) {
+RawClient::RawClient(const std::string& ip, std::uint16_t port, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer != 0) {
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
@@ -62,11 +66,14 @@ std::string RawClient::read_until_close(std::chrono::milliseconds timeout, bool*
   }
 }
 
-std::string RawClient::read_some(std::chrono::milliseconds timeout) {
+std::string RawClient::read_some(std::chrono::milliseconds timeout, std::size_t at_most,
+                                 bool* closed) {
+  if (closed) *closed = false;
   pollfd p{fd_, POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return {};
   char chunk[65536];
-  const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  const ssize_t n = ::recv(fd_, chunk, std::min(sizeof chunk, at_most), 0);
+  if (n <= 0 && closed) *closed = true;
   return n > 0 ? std::string(chunk, static_cast<std::size_t>(n)) : std::string();
 }
 

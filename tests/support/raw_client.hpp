@@ -13,7 +13,8 @@ namespace compactor::testing {
 
 class RawClient {
  public:
-  RawClient(const std::string& ip, std::uint16_t port);
+  // `receive_buffer`, if not 0, is the socket's SO_RCVBUF: a reader with a small TCP window.
+  RawClient(const std::string& ip, std::uint16_t port, int receive_buffer = 0);
   explicit RawClient(int connected_fd) : fd_(connected_fd) {}
   ~RawClient();
 
@@ -26,8 +27,10 @@ class RawClient {
   // Reads until the peer closes or `timeout` passes; `closed` tells which.
   std::string read_until_close(std::chrono::milliseconds timeout, bool* closed = nullptr);
 
-  // What one read returns within `timeout`: empty on timeout or at EOF.
-  std::string read_some(std::chrono::milliseconds timeout);
+  // What one read of at most `at_most` bytes returns within `timeout`: empty on timeout or at
+  // EOF (`closed` tells which).
+  std::string read_some(std::chrono::milliseconds timeout, std::size_t at_most = 65536,
+                        bool* closed = nullptr);
 
   // Closes with SO_LINGER 0, so the peer sees a reset.
   void reset();

@@ -74,7 +74,7 @@ TEST(RequestDecoder, AProtocolUpgradeIsMalformed) {
 
 TEST(RequestDecoder, ABudgetSharedByDecodersBoundsTheirBodiesTogether) {
   CollectingSink sink;
-  BodyBudget budget(1500);
+  ByteBudget budget(1500);
   auto head = [](std::size_t size) {
     return "POST /p/m HTTP/1.1\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n";
   };

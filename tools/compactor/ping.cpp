@@ -209,10 +209,11 @@ std::function<int()> add_ping(CLI::App& app) {
                  result.round_trips.size(), plan.count, diagnose(plan.target.address));
       return 1;
     }
-    print_statistics(plan, result.round_trips, result.elapsed);
+    // The summary last, as ping(8) does, so that a script can take it with tail -1.
     if (auto security = context.connection_security(plan.target.address)) {
       fmt::print("connection: {}\n", *security);
     }
+    print_statistics(plan, result.round_trips, result.elapsed);
     return 0;
   };
 }

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// A bound on request body bytes buffered at once by all the decoders of a context, so that many
-// connections each sending most of a large body cannot add up to unbounded memory.
+// A bound on bytes buffered at once by all the connections of a context (request bodies being
+// decoded, answers not yet taken by their readers), so that many connections each holding a
+// little cannot add up to unbounded memory.
 
 #include <atomic>
 #include <cstddef>
 
 namespace compactor::wire {
 
-// @note Thread-safe: decoders of connections on any thread share one.
-class BodyBudget {
+// @note Thread-safe: connections on any thread share one.
+class ByteBudget {
  public:
-  explicit BodyBudget(std::size_t limit) : limit_(limit) {}
+  explicit ByteBudget(std::size_t limit) : limit_(limit) {}
 
-  BodyBudget(const BodyBudget&) = delete;
-  BodyBudget& operator=(const BodyBudget&) = delete;
+  ByteBudget(const ByteBudget&) = delete;
+  ByteBudget& operator=(const ByteBudget&) = delete;
 
   // Takes `bytes` from the budget; false (and nothing taken) if that would exceed the limit.
   bool take(std::size_t bytes) {
@@ -25,11 +26,15 @@ class BodyBudget {
     return true;
   }
 
-  // Gives back bytes taken earlier.
+  // Takes `bytes` that are held already, over the limit or not (an answer that was made).
+  void charge(std::size_t bytes) { used_.fetch_add(bytes, std::memory_order_relaxed); }
+
+  // Gives back bytes taken or charged earlier.
   void give(std::size_t bytes) { used_.fetch_sub(bytes, std::memory_order_relaxed); }
 
   std::size_t used() const { return used_.load(std::memory_order_relaxed); }
   std::size_t limit() const { return limit_; }
+  bool over() const { return used() > limit_; }
 
  private:
   const std::size_t limit_;
