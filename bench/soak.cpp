@@ -10,6 +10,9 @@
 //   soak half-bodies PORT CONNS MIB    CONNS connections each declare a 64 MiB body, send MIB MiB
 //                                      of it, and hold for 5 s
 //   soak idle PORT CONNS SECONDS       CONNS idle connections held for SECONDS
+//   soak web MIB                       prints "PORT n"; serves /web/big (MIB MiB, the same bytes
+//                                      to everyone) and /web/small until its input ends, then
+//                                      prints its counters
 
 #include <compactor/compactor.hpp>
 
@@ -23,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,6 +166,47 @@ int stuck() {
   for (;;) accepted.push_back(::accept(fd, nullptr, nullptr));  // never read
 }
 
+// A route that answers one large document to everyone, and a small one.
+class Web : public Process {
+ public:
+  explicit Web(long mib)
+      : Process("web"),
+        big_(std::make_shared<const std::string>(static_cast<std::size_t>(mib) << 20, 'b')) {}
+
+ protected:
+  void initialize() override {
+    route("/big", [this](const http::Request&, http::Responder respond) {
+      respond(http::Response::shared(big_, "application/octet-stream"));
+    });
+    route("/small", [](const http::Request&, http::Responder respond) {
+      respond(http::Response::text("small"));
+    });
+  }
+
+ private:
+  const std::shared_ptr<const std::string> big_;
+};
+
+int web(long mib) {
+  Web web(mib);
+  Context context;
+  context.spawn(web);
+  std::printf("PORT %u\n", context.address().port);
+  std::fflush(stdout);
+  while (std::getchar() != EOF) {
+  }
+  const auto stats = context.stats();
+  std::printf(
+      "web: %lu too slow, %lu over the answer budget, %lu requests timed out, %lu rejected, "
+      "peak RSS %ld MiB\n",
+      static_cast<unsigned long>(stats.answers_too_slow),
+      static_cast<unsigned long>(stats.answers_over_budget),
+      static_cast<unsigned long>(stats.requests_timed_out),
+      static_cast<unsigned long>(stats.requests_rejected), peak_rss_mib());
+  std::fflush(stdout);
+  std::_Exit(0);  // not waiting for attackers to close
+}
+
 int half_bodies(std::uint16_t port, int connections, long mib) {
   std::vector<int> fds;
   const std::string chunk(1 << 20, 'h');
@@ -205,6 +250,7 @@ int main(int argc, char** argv) {
       return half_bodies(static_cast<std::uint16_t>(number(1)), static_cast<int>(number(2)),
                          number(3));
     }
+    if (args.size() == 2 && args[0] == "web") return web(number(1));
     if (args.size() == 4 && args[0] == "idle") {
       return idle(static_cast<std::uint16_t>(number(1)), static_cast<int>(number(2)),
                   static_cast<int>(number(3)));

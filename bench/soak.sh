@@ -4,7 +4,8 @@
 #  1. a receiver whose handler takes 1 ms, fed COUNT x 1 KiB: peak RSS of both, loss, order;
 #  2. a linked sender against a peer that never reads: its peak RSS and seconds to exited;
 #  3. 16 connections each sending 60 MiB of a 64 MiB body: the server's peak RSS;
-#  4. a server at its descriptor limit (ulimit -n 256) offered 300 idle connections: its CPU.
+#  4. a server at its descriptor limit (ulimit -n 256) offered 300 idle connections: its CPU;
+#  5. slowhttptest's slow read, slowloris and slow body attacks: RSS, log lines, availability.
 # The silent-partition case needs network namespaces (root): tests/integration/fault_test.cpp.
 #
 # Usage: bench/soak.sh BUILD_DIR [COUNT, default 100000; the issue's figure is 1000000, ~17 min]
@@ -54,3 +55,39 @@ sleep 5
 after=$(cpu_ticks "$LIMITED_PID")
 awk -v t="$((after - before))" -v hz="$ticks" 'BEGIN { printf "server: %.1f %% of a core over 5 s at the limit\n", 100 * t / hz / 5 }'
 wait
+
+# 5. The attacks of slowhttptest (Debian's package, written by others): slow read, slowloris,
+# slow body. Each: the server's peak RSS, its log lines, and whether a fresh client is served
+# once a second. Skipped (visibly) without slowhttptest.
+if ! command -v slowhttptest >/dev/null; then
+  echo "== 5. slowhttptest attacks: skipped (apt-get install slowhttptest)"
+  exit 0
+fi
+attack() {
+  local title=$1; shift
+  echo "== 5. $title"
+  local log; log=$(mktemp)
+  coproc WEB { exec "$soak" web 1 2>"$log"; }
+  local server=$WEB_PID  # bash unsets WEB_PID when the server exits
+  pids+=($server)
+  read -r _ port <&"${WEB[0]}"
+  slowhttptest "$@" -u "http://127.0.0.1:$port/web/big" -l 60 -o "$log.slowhttptest" >/dev/null 2>&1 &
+  local attacker=$! served=0 samples=0
+  sleep 2
+  for _ in $(seq 60); do
+    samples=$((samples + 1))
+    curl -s -m 2 "http://127.0.0.1:$port/web/small" | grep -q small && served=$((served + 1))
+    sleep 1
+  done
+  echo "server: peak RSS $(peak_rss_mib "$server") MiB, served a fresh client in $served of $samples samples, $(wc -l <"$log") log lines"
+  wait "$attacker" 2>/dev/null || true
+  local out=${WEB[0]}
+  exec {WEB[1]}>&-  # its input ends: it prints its counters and exits
+  cat <&"$out"
+  wait "$server" 2>/dev/null || true
+  rm -f "$log" "$log.slowhttptest"*
+}
+attack "slow read: 500 connections take a 1 MiB answer 32 bytes every 5 s through a 512-byte window" \
+  -c 500 -X -r 200 -w 512 -y 1024 -n 5 -z 32 -k 3
+attack "slowloris: 1000 connections send a header line every 10 s" -c 1000 -H -r 200 -i 10
+attack "slow body: 1000 connections send a body 10 bytes every 10 s" -c 1000 -B -r 200 -i 10 -s 8192

@@ -51,6 +51,8 @@ struct InboundRules {
 // @note Not thread-safe: one thread (the I/O thread) drives it.
 class InboundLifecycle final : private wire::RequestSink {
  public:
+  static constexpr std::size_t kMaxSlices = 64;  // buffers in one gathering write
+
   // `body_budget` bounds the request bodies being decoded, `answer_budget` the answers held, by
   // all the connections of a context together.
   InboundLifecycle(const InboundRules& rules, wire::RequestSink& sink,
@@ -140,7 +142,6 @@ class InboundLifecycle final : private wire::RequestSink {
     std::shared_ptr<const std::string> shared;
     std::string_view bytes() const { return shared ? std::string_view(*shared) : owned; }
   };
-  static constexpr std::size_t kMaxSlices = 64;         // buffers in one gathering write
   static constexpr std::size_t kSealSlice = 64 * 1024;  // plaintext sealed at a time (TLS)
 
   bool on_request(wire::Request& request) override;

@@ -346,14 +346,20 @@ void InboundConnection::write() {
     return;
   }
   if (step.what == What::wait) return;
-  // Heads and bodies as they are, in one gathering write.
+  auto written = [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+    self->on_written(error, size);
+  };
   const auto slices = life_.unwritten();
-  write_buffers_.clear();
-  for (const auto slice : slices) write_buffers_.emplace_back(slice.data(), slice.size());
-  socket_.async_write_some(
-      write_buffers_, [self = shared_from_this()](const std::error_code& error, std::size_t size) {
-        self->on_written(error, size);
-      });
+  if (slices.size() == 1) {  // the common case: small answers, one buffer
+    socket_.async_write_some(asio::buffer(slices[0].data(), slices[0].size()), std::move(written));
+    return;
+  }
+  // Heads and bodies where they are, in one gathering write.
+  std::size_t count = 0;
+  for (const auto slice : slices)
+    write_buffers_[count++] = asio::buffer(slice.data(), slice.size());
+  socket_.async_write_some(std::span<const asio::const_buffer>(write_buffers_.data(), count),
+                           std::move(written));
 }
 
 void InboundConnection::on_written(const std::error_code& error, std::size_t size) {

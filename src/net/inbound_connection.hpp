@@ -20,8 +20,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
-#include <vector>
 
 namespace compactor::runtime {
 class ProcessRecord;
@@ -91,7 +91,8 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::string peer_text_;
   connection::InboundLifecycle life_;
   std::array<char, 64 * 1024> read_buffer_;
-  std::vector<asio::const_buffer> write_buffers_;  // the write under way
+  // The gathering write under way.
+  std::array<asio::const_buffer, connection::InboundLifecycle::kMaxSlices> write_buffers_;
   DeadlineTimer timer_;
   // Set by a delivery that put a mailbox over its high-water mark.
   std::shared_ptr<runtime::ProcessRecord> congested_;

@@ -8,37 +8,40 @@ ContextRegistry& ContextRegistry::instance() {
   return registry;
 }
 
-ContextRegistry::Pin::Pin(ContextCore* context, std::shared_ptr<std::atomic<int>> users)
-    : context(context), users(std::move(users)) {
-  this->users->fetch_add(1, std::memory_order_acquire);
+ContextRegistry::Pin::Pin(Entry& entry) : context(entry.context), users(&entry.users) {
+  users->fetch_add(1, std::memory_order_acquire);
 }
 
 ContextRegistry::Pin::~Pin() {
-  if (users && users->fetch_sub(1, std::memory_order_release) == 1) users->notify_all();
+  if (users != nullptr && users->fetch_sub(1, std::memory_order_release) == 1) {
+    users->notify_all();
+  }
 }
 
 ContextRegistry::Pin ContextRegistry::pin(const Address& address) {
   std::lock_guard lock(mutex_);
   const auto it = contexts_.find(address);
-  if (it == contexts_.end()) return {};
-  return {it->second.context, it->second.users};
+  if (it == contexts_.end() || it->second.leaving) return {};
+  return Pin(it->second);
 }
 
 void ContextRegistry::add(const Address& address, ContextCore& context) {
   auto& self = instance();
   std::lock_guard lock(self.mutex_);
-  self.contexts_[address] = Entry{.context = &context};
+  auto& entry = self.contexts_[address];
+  entry.context = &context;
+  entry.leaving = false;
 }
 
 void ContextRegistry::remove(const Address& address, const ContextCore& context) {
   auto& self = instance();
-  std::shared_ptr<std::atomic<int>> users;
+  std::atomic<int>* users = nullptr;
   {
     std::lock_guard lock(self.mutex_);
     const auto it = self.contexts_.find(address);
     if (it == self.contexts_.end() || it->second.context != &context) return;
-    users = std::move(it->second.users);
-    self.contexts_.erase(it);
+    it->second.leaving = true;
+    users = &it->second.users;
   }
   // Those already inside with() finish first: the context must outlive them. Its processes
   // have terminated, so none of them waits for room any more.
@@ -46,6 +49,9 @@ void ContextRegistry::remove(const Address& address, const ContextCore& context)
        n = users->load(std::memory_order_acquire)) {
     users->wait(n, std::memory_order_acquire);
   }
+  std::lock_guard lock(self.mutex_);
+  const auto it = self.contexts_.find(address);
+  if (it != self.contexts_.end() && it->second.context == &context) self.contexts_.erase(it);
 }
 
 }  // namespace compactor::runtime

@@ -6,7 +6,6 @@
 #include <compactor/pid.hpp>
 
 #include <atomic>
-#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -32,17 +31,18 @@ class ContextRegistry {
   }
 
  private:
-  // A context in use by a with() call; the count lives apart from the context so that a pin
-  // taken just before remove() can still be released.
   struct Entry {
     ContextCore* context = nullptr;
-    std::shared_ptr<std::atomic<int>> users = std::make_shared<std::atomic<int>>(0);
+    std::atomic<int> users{0};  // with() calls using it now
+    bool leaving = false;       // remove() waits for the users; no new one finds it
   };
+  // A context in use by a with() call. Entries stay where they are (map nodes do not move)
+  // until remove() saw their users leave.
   struct Pin {
     ContextCore* context = nullptr;
-    std::shared_ptr<std::atomic<int>> users;
+    std::atomic<int>* users = nullptr;
     Pin() = default;
-    Pin(ContextCore* context, std::shared_ptr<std::atomic<int>> users);
+    explicit Pin(Entry& entry);
     Pin(const Pin&) = delete;
     Pin& operator=(const Pin&) = delete;
     ~Pin();
