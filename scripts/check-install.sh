@@ -131,6 +131,12 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 g++ -std=c++20 examples/ping_pong.cpp -o "$work/pc_user" $(pkg-config --cflags --libs compactor) \
   -Wl,-rpath,"$libdir"
 echo "pkg-config compactor $(pkg-config --modversion compactor): $("$work/pc_user" | tail -1)"
+# The .pc files name the prefix relative to themselves: an install moved elsewhere is found there.
+cp -a "$work/shared-prefix" "$work/moved-prefix"
+moved_pc=$(find "$work/moved-prefix" -name compactor.pc)
+[[ $(PKG_CONFIG_PATH=$(dirname "$moved_pc") pkg-config --variable=includedir compactor) == \
+  "$work/moved-prefix/"* ]] || fail "compactor.pc does not follow its install: $(cat "$moved_pc")"
+echo "pkg-config follows a moved install"
 
 echo "--- cpack -G DEB"
 (cd "$work/shared" && cpack -G DEB >/dev/null)

@@ -218,7 +218,6 @@ void Network::shutdown(std::chrono::milliseconds timeout) {
   std::vector<std::shared_ptr<OutboundConnection>> connections;
   {
     std::lock_guard lock(mutex_);
-    shutting_down_ = true;
     for (const auto& [address, connection] : outbound_) connections.push_back(connection);
   }
   for (const auto& connection : connections) connection->close_when_flushed();

@@ -98,7 +98,6 @@ class Network final : public runtime::RemoteTransport {
   std::condition_variable outbound_closed_;
   std::unordered_map<Address, std::shared_ptr<OutboundConnection>> outbound_;
   std::unordered_map<Address, std::shared_ptr<OutboundConnection>> closing_;
-  bool shutting_down_ = false;
 
   // Keeps inbound connections alive and reachable for shutdown. Changed on the I/O thread only,
   // under inbound_mutex_ so that connections() may read it from any thread.

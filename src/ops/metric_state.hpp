@@ -14,7 +14,7 @@
 
 namespace compactor::metrics::detail {
 
-struct State {
+struct COMPACTOR_NO_EXPORT State {
   State(std::string name, std::string help, ops::Reading::Kind kind)
       : name(std::move(name)), help(help.empty() ? this->name : std::move(help)), kind(kind) {}
   virtual ~State() = default;
@@ -30,7 +30,7 @@ struct State {
   const ops::Reading::Kind kind;
 };
 
-struct CounterState final : State {
+struct COMPACTOR_NO_EXPORT CounterState final : State {
   CounterState(std::string name, std::string help)
       : State(std::move(name), std::move(help), ops::Reading::Kind::counter) {}
   void read(ops::Readings& out) const override {
@@ -42,7 +42,7 @@ struct CounterState final : State {
   std::atomic<std::uint64_t> value{0};
 };
 
-struct GaugeState final : State {
+struct COMPACTOR_NO_EXPORT GaugeState final : State {
   GaugeState(std::string name, std::string help)
       : State(std::move(name), std::move(help), ops::Reading::Kind::gauge) {}
   void read(ops::Readings& out) const override {
@@ -51,7 +51,7 @@ struct GaugeState final : State {
   std::atomic<double> value{0};
 };
 
-struct PullGaugeState final : State {
+struct COMPACTOR_NO_EXPORT PullGaugeState final : State {
   PullGaugeState(std::string name, std::string help, std::function<Future<double>()> read)
       : State(std::move(name), std::move(help), ops::Reading::Kind::gauge),
         read_value(std::move(read)) {}
@@ -61,7 +61,7 @@ struct PullGaugeState final : State {
 };
 
 // A bounded ring of (time, value) samples.
-struct TimerState final : State {
+struct COMPACTOR_NO_EXPORT TimerState final : State {
   TimerState(std::string name, std::string help, Timer::Options options);
   void read(ops::Readings& out) const override;
   std::string key() const override { return name + unit_suffix; }
