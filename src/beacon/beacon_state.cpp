@@ -53,14 +53,16 @@ BeaconState::BeaconState(std::string name, Config config, Options options,
       config_(std::move(config)),
       options_(options),
       random_(std::move(random)),
-      tagged_(options.enabled ? 0 : -1),
+      tag_(options.enabled ? Tag::idle : Tag::disabled),
       history_(bound(options.enabled ? config_.nodes_count() : 0)),
       membership_(options.gone_after_cycles * config_.longest_cycle_s()),
       setup_node_(name_) {
   config_.validate();
 }
 
-long long BeaconState::nodes() const { return tagged_ < 0 ? off_nodes_ : config_.nodes_count(); }
+long long BeaconState::nodes() const {
+  return tag_ == Tag::disabled ? off_nodes_ : config_.nodes_count();
+}
 
 void BeaconState::send(const Message& message) { broadcasts_.push_back(encode(message)); }
 
@@ -73,7 +75,7 @@ std::vector<Event> BeaconState::take_events() { return std::exchange(events_, {}
 std::vector<std::string> BeaconState::take_warnings() { return std::exchange(warnings_, {}); }
 
 std::optional<std::string> BeaconState::holder() const {
-  if (tagged_ >= 0 && !history_.empty()) return history_[0];
+  if (tag_ != Tag::disabled && !history_.empty()) return history_[0];
   if (!last_pinged_.empty()) return last_pinged_;  // a passive member keeps no history
   return std::nullopt;
 }
@@ -176,11 +178,11 @@ void BeaconState::on_timer(Time now) {
       finish_startup(now);
     } else if (main_deadline_ == due) {
       main_deadline_ = kNever;
-      if (tagged_ == 0) send_ping(now);
+      if (tag_ == Tag::idle) send_ping(now);
       loop_step(now);
     } else if (ping_window_end_ == due) {
       ping_window_end_ = kNever;
-      if (tagged_ <= 0 && ping_window_last_) {
+      if ((tag_ == Tag::idle || tag_ == Tag::disabled) && ping_window_last_) {
         ++valid_pings_;
         const auto& message = *ping_window_last_;
         last_pinged_ = node_of(message);
@@ -205,21 +207,21 @@ void BeaconState::on_timer(Time now) {
 }
 
 void BeaconState::send_ping(Time now) {
-  if (tagged_ < 0) return;
+  if (tag_ == Tag::disabled) return;
   if (!channel_up_) {  // nobody would hear it: try again a cycle later
     set_next_ping_time(now);
     return;
   }
   own_ping_back_ = false;
   values_[name_] = value_;
-  if (!history_.empty()) tagged_ = 1;
+  if (!history_.empty()) tag_ = Tag::just_sent;
   history_.add(name_);
   set_next_ping_time(now);
   send(PingMessage{name_, value_, history_.head(bound(config_.splits_count()))});
 }
 
 void BeaconState::send_history(const std::vector<std::string>& history) {
-  if (tagged_ < 0 || history.empty()) return;
+  if (tag_ == Tag::disabled || history.empty()) return;
   send(HistoryMessage{value_of(history.front()), slice(history, 0, bound(config_.splits_count()))});
 }
 
@@ -227,7 +229,7 @@ void BeaconState::loop_step(Time now) {
   if (stopped_ || startup_end_ != kNever || !started_) return;
   const double cycle = config_.cycle_s();
   const double gap = config_.gap_s();
-  if (tagged_ == 0) {
+  if (tag_ == Tag::idle) {
     main_deadline_ = std::max(next_ping_time_, now);
     return;
   }
@@ -236,29 +238,29 @@ void BeaconState::loop_step(Time now) {
     return;
   }
   double wait = 0;
-  if (tagged_ < 0) {
+  if (tag_ == Tag::disabled) {
     wait = 2 * gap;
-  } else if (tagged_ == 1) {
+  } else if (tag_ == Tag::just_sent) {
     wait = gap;
-    tagged_ = 2;
-  } else if (tagged_ == 2) {
+    tag_ = Tag::in_gap;
+  } else if (tag_ == Tag::in_gap) {
     if (!own_ping_back_) {  // the group did not hear our ping either: the tag is not ours
       if (!std::exchange(cut_off_warned_, true)) {
         warn("our ping did not come back within the gap: not taking the tag (channel cut?)");
       }
-      tagged_ = 0;
+      tag_ = Tag::idle;
       main_deadline_ = std::max(next_ping_time_, now);
       return;
     }
     wait = cycle - gap / 2;
     post(TagEvent{name_, value_});
-    tagged_ = 3;
+    tag_ = Tag::held;
     ++valid_pings_;
   } else {
     wait = 1.5 * gap;
     post(UntagEvent{});
     count_not_on_ = 0;
-    tagged_ = 0;
+    tag_ = Tag::idle;
   }
   t_dest_ = now + wait;
   main_deadline_ = t_dest_;
@@ -308,13 +310,14 @@ double BeaconState::newcomer_odds(long long todo, double hosts) const {
 }
 
 void BeaconState::process(Time now, const SharedMessage& message) {
-  if (tagged_ == 1) tagged_ = 0;  // a message while about to be tagged: skip this turn
+  if (tag_ == Tag::just_sent)
+    tag_ = Tag::idle;  // a message while about to be tagged: skip this turn
   if (process_msg(now, message)) {
-    if (tagged_ == 3) {
+    if (tag_ == Tag::held) {
       post(UntagEvent{});
       count_not_on_ = 0;
     }
-    tagged_ = 0;
+    tag_ = Tag::idle;
   }
   loop_step(now);
 }
@@ -343,7 +346,7 @@ bool BeaconState::has_priority(const std::string& a, const std::string& b) {
 
 bool BeaconState::process_msg(Time now, const SharedMessage& shared) {
   const Message& message = *shared;
-  if (tagged_ < 0) {  // passive: only watch (and remember values, for holder_pid())
+  if (tag_ == Tag::disabled) {  // passive: only watch (and remember values, for holder_pid())
     if (const auto* ping = std::get_if<PingMessage>(&message)) values_[ping->node] = ping->value;
     set_next_ping_time(now);
     queue_for_ping_event(now, shared);
@@ -364,7 +367,7 @@ bool BeaconState::process_msg(Time now, const SharedMessage& shared) {
       setup_node_ = setup->node;
       post(SetupEvent{config_});
     } else if (theirs < mine) {
-      if (tagged_ > 1) {
+      if (tag_ == Tag::in_gap || tag_ == Tag::held) {
         send(SetupMessage{setup_node_, config_});
       } else if (const int pos = history_.index_of(name_); pos > 0) {
         version_resend_at_ = now + staggered(config_.gap_s(), pos);
@@ -406,9 +409,9 @@ bool BeaconState::process_msg(Time now, const SharedMessage& shared) {
   const NodeList old_history(0, recovering ? history_.names() : std::vector<std::string>{});
   if (prefer_new) {
     history_ = NodeList(bound(nodes()), their_history);
-    if (tagged_ != 0) {
-      if (tagged_ == 3) post(DetagEvent{node});
-      tagged_ = 0;
+    if (tag_ != Tag::idle) {
+      if (tag_ == Tag::held) post(DetagEvent{node});
+      tag_ = Tag::idle;
     }
     set_next_ping_time(now);
     queue_for_ping_event(now, shared);
@@ -446,8 +449,8 @@ void BeaconState::enable(Time now, std::optional<long long> length) {
     config_.version = Value(static_cast<std::int64_t>(config_.version_number()) + 1);
     send(SetupMessage{setup_node_, config_});
   }
-  if (tagged_ != -1) return;
-  tagged_ = 0;
+  if (tag_ != Tag::disabled) return;
+  tag_ = Tag::idle;
   history_.clear();
   history_.set_max_size(bound(nodes()));
   count_not_on_ = 1;
@@ -456,10 +459,10 @@ void BeaconState::enable(Time now, std::optional<long long> length) {
 }
 
 void BeaconState::disable(Time now, std::optional<long long> length) {
-  if (tagged_ == 3) post(UntagEvent{});
+  if (tag_ == Tag::held) post(UntagEvent{});
   if (length) off_nodes_ = *length;
   history_.set_max_size(bound(length.value_or(0)));
-  tagged_ = -1;
+  tag_ = Tag::disabled;
   loop_step(now);
 }
 
@@ -467,12 +470,12 @@ void BeaconState::on_channel_status(Time now, bool up, std::string detail) {
   post(ChannelEvent{up, std::move(detail)});
   if (up == channel_up_) return;
   channel_up_ = up;
-  if (tagged_ < 0) return;
+  if (tag_ == Tag::disabled) return;
   if (up) {
     set_next_ping_time(now);  // listen for a cycle first: the group's next ping re-arms this
-  } else if (tagged_ > 0) {
-    if (tagged_ == 3) post(UntagEvent{});
-    tagged_ = 0;
+  } else if (tag_ != Tag::idle) {
+    if (tag_ == Tag::held) post(UntagEvent{});
+    tag_ = Tag::idle;
   }
   loop_step(now);
 }

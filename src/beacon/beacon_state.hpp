@@ -89,7 +89,7 @@ class BeaconState {
   const Config& config() const { return config_; }
   std::vector<std::string> history() const { return history_.names(); }
   Value value_of(std::string_view node) const;
-  bool tagged() const { return tagged_ == 3; }
+  bool tagged() const { return tag_ == Tag::held; }
   // As the channel last reported (up until told otherwise).
   bool channel_up() const { return channel_up_; }
   // The last sender of an accepted ping (passive: of the last PingEvent): the tag holder, as far
@@ -140,7 +140,10 @@ class BeaconState {
   bool self_seen_ = false;
   bool ready_ = false;
   Value value_;
-  int tagged_;  // -1 disabled, 0 idle, 1 just sent, 2 in gap, 3 tagged
+  // Where this member is on its way to the tag: not taking part (disabled), idle, its beacon just
+  // sent, waiting out the gap after it, or holding the tag.
+  enum class Tag { disabled, idle, just_sent, in_gap, held };
+  Tag tag_;
   // Not asyncactor: a member takes the tag only if its ping came back, so one cut off from the
   // channel (its broker gone silent) does not hold a tag that nobody hears.
   bool own_ping_back_ = false;
