@@ -78,6 +78,8 @@ endforeach()
 
 install(FILES LICENSE README.md CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
         COMPONENT development)
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT development
+        FILES_MATCHING PATTERN "*.md" PATTERN "*.png" PATTERN "*.svg")
 
 # Debian packages: libcompactorX.Y (the shared libraries), libcompactor-dev, compactor (the tool).
 set(CPACK_PACKAGE_NAME compactor)

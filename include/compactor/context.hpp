@@ -48,11 +48,11 @@ struct COMPACTOR_API ContextOptions {
   /// Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;
   /// Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS
-  /// and require_client_cert, this makes a peer prove the sender IP it claims (README: "Security").
+  /// and require_client_cert, this makes a peer prove the sender IP it claims (docs/security.md).
   bool require_peer_address_ip_match = false;
   /// TLS on every connection, as libprocess's SSL (off by default).
   TlsOptions tls{};
-  /// HTTP authentication by realm (README: "Security"). A route installed with a realm, and the
+  /// HTTP authentication by realm (docs/security.md). A route installed with a realm, and the
   /// built-in endpoints when builtin_endpoints_realm is set, answer only requests that realm's
   /// authenticator accepts; others get 401 with its challenge (so does every request to a realm
   /// that has no authenticator: it fails closed).
@@ -70,7 +70,7 @@ struct COMPACTOR_API ContextOptions {
   /// the peer closing its side.
   std::chrono::milliseconds shutdown_timeout{5000};
 
-  // Flow control and failure detection (README: "Flow control and failure detection"). Each can
+  // Flow control and failure detection (docs/flow-control.md). Each can
   // also be set by the environment variable named after it (from_environment).
 
   /// A peer that acknowledges nothing for this long is taken as gone: its connections fail and
@@ -267,8 +267,7 @@ class COMPACTOR_API Context {
   /// A snapshot of the counters.
   ContextStats stats() const;
   /// The metrics of this context: register your own (or with Process::add_metric); its snapshot
-  /// also holds the context's own, under "compactor/" and "system/" (README: "Operating a
-  /// context").
+  /// also holds the context's own, under "compactor/" and "system/" (docs/operating.md).
   metrics::Registry& metrics();
 
   /// How the open connection to the remote context at `peer` is protected: "TLSv1.2 AES128-SHA"

@@ -9,9 +9,9 @@
 
 namespace compactor {
 
-/// The same settings, names and defaults as libprocess's LIBPROCESS_SSL_* variables (README:
-/// "Security"). When enabled, every connection of the context, messages and HTTP alike, is TLS on
-/// the same port; the certificate and key serve both as server and as client.
+/// The same settings, names and defaults as libprocess's LIBPROCESS_SSL_* variables
+/// (docs/security.md). When enabled, every connection of the context, messages and HTTP alike, is
+/// TLS on the same port; the certificate and key serve both as server and as client.
 struct COMPACTOR_API TlsOptions {
   /// LIBPROCESS_SSL_ENABLED.
   bool enabled = false;
