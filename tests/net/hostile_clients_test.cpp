@@ -8,6 +8,7 @@
 
 #include "support/captured_log.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::RawClient;
+using testing::wait_until;
 
 // Serves one large document, the same bytes to everyone, and a small one.
 class Web : public Process {
@@ -49,15 +51,6 @@ class Web : public Process {
 };
 
 const std::string kGetBig = "GET /web/big HTTP/1.1\r\nHost: x\r\n\r\n";
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 // A fresh client is answered while the others misbehave.
 bool served(const Context& context) {

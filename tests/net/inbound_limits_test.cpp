@@ -5,6 +5,7 @@
 
 #include "support/raw_client.hpp"
 #include "support/recorder.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::RawClient;
+using testing::wait_until;
 
 std::string message(const std::string& from, const std::string& body) {
   return "POST /sink/m HTTP/1.1\r\nLibprocess-From: " + from +
@@ -246,27 +248,22 @@ std::string pipelined(const std::string& path, int from, int count) {
   return requests;
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
-
 // A peer that pipelines requests and never reads the answers: past 1 MiB of answers not taken
 // the connection stops reading requests, and after write_timeout without progress it is closed.
 TEST(InboundLimits, APeerThatDoesNotReadItsAnswersIsPausedThenClosed) {
   Pages pages;
-  Context context({.write_timeout = 2s});
+  // write_timeout well beyond the batches below: a connection that times out is reset, and a
+  // write after that fails.
+  Context context({.write_timeout = 5s});
   context.spawn(pages);
   RawClient client("127.0.0.1", context.address().port);
   // Batches of 200 (12.5 MiB of answers each) until the connection stops reading: the backlog
-  // is looked at after each read, so when it pauses depends on how TCP cut the bytes.
+  // is looked at after each read (the first batch's answers come after its read), so when it
+  // pauses depends on how TCP cut the bytes.
   int batches = 0;
-  while (context.stats().reads_paused == 0 && batches < 5) {
+  while (context.stats().reads_paused == 0 && batches < 3) {
     client.write(pipelined("/big", 200 * batches++, 200));
-    wait_until([&] { return context.stats().reads_paused > 0; }, 2s);
+    wait_until([&] { return context.stats().reads_paused > 0; }, 1s);
   }
   ASSERT_GE(context.stats().reads_paused, 1u);
   // What was read before the pause may still be handled (the route is behind under load); none

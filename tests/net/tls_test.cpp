@@ -9,6 +9,7 @@
 #include "support/certificates.hpp"
 #include "support/child_process.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,6 +26,7 @@ using namespace std::chrono_literals;
 using testing::ChildProcess;
 using testing::RawClient;
 using testing::TestCertificates;
+using testing::wait_until;
 
 class Sink : public Process {
  public:
@@ -38,14 +40,6 @@ class Sink : public Process {
     });
   }
 };
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
 
 class Tls : public ::testing::Test {
  protected:

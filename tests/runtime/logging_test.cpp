@@ -8,6 +8,7 @@
 
 #include "support/captured_log.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,6 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CapturedLog;
 using testing::RawClient;
+using testing::wait_until;
 
 class Quiet : public Process {
  public:
@@ -33,12 +35,6 @@ std::string get(const Context& context, const std::string& target) {
   RawClient client("127.0.0.1", context.address().port);
   client.write("GET " + target + " HTTP/1.1\r\nConnection: close\r\n\r\n");
   return client.read_until_close(10s);
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return done();
 }
 
 TEST(Logging, LinesGoToTheSinkAndNameTheirProcessOrContext) {
