@@ -403,32 +403,20 @@ void InboundConnection::on_deadline() {
       close();
       return;
     case Due::write_timeout:
-      runtime::StatsCounters::add(core.counters().connections_failed);
-      core.peer_log().warn(runtime::PeerEvent::write_stalled, peer_ip_,
-                           "inbound connection from {}: no write progress for write_timeout {} "
-                           "ms, closing ({} bytes of answers not taken)",
-                           peer_text_, options.write_timeout.count(), life_.unsent_bytes());
-      abort();
+      reset_reader(
+          runtime::PeerEvent::write_stalled, nullptr,
+          fmt::format("no write progress for write_timeout {} ms", options.write_timeout.count()));
       return;
     case Due::too_slow:
-      runtime::StatsCounters::add(core.counters().connections_failed);
-      runtime::StatsCounters::add(core.counters().answers_too_slow);
-      core.peer_log().warn(runtime::PeerEvent::write_too_slow, peer_ip_,
-                           "inbound connection from {}: answers drained slower than "
-                           "min_answer_rate {} bytes/s over write_timeout {} ms, closing ({} "
-                           "bytes not taken)",
-                           peer_text_, options.min_answer_rate, options.write_timeout.count(),
-                           life_.unsent_bytes());
-      abort();
+      reset_reader(runtime::PeerEvent::write_too_slow, &core.counters().answers_too_slow,
+                   fmt::format("answers drained slower than min_answer_rate {} bytes/s over "
+                               "write_timeout {} ms",
+                               options.min_answer_rate, options.write_timeout.count()));
       return;
     case Due::over_budget:
-      runtime::StatsCounters::add(core.counters().connections_failed);
-      runtime::StatsCounters::add(core.counters().answers_over_budget);
-      core.peer_log().warn(runtime::PeerEvent::answers_over_budget, peer_ip_,
-                           "inbound connection from {}: stuck while answers exceed "
-                           "max_buffered_answer_bytes {}, closing ({} bytes not taken)",
-                           peer_text_, options.max_buffered_answer_bytes, life_.unsent_bytes());
-      abort();
+      reset_reader(runtime::PeerEvent::answers_over_budget, &core.counters().answers_over_budget,
+                   fmt::format("stuck while answers exceed max_buffered_answer_bytes {}",
+                               options.max_buffered_answer_bytes));
       return;
     case Due::request_timeout:
       runtime::StatsCounters::add(core.counters().requests_timed_out);
@@ -449,6 +437,17 @@ void InboundConnection::finish() {
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   close();
+}
+
+void InboundConnection::reset_reader(runtime::PeerEvent event, std::atomic<std::uint64_t>* counter,
+                                     std::string_view why) {
+  auto& core = network_.core();
+  runtime::StatsCounters::add(core.counters().connections_failed);
+  if (counter != nullptr) runtime::StatsCounters::add(*counter);
+  core.peer_log().warn(event, peer_ip_,
+                       "inbound connection from {}: {}, resetting ({} bytes of answers not taken)",
+                       peer_text_, why, life_.unsent_bytes());
+  abort();
 }
 
 void InboundConnection::abort() {

@@ -5,6 +5,7 @@
 #include "connection/inbound_lifecycle.hpp"
 #include "net/deadline_timer.hpp"
 #include "net/tls_session.hpp"
+#include "runtime/peer_log.hpp"
 #include "runtime/transport.hpp"
 
 #include <asio/buffer.hpp>
@@ -76,6 +77,10 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void look_at_socket_queue();
   void watch_deadlines();
   void on_deadline();
+  // Counts (connections_failed, and `counter` if given), logs why, and resets: a reader that
+  // does not take its answers.
+  void reset_reader(runtime::PeerEvent event, std::atomic<std::uint64_t>* counter,
+                    std::string_view why);
   void finish();
 
   Network& network_;

@@ -22,10 +22,12 @@ bool LogLimiter::admit(std::string_view peer, Time now, std::optional<Time>* sum
     return true;
   }
   if (held_++ == 0 && summary_due != nullptr) *summary_due = interval_start_ + interval_;
-  if (peers_.size() < kMaxPeers) {
-    peers_.emplace(peer);
-  } else if (!peers_.contains(std::string(peer))) {
-    more_peers_ = true;
+  if (!peers_.contains(peer)) {
+    if (peers_.size() < kMaxPeers) {
+      peers_.emplace(peer);
+    } else {
+      more_peers_ = true;
+    }
   }
   return false;
 }

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include <compactor/detail/string_map.hpp>
+
 namespace compactor::runtime {
 
 class LogLimiter {
@@ -53,7 +55,8 @@ class LogLimiter {
   Time interval_start_{};
   std::size_t lines_ = 0;  // written in full in this interval
   std::uint64_t held_ = 0;
-  std::unordered_set<std::string> peers_;
+  // Found by string_view: a held-back event of a known peer allocates nothing.
+  std::unordered_set<std::string, detail::StringHash, std::equal_to<>> peers_;
   bool more_peers_ = false;
 };
 

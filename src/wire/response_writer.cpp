@@ -191,8 +191,12 @@ void append_http_response(std::string& out, const http::Response& response, bool
 
 Answer encode_http_response(http::Response response, bool close, bool gzip_ok) {
   Answer answer;
-  std::shared_ptr<const std::string> body = std::move(response.shared_body);
   const bool compress = worth_compressing(response, gzip_ok);
+  if (!compress && !response.shared_body && response.body.size() <= kInlineBody) {
+    append_http_response(answer.head, response, close, false);  // small: one buffer, no sharing
+    return answer;
+  }
+  std::shared_ptr<const std::string> body = std::move(response.shared_body);
   if (compress) {
     body = std::make_shared<const std::string>(gzip(body ? *body : response.body));
   } else if (!body) {
