@@ -20,7 +20,7 @@
 namespace compactor::metrics {
 
 namespace detail {
-struct COMPACTOR_NO_EXPORT State;  ///< what copies of a metric share (src/ops/metric_state.hpp)
+struct COMPACTOR_NO_EXPORT State;  ///< what copies of a metric share (src/metrics/metric_state.hpp)
 }
 
 /// A metric's name is its key in /metrics/snapshot, libprocess-style with '/' between parts
@@ -171,12 +171,13 @@ class COMPACTOR_API Registry {
   Future<std::map<std::string, double>> snapshot(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
-  /// The implementation (src/ops/registry.hpp), for the library's own endpoints.
+  /// The implementation (src/metrics/registry.hpp).
   class COMPACTOR_NO_EXPORT Impl;
-  /// The implementation.
-  Impl& impl() const { return *impl_; }
 
  private:
+  /// The library's own endpoints reach the implementation through this (src/metrics/registry.hpp).
+  friend Impl& impl_of(const Registry& registry);
+
   std::unique_ptr<Impl> impl_;
 };
 

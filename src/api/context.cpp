@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/context.hpp>
 
+#include "metrics/registry.hpp"
 #include "net/network.hpp"
 #include "ops/endpoints.hpp"
-#include "ops/registry.hpp"
 #include "ops/runtime_readings.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/process_record.hpp"
@@ -20,8 +20,9 @@ Context::Context(ContextOptions options)
   auto* started = network.get();
   const Address bound = network->bound_address();
   core_->start(bound, std::move(network));
-  core_->metrics().impl().set_source(
-      [core = core_.get()](ops::Readings& out) { ops::read_runtime(*core, out); });
+  metrics::impl_of(core_->metrics()).set_source([core = core_.get()](metrics::Readings& out) {
+    ops::read_runtime(*core, out);
+  });
   started->start();
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/mqtt_channel.hpp>
 
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 
 #include <mosquitto.h>
 
@@ -186,7 +186,7 @@ class MqttChannel final : public Channel {
   void problem(std::string what) {
     std::lock_guard lock(mutex_);
     if (what != last_problem_) {
-      runtime::log().warn("{}: {}", describe(), what);
+      core::log().warn("{}: {}", describe(), what);
       last_problem_ = std::move(what);
     }
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/beacon/serf_channel.hpp>
 
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 #include "serf/rpc_session.hpp"
 
 #include <asio.hpp>
@@ -133,7 +133,7 @@ class SerfChannel final : public Channel {
           if (received.stream_began) stream_up();  // the acknowledgement precedes the records
           for (const auto& payload : received.payloads) receiver_(payload);
           for (const auto& refusal : received.refused_events) {
-            runtime::log().warn("{}: the agent refused an event: {}", describe(), refusal);
+            core::log().warn("{}: the agent refused an event: {}", describe(), refusal);
           }
           if (received.failure) return fail(*received.failure);
           read();
@@ -163,7 +163,7 @@ class SerfChannel final : public Channel {
       streaming_ = false;
       if (closed_) return;
       status = status_;
-      if (problem != last_problem_) runtime::log().warn("{}: {}", describe(), problem);
+      if (problem != last_problem_) core::log().warn("{}: {}", describe(), problem);
       last_problem_ = problem;
       reconnect_timer_ =
           clock_.schedule_after(backoff_, [this] { asio::post(io_, [this] { connect(); }); });

@@ -220,7 +220,7 @@ OutboundLifecycle::Due OutboundLifecycle::on_deadline(Time now) {
   return {};
 }
 
-runtime::ConnectionStats OutboundLifecycle::stats() const {
+core::ConnectionStats OutboundLifecycle::stats() const {
   return {.inbound = false,
           .peer = {},
           .series = {},

@@ -6,7 +6,7 @@
 
 #include "connection/record_sealer.hpp"
 #include "connection/time.hpp"
-#include "runtime/transport.hpp"
+#include "core/connection_stats.hpp"
 #include "wire/message_encoder.hpp"
 
 #include <compactor/pid.hpp>
@@ -143,7 +143,7 @@ class OutboundLifecycle {
   // What is due at `now`; the driver arms its timer again for next_deadline().
   Due on_deadline(Time now);
 
-  runtime::ConnectionStats stats() const;
+  core::ConnectionStats stats() const;
 
  private:
   bool nothing_queued() const { return pending_.empty() && sealed_.empty(); }

@@ -2,7 +2,7 @@
 #include <compactor/beacon/member.hpp>
 
 #include "beacon/beacon_state.hpp"
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -37,8 +37,8 @@ class Member::Driver {
     try {
       channel_->open([this](std::string_view payload) { receive(payload); },
                      [this](bool up, std::string_view detail) {
-                       runtime::log().info("beacon {}: channel {} {}: {}", state_.name(),
-                                           channel_->describe(), up ? "up" : "down", detail);
+                       core::log().info("beacon {}: channel {} {}: {}", state_.name(),
+                                        channel_->describe(), up ? "up" : "down", detail);
                        apply([&](BeaconState& state, Time now) {
                          state.on_channel_status(now, up, std::string(detail));
                          channel_detail_ = detail;  // under mutex_, as the state
@@ -170,14 +170,14 @@ class Member::Driver {
         outputs_.pop_front();
       }
       for (const auto& warning : next.warnings) {
-        runtime::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
+        core::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
       }
       for (const auto& payload : next.broadcasts) {
         try {
           channel_->send(payload);
         } catch (const std::exception& error) {
-          runtime::log().error("beacon {}: cannot send on {}: {}", state_.name(),
-                               channel_->describe(), error.what());
+          core::log().error("beacon {}: cannot send on {}: {}", state_.name(), channel_->describe(),
+                            error.what());
         }
       }
       for (auto& event : next.events) report(std::move(event));
@@ -191,7 +191,7 @@ class Member::Driver {
       if (events_.size() >= options_.max_queued_events) {
         events_.pop_front();
         if (dropped_++ == 0) {
-          runtime::log().warn("beacon {}: events are not read; dropping the oldest", state_.name());
+          core::log().warn("beacon {}: events are not read; dropping the oldest", state_.name());
         }
       }
       events_.push_back(std::move(event));

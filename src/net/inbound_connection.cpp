@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/inbound_connection.hpp"
 
+#include "core/logging.hpp"
 #include "core/pid_text.hpp"
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "net/tls_handshake.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
-#include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
 #include "wire/message_head.hpp"
 #include "wire/response_writer.hpp"
@@ -123,7 +123,7 @@ void InboundConnection::on_handshake(const std::optional<std::string>& refused) 
   }
   life_.handshake_done(tls_.get());
   const auto security = Tls::describe(tls_->ssl());
-  runtime::log().debug("TLS from {}: {}", peer_text_, security);
+  core::log().debug("TLS from {}: {}", peer_text_, security);
   {
     std::lock_guard lock(stats_mutex_);
     security_ = security;
@@ -145,7 +145,7 @@ void InboundConnection::on_read(const std::error_code& error, std::size_t size) 
     // EOF or reset: whatever was parsed has been delivered already.
     life_.reading_ended();
     if (error != asio::error::eof) {
-      runtime::log().debug("inbound connection from {}: {}", peer_text_, error.message());
+      core::log().debug("inbound connection from {}: {}", peer_text_, error.message());
       close();
     } else if (!life_.writing() && life_.all_answered()) {
       finish();
@@ -467,7 +467,7 @@ void InboundConnection::close() {
   network_.forget(*this);
 }
 
-runtime::ConnectionStats InboundConnection::stats() const {
+core::ConnectionStats InboundConnection::stats() const {
   std::lock_guard lock(stats_mutex_);
   return {.inbound = true,
           .peer = peer_text_,

@@ -50,7 +50,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   // Closes with a reset, dropping what the socket still holds (a reader too slow or stuck).
   void abort();
   // For operators; any thread.
-  runtime::ConnectionStats stats() const;
+  core::ConnectionStats stats() const;
 
  private:
   // TLS: tells TLS from plaintext by the first bytes (support_downgrade), then shakes hands.

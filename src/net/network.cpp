@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/network.hpp"
 
+#include "core/logging.hpp"
 #include "net/inbound_connection.hpp"
 #include "net/outbound_connection.hpp"
 #include "runtime/context_core.hpp"
-#include "runtime/logging.hpp"
 
 #include <asio/post.hpp>
 
@@ -55,7 +55,7 @@ Address Network::bound_address() const {
 void Network::start() {
   accept();
   io_thread_ = std::thread([this] {
-    runtime::set_log_place(core_.address().to_string());
+    core::set_log_place(core_.address().to_string());
     io_.run();
   });
 }
@@ -163,7 +163,7 @@ void Network::send(std::string_view from_text, const PID& to, std::string_view n
     discard(connection);
   }
   core_.count_unsent(1);
-  runtime::log().warn("message '{}' to {} dropped: no usable connection", name, to.to_string());
+  core::log().warn("message '{}' to {} dropped: no usable connection", name, to.to_string());
 }
 
 void Network::link(const PID& linker, const PID& target) {
@@ -182,18 +182,18 @@ std::optional<std::string> Network::connection_security(const Address& address) 
   return it->second->security();
 }
 
-void Network::remember_traffic(const runtime::ConnectionStats& closed) {
+void Network::remember_traffic(const core::ConnectionStats& closed) {
   std::lock_guard lock(series_mutex_);
   series_.closed(closed, std::chrono::steady_clock::now());
 }
 
-std::vector<runtime::PeerTraffic> Network::traffic() {
+std::vector<core::PeerTraffic> Network::traffic() {
   const auto open = connections();
   std::lock_guard lock(series_mutex_);
   return series_.read(open, std::chrono::steady_clock::now());
 }
 
-std::vector<runtime::ConnectionStats> Network::connections() {
+std::vector<core::ConnectionStats> Network::connections() {
   std::vector<std::shared_ptr<OutboundConnection>> outbound;
   {
     std::lock_guard lock(mutex_);
@@ -206,7 +206,7 @@ std::vector<runtime::ConnectionStats> Network::connections() {
     for (const auto& [key, connection] : inbound_) inbound.push_back(connection);
   }
   // Read outside the network's locks: a connection's own lock is taken after them elsewhere.
-  std::vector<runtime::ConnectionStats> stats;
+  std::vector<core::ConnectionStats> stats;
   stats.reserve(outbound.size() + inbound.size());
   for (const auto& connection : outbound) stats.push_back(connection->stats());
   for (const auto& connection : inbound) stats.push_back(connection->stats());

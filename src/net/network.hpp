@@ -47,8 +47,8 @@ class Network final : public runtime::RemoteTransport {
   void link(const PID& linker, const PID& target) override;
   void shutdown(std::chrono::milliseconds timeout) override;
   std::optional<std::string> connection_security(const Address& address) override;
-  std::vector<runtime::ConnectionStats> connections() override;
-  std::vector<runtime::PeerTraffic> traffic() override;
+  std::vector<core::ConnectionStats> connections() override;
+  std::vector<core::PeerTraffic> traffic() override;
 
   // For connections: the context they deliver to, and the I/O context they run on.
   runtime::ContextCore& core() { return core_; }
@@ -80,7 +80,7 @@ class Network final : public runtime::RemoteTransport {
   // an accept that fails at once. Connections already open go on being served.
   void back_off_accepting(const std::error_code& error);
   // A connection closed: its traffic stays counted in its peer's series.
-  void remember_traffic(const runtime::ConnectionStats& closed);
+  void remember_traffic(const core::ConnectionStats& closed);
 
   runtime::ContextCore& core_;
   std::unique_ptr<Tls> tls_;

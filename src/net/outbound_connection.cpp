@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/outbound_connection.hpp"
 
+#include "core/logging.hpp"
 #include "net/dead_peer.hpp"
 #include "net/network.hpp"
 #include "net/tls_handshake.hpp"
 #include "runtime/context_core.hpp"
-#include "runtime/logging.hpp"
 
 #include <fmt/core.h>
 #include <asio/post.hpp>
@@ -174,7 +174,7 @@ void OutboundConnection::on_connected(const std::error_code& error) {
 
 void OutboundConnection::on_handshake(const std::optional<std::string>& refused) {
   if (!refused) {
-    runtime::log().debug("TLS to {}: {}", host_text_, Tls::describe(tls_->ssl()));
+    core::log().debug("TLS to {}: {}", host_text_, Tls::describe(tls_->ssl()));
     on_established();
     return;
   }
@@ -192,8 +192,8 @@ void OutboundConnection::on_handshake(const std::optional<std::string>& refused)
     case OutboundLifecycle::Refusal::connect_plaintext:
       break;
   }
-  runtime::log().warn("TLS to {} failed ({}); trying plaintext (support_downgrade)", host_text_,
-                      *refused);
+  core::log().warn("TLS to {} failed ({}); trying plaintext (support_downgrade)", host_text_,
+                   *refused);
   runtime::StatsCounters::add(network_.core().counters().connections_downgraded);
   std::error_code ignored;
   socket_.close(ignored);
@@ -386,12 +386,12 @@ void OutboundConnection::fail(const std::string& reason) {
                          "connection to {} failed ({}): {} message(s) not delivered", host_text_,
                          reason, ended.lost_messages);
   } else {
-    runtime::log().debug("connection to {} ended: {}", host_text_, reason);
+    core::log().debug("connection to {} ended: {}", host_text_, reason);
   }
   for (const auto& [linker, target] : ended.links) core.deliver_exited(linker, target);
 }
 
-runtime::ConnectionStats OutboundConnection::stats() const {
+core::ConnectionStats OutboundConnection::stats() const {
   std::lock_guard lock(mutex_);
   auto stats = life_.stats();
   stats.peer = host_text_;

@@ -85,7 +85,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   // Writes what is queued, then closes gracefully (context shutdown).
   void close_when_flushed();
   // For operators; any thread.
-  runtime::ConnectionStats stats() const;
+  core::ConnectionStats stats() const;
 
  private:
   void connect();

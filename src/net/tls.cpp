@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "net/tls.hpp"
 
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -165,10 +165,10 @@ Tls::Tls(const TlsOptions& options) : options_(options), context_(asio::ssl::con
     refuse("cannot use LIBPROCESS_SSL_ECDH_CURVES '" + options_.ecdh_curves + "'");
   }
   if (options_.support_downgrade) {
-    runtime::log().warn("TLS downgrade is on: plaintext connections are accepted{}",
-                        options_.verify_server_cert
-                            ? ", so certificate checks can be bypassed by a plaintext peer"
-                            : "");
+    core::log().warn("TLS downgrade is on: plaintext connections are accepted{}",
+                     options_.verify_server_cert
+                         ? ", so certificate checks can be bypassed by a plaintext peer"
+                         : "");
   }
 }
 

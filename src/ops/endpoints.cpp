@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ops/endpoints.hpp"
 
+#include "metrics/registry.hpp"
 #include "ops/prometheus.hpp"
-#include "ops/registry.hpp"
 #include "ops/status_page.hpp"
 #include "ops/system_stats.hpp"
 #include "runtime/context_core.hpp"
@@ -162,7 +162,7 @@ http::Response json_or_jsonp(const http::Request& request, std::string json) {
   return with_type(std::string(*callback) + "(" + json + ")", "text/javascript");
 }
 
-std::string snapshot_json(const Readings& readings) {
+std::string snapshot_json(const metrics::Readings& readings) {
   std::string body = "{";
   for (const auto& [key, value] : flatten(readings)) {
     if (body.size() > 1) body += ',';
@@ -174,7 +174,7 @@ std::string snapshot_json(const Readings& readings) {
 // Reads every metric, then answers with `render` of them; pull gauges get timeout= (libprocess's
 // duration, "5secs") or kDefaultSnapshotTimeout.
 void answer_with_readings(ContextCore& core, const http::Request& request, http::Responder respond,
-                          std::function<http::Response(const Readings&)> render) {
+                          std::function<http::Response(const metrics::Readings&)> render) {
   auto timeout = kDefaultSnapshotTimeout;
   if (const auto text = query_value(request.query, "timeout")) {
     const auto parsed = parse_duration(*text);
@@ -184,20 +184,21 @@ void answer_with_readings(ContextCore& core, const http::Request& request, http:
     }
     timeout = *parsed;
   }
-  core.metrics().impl().read(timeout).on_ready(
-      [respond, render = std::move(render)](const Readings& readings) {
+  metrics::impl_of(core.metrics())
+      .read(timeout)
+      .on_ready([respond, render = std::move(render)](const metrics::Readings& readings) {
         respond(render(readings));
       });
 }
 
 void metrics_snapshot(ContextCore& core, const http::Request& request, http::Responder respond) {
-  answer_with_readings(core, request, respond, [request](const Readings& readings) {
+  answer_with_readings(core, request, respond, [request](const metrics::Readings& readings) {
     return json_or_jsonp(request, snapshot_json(readings));
   });
 }
 
 void prometheus_metrics(ContextCore& core, const http::Request& request, http::Responder respond) {
-  answer_with_readings(core, request, respond, [](const Readings& readings) {
+  answer_with_readings(core, request, respond, [](const metrics::Readings& readings) {
     return with_type(prometheus_text(readings), "text/plain; version=0.0.4; charset=utf-8");
   });
 }

@@ -9,25 +9,6 @@
 namespace compactor::ops {
 namespace {
 
-std::string sanitized(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 1);
-  for (const char c : name) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         (c >= '0' && c <= '9') || c == '_' || c == ':';
-    out += allowed ? c : '_';
-  }
-  if (out.empty() || (out.front() >= '0' && out.front() <= '9')) out.insert(0, "_");
-  return out;
-}
-
-std::string_view without_unit(std::string_view key) {
-  for (const std::string_view unit : {"_ns", "_us", "_ms", "_secs"}) {
-    if (key.ends_with(unit)) return key.substr(0, key.size() - unit.size());
-  }
-  return key;
-}
-
 std::string number(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
@@ -65,7 +46,7 @@ void sample(std::string& out, std::string_view name, const Labels& labels, doubl
   out += ' ' + number(value) + '\n';
 }
 
-void timer_samples(std::string& out, const std::string& family, const Reading& reading) {
+void timer_samples(std::string& out, const std::string& family, const metrics::Reading& reading) {
   const double scale = reading.seconds_per_unit;
   const auto& statistics = reading.statistics;
   if (statistics.count > 0) {
@@ -84,20 +65,10 @@ void timer_samples(std::string& out, const std::string& family, const Reading& r
 
 }  // namespace
 
-std::string prometheus_family(const Reading& reading) {
-  std::string family = reading.family.empty() ? sanitized(reading.kind == Reading::Kind::timer
-                                                              ? without_unit(reading.key)
-                                                              : std::string_view(reading.key))
-                                              : reading.family;
-  if (reading.kind == Reading::Kind::counter) family += "_total";
-  if (reading.kind == Reading::Kind::timer) family += "_seconds";
-  return family;
-}
-
-std::string prometheus_text(const Readings& readings) {
+std::string prometheus_text(const metrics::Readings& readings) {
   // Prometheus wants each family's samples together, under one HELP and TYPE.
   std::vector<std::string> order;
-  std::map<std::string, std::vector<const Reading*>> families;
+  std::map<std::string, std::vector<const metrics::Reading*>> families;
   for (const auto& reading : readings) {
     auto family = prometheus_family(reading);
     auto& members = families[family];
@@ -107,13 +78,13 @@ std::string prometheus_text(const Readings& readings) {
   std::string out;
   for (const auto& family : order) {
     const auto& members = families[family];
-    const Reading& first = *members.front();
+    const metrics::Reading& first = *members.front();
     static constexpr const char* kTypes[] = {"counter", "gauge", "summary"};
     out += "# HELP " + family + ' ';
     escape_into(out, first.help, false);
     out += fmt::format("\n# TYPE {} {}\n", family, kTypes[static_cast<int>(first.kind)]);
-    for (const Reading* reading : members) {
-      if (reading->kind == Reading::Kind::timer) {
+    for (const metrics::Reading* reading : members) {
+      if (reading->kind == metrics::Reading::Kind::timer) {
         timer_samples(out, family, *reading);
       } else {
         sample(out, family, reading->labels, reading->value);

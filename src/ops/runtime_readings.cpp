@@ -10,9 +10,9 @@
 namespace compactor::ops {
 namespace {
 
-using Kind = Reading::Kind;
+using Kind = metrics::Reading::Kind;
 
-void read_counters(const runtime::StatsCounters& counters, Readings& out) {
+void read_counters(const runtime::StatsCounters& counters, metrics::Readings& out) {
   for (const auto& info : runtime::kCounters) {
     out.push_back(
         {.key = "compactor/" + std::string(info.name),
@@ -32,7 +32,7 @@ void read_counters(const runtime::StatsCounters& counters, Readings& out) {
   }
 }
 
-void read_processes(runtime::ContextCore& core, Readings& out) {
+void read_processes(runtime::ContextCore& core, metrics::Readings& out) {
   auto records = core.processes();
   std::sort(records.begin(), records.end(),
             [](const auto& a, const auto& b) { return a->pid().id < b->pid().id; });
@@ -41,7 +41,7 @@ void read_processes(runtime::ContextCore& core, Readings& out) {
                  .value = static_cast<double>(records.size())});
   for (const auto& record : records) {
     const auto& id = record->pid().id;
-    LabelledReadings process(out, "compactor/processes/" + id + "/", {{"process", id}});
+    metrics::LabelledReadings process(out, "compactor/processes/" + id + "/", {{"process", id}});
     process.add("mailbox_depth", Kind::gauge, static_cast<double>(record->queued()),
                 "compactor_process_mailbox_depth", "Events queued for the process.");
     process.add("mailbox_bytes", Kind::gauge, static_cast<double>(record->queued_bytes()),
@@ -57,12 +57,12 @@ void read_processes(runtime::ContextCore& core, Readings& out) {
 
 // By peer, not by connection: a short-lived connection must not make a series of its own
 // (runtime::PeerSeries bounds them).
-void read_connections(runtime::ContextCore& core, Readings& out) {
+void read_connections(runtime::ContextCore& core, metrics::Readings& out) {
   double open[2] = {0, 0};  // outbound, inbound
   for (const auto& traffic : core.traffic()) {
     const char* direction = traffic.inbound ? "inbound" : "outbound";
     open[traffic.inbound] += static_cast<double>(traffic.open);
-    LabelledReadings readings(
+    metrics::LabelledReadings readings(
         out, std::string("compactor/connections/") + direction + "/" + traffic.peer + "/",
         {{"direction", direction}, {"peer", traffic.peer}});
     readings.add("messages", Kind::counter, static_cast<double>(traffic.messages),
@@ -94,7 +94,7 @@ void read_connections(runtime::ContextCore& core, Readings& out) {
 
 }  // namespace
 
-void read_runtime(runtime::ContextCore& core, Readings& out) {
+void read_runtime(runtime::ContextCore& core, metrics::Readings& out) {
   read_counters(core.counters(), out);
   read_processes(core, out);
   read_connections(core, out);

@@ -3,7 +3,7 @@
 // The context's own metrics, read from the runtime at each snapshot: its counters, drops by
 // reason, each process's mailbox and activity, each connection's traffic, and the machine's.
 
-#include "ops/reading.hpp"
+#include "metrics/reading.hpp"
 
 namespace compactor::runtime {
 class ContextCore;
@@ -11,6 +11,6 @@ class ContextCore;
 
 namespace compactor::ops {
 
-void read_runtime(runtime::ContextCore& core, Readings& out);
+void read_runtime(runtime::ContextCore& core, metrics::Readings& out);
 
 }  // namespace compactor::ops

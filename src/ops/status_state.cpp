@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ops/status_page.hpp"
 
-#include "ops/registry.hpp"
+#include "metrics/registry.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/process_record.hpp"
 #include "util/json_text.hpp"
@@ -69,7 +69,7 @@ std::string status_json(runtime::ContextCore& core) {
         connection.bytes, connection.queued_bytes, connection.pauses, connection.links);
   }
   json += "],\"groups\":[";
-  const auto groups = core.metrics().impl().group_status();
+  const auto groups = metrics::impl_of(core.metrics()).group_status();
   for (std::size_t i = 0; i < groups.size(); ++i) json += (i > 0 ? "," : "") + groups[i];
   return json + "]}";
 }

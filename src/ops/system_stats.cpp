@@ -45,7 +45,7 @@ SystemStats read_system_stats() {
   return stats;
 }
 
-void append_system_readings(const SystemStats& stats, Readings& out) {
+void append_system_readings(const SystemStats& stats, metrics::Readings& out) {
   auto add = [&](const char* name, const std::optional<double>& value, const char* family,
                  const char* help) {
     if (value) {

@@ -2,7 +2,7 @@
 #pragma once
 // The machine's load, cores and memory, as libprocess's `system` process reports them.
 
-#include "ops/reading.hpp"
+#include "metrics/reading.hpp"
 
 #include <optional>
 
@@ -17,7 +17,7 @@ struct SystemStats {
 SystemStats read_system_stats();
 
 // libprocess's system/* metrics (system/cpus_total, system/load_1min, ...).
-void append_system_readings(const SystemStats& stats, Readings& out);
+void append_system_readings(const SystemStats& stats, metrics::Readings& out);
 
 // libprocess's /system/stats.json: {"avg_load_15min":..,"cpus_total":..,"mem_free_bytes":..}.
 std::string system_stats_json(const SystemStats& stats);

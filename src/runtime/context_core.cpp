@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/context_core.hpp"
 
+#include "core/logging.hpp"
 #include "core/pid_text.hpp"
 #include "runtime/context_registry.hpp"
-#include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
 
 #include <unistd.h>
@@ -143,7 +143,7 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   if (in_memory) return;
   if (!transport_) {
     count_unsent(1);
-    log().warn("message '{}' to {} dropped: context is not started", name, to.to_string());
+    core::log().warn("message '{}' to {} dropped: context is not started", name, to.to_string());
     return;
   }
   StatsCounters::add(counters_.messages_sent_remote);
@@ -213,7 +213,7 @@ bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& messa
 
 bool ContextCore::drop_for_terminated(std::string_view receiver) {
   count_dropped(DropReason::terminated);
-  log().debug("message for terminated process '{}' dropped", receiver);
+  core::log().debug("message for terminated process '{}' dropped", receiver);
   return false;
 }
 

@@ -45,12 +45,12 @@ class ContextCore {
   // Where every line a remote peer can cause is written, rate-limited.
   PeerLog& peer_log() { return peer_log_; }
   // Traffic by peer, for the metrics (PeerSeries).
-  std::vector<PeerTraffic> traffic() const {
-    return transport_ ? transport_->traffic() : std::vector<PeerTraffic>{};
+  std::vector<core::PeerTraffic> traffic() const {
+    return transport_ ? transport_->traffic() : std::vector<core::PeerTraffic>{};
   }
   // Every open connection (/__status__).
-  std::vector<ConnectionStats> connections() const {
-    return transport_ ? transport_->connections() : std::vector<ConnectionStats>{};
+  std::vector<core::ConnectionStats> connections() const {
+    return transport_ ? transport_->connections() : std::vector<core::ConnectionStats>{};
   }
 
   // The context's own endpoints (/metrics, /__processes__, ...): the composition root installs

@@ -3,7 +3,7 @@
 
 #include "core/pid_text.hpp"
 
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -107,7 +107,7 @@ TlsOptions TlsOptions::from_environment() {
   for (auto& [key, value] : variables_with_prefix("SSL_")) {
     const auto [it, inserted] = settings.emplace(key, value);
     if (!inserted && it->second != value) {
-      runtime::log().warn("SSL_{0} and LIBPROCESS_SSL_{0} differ; LIBPROCESS_SSL_{0} is used", key);
+      core::log().warn("SSL_{0} and LIBPROCESS_SSL_{0} differ; LIBPROCESS_SSL_{0} is used", key);
     }
   }
   TlsOptions options;

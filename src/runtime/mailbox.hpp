@@ -2,8 +2,8 @@
 #pragma once
 // A process's queue of events: many producers, one consumer at a time.
 
+#include "core/spin_lock.hpp"
 #include "runtime/event.hpp"
-#include "runtime/spin_lock.hpp"
 
 #include <cstddef>
 #include <iterator>
@@ -123,7 +123,7 @@ class Mailbox {
 
   const HighWaterMark mark_;
   const std::size_t limit_;
-  mutable SpinLock mutex_;
+  mutable core::SpinLock mutex_;
   std::vector<Event> events_;
   std::size_t bytes_ = 0;
   struct InHand {

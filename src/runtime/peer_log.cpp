@@ -48,8 +48,8 @@ void PeerLog::write(std::size_t event, const LogLimiter::Summary& summary) {
     std::lock_guard lock(mutex_);
     place = place_;
   }
-  log().warn("{}{}{}: {}", kPeerEventNames[event], place.empty() ? "" : " on ", place,
-             describe(summary));
+  core::log().warn("{}{}{}: {}", kPeerEventNames[event], place.empty() ? "" : " on ", place,
+                   describe(summary));
 }
 
 void PeerLog::flush() {

@@ -4,8 +4,8 @@
 // that 1,000 attacking connections write a handful of lines and a summary per interval, not
 // 1,000 lines. Counters are kept by the callers, exactly, whatever is logged.
 
+#include "core/logging.hpp"
 #include "runtime/log_limiter.hpp"
-#include "runtime/logging.hpp"
 
 #include <compactor/clock.hpp>
 
@@ -70,7 +70,7 @@ class PeerLog {
   template <class... Args>
   void warn(PeerEvent event, std::string_view peer, fmt::format_string<Args...> format,
             Args&&... args) {
-    if (admit(event, peer)) log().warn(format, std::forward<Args>(args)...);
+    if (admit(event, peer)) core::log().warn(format, std::forward<Args>(args)...);
   }
 
   // Writes a summary of whatever is held back now, and cancels the summaries' timers.

@@ -4,7 +4,7 @@
 namespace compactor::runtime {
 namespace {
 
-void add(PeerTraffic& to, const ConnectionStats& connection) {
+void add(core::PeerTraffic& to, const core::ConnectionStats& connection) {
   to.messages += connection.messages;
   to.bytes += connection.bytes;
   to.pauses += connection.pauses;
@@ -12,7 +12,7 @@ void add(PeerTraffic& to, const ConnectionStats& connection) {
 
 }  // namespace
 
-PeerSeries::Entry& PeerSeries::series_of(const ConnectionStats& connection) {
+PeerSeries::Entry& PeerSeries::series_of(const core::ConnectionStats& connection) {
   const bool inbound = connection.inbound;
   if (auto it = series_.find({inbound, connection.series}); it != series_.end()) return it->second;
   const bool room = count_[inbound] < kMaxPeers;
@@ -26,14 +26,15 @@ PeerSeries::Entry& PeerSeries::series_of(const ConnectionStats& connection) {
   return it->second;
 }
 
-void PeerSeries::closed(const ConnectionStats& connection, Time now) {
+void PeerSeries::closed(const core::ConnectionStats& connection, Time now) {
   auto& entry = series_of(connection);
   add(entry.totals, connection);
   entry.last_closed = now;
 }
 
-std::vector<PeerTraffic> PeerSeries::read(const std::vector<ConnectionStats>& open, Time now) {
-  std::map<Key, PeerTraffic> live;
+std::vector<core::PeerTraffic> PeerSeries::read(const std::vector<core::ConnectionStats>& open,
+                                                Time now) {
+  std::map<Key, core::PeerTraffic> live;
   for (const auto& connection : open) {
     auto& entry = series_of(connection);
     auto& traffic =
@@ -43,7 +44,7 @@ std::vector<PeerTraffic> PeerSeries::read(const std::vector<ConnectionStats>& op
     traffic.links += connection.links;
     ++traffic.open;
   }
-  std::vector<PeerTraffic> out;
+  std::vector<core::PeerTraffic> out;
   for (auto it = series_.begin(); it != series_.end();) {
     if (const auto found = live.find(it->first); found != live.end()) {
       out.push_back(found->second);

@@ -26,19 +26,19 @@ class PeerSeries {
   static constexpr const char* kOther = "other";
 
   // A connection closed: what it carried stays in its peer's series.
-  void closed(const ConnectionStats& connection, Time now);
+  void closed(const core::ConnectionStats& connection, Time now);
 
   // Every series: closed connections' totals plus the `open` connections'.
-  std::vector<PeerTraffic> read(const std::vector<ConnectionStats>& open, Time now);
+  std::vector<core::PeerTraffic> read(const std::vector<core::ConnectionStats>& open, Time now);
 
  private:
   struct Entry {
-    PeerTraffic totals;  // of closed connections
+    core::PeerTraffic totals;  // of closed connections
     Time last_closed{};
   };
   using Key = std::pair<bool, std::string>;  // (inbound, label)
   // The series `connection` belongs to, made if there is room; "other" if not.
-  Entry& series_of(const ConnectionStats& connection);
+  Entry& series_of(const core::ConnectionStats& connection);
 
   std::map<Key, Entry> series_;
   std::size_t count_[2] = {0, 0};  // series per direction, "other" aside

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/process_record.hpp"
 
+#include "core/logging.hpp"
 #include "runtime/context_core.hpp"
-#include "runtime/logging.hpp"
 
 #include <fmt/format.h>
 
@@ -14,6 +14,12 @@ namespace compactor::runtime {
 namespace {
 
 thread_local ProcessRecord* tls_current = nullptr;
+
+// The process this thread runs, for ProcessRecord::current and for the log lines' place.
+void set_current(ProcessRecord* record) {
+  tls_current = record;
+  core::set_running_process(record != nullptr ? &record->pid_text() : nullptr);
+}
 
 // A receiver's full mailbox (mailbox_limit, hold_sender) as what holds its local senders:
 // relieved when it takes its queue, or after send_timeout at the latest, so that processes full
@@ -39,8 +45,9 @@ class MailboxRoom final : public Congestion {
     Clock& clock = receiver_->context().clock();
     once->timer = clock.schedule_after(timeout, [once, receiver = receiver_->pid_text(), timeout] {
       if (once->fire()) {
-        log().warn("a process held by the full mailbox of {} goes on after send_timeout {} ms",
-                   receiver, timeout.count());
+        core::log().warn(
+            "a process held by the full mailbox of {} goes on after send_timeout {} ms", receiver,
+            timeout.count());
       }
     });
     // The timer's id is set before this callback can run (when_room orders them).
@@ -177,7 +184,7 @@ std::size_t ProcessRecord::linker_count() {
 }
 
 void ProcessRecord::run() {
-  tls_current = this;
+  set_current(this);
   const auto started =
       accounting_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   std::size_t bytes_in_hand = mailbox_.take_all(batch_);
@@ -203,7 +210,7 @@ void ProcessRecord::run() {
       // "scheduled" (nobody else schedules it) until the congestion is relieved.
       mailbox_.put_back(batch_, i + 1);
       batch_.clear();
-      tls_current = nullptr;
+      set_current(nullptr);
       const auto congestion = std::move(held_by_);
       held_by_.reset();
       account(i + 1, started);
@@ -221,7 +228,7 @@ void ProcessRecord::run() {
     mailbox_.in_hand(0, 0);
     if (has_waiters_.load()) resume_waiters();
   }
-  tls_current = nullptr;
+  set_current(nullptr);
   scheduled_.store(false, std::memory_order_release);
   if (!mailbox_.empty()) schedule();
 }
@@ -244,9 +251,9 @@ void ProcessRecord::handle(Event& event) {
       terminate_now();
     }
   } catch (const std::exception& error) {
-    log().error("process {}: handler threw: {}", pid_text_, error.what());
+    core::log().error("process {}: handler threw: {}", pid_text_, error.what());
   } catch (...) {
-    log().error("process {}: handler threw a non-standard exception", pid_text_);
+    core::log().error("process {}: handler threw a non-standard exception", pid_text_);
   }
 }
 
@@ -255,9 +262,9 @@ void ProcessRecord::terminate_now() {
   try {
     process_.finalize();
   } catch (const std::exception& error) {
-    log().error("process {}: finalize threw: {}", pid_text_, error.what());
+    core::log().error("process {}: finalize threw: {}", pid_text_, error.what());
   } catch (...) {
-    log().error("process {}: finalize threw a non-standard exception", pid_text_);
+    core::log().error("process {}: finalize threw a non-standard exception", pid_text_);
   }
   // After this no timer callback of the process runs, so the context may go.
   process_.cancel_all_timers();
@@ -290,7 +297,7 @@ void ProcessRecord::drop_remaining(std::size_t from_index) {
   }
   if (dropped > 0) {
     context_.count_dropped(DropReason::terminated, dropped);
-    log().debug("process {} terminated: dropped {} queued message(s)", pid_text_, dropped);
+    core::log().debug("process {} terminated: dropped {} queued message(s)", pid_text_, dropped);
   }
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/scheduler.hpp"
 
+#include "core/spin_lock.hpp"
 #include "runtime/deferred_flush.hpp"
 #include "runtime/process_record.hpp"
-#include "runtime/spin_lock.hpp"
 
 namespace compactor::runtime {
 namespace {
@@ -62,7 +62,7 @@ Scheduler::Task Scheduler::pop_shared() {
     // before paying for a futex sleep and wake-up.
     lock.unlock();
     for (int i = 0; i < kSpinsBeforeSleep && queued_.load(std::memory_order_relaxed) == 0; ++i) {
-      cpu_relax();
+      core::cpu_relax();
     }
     lock.lock();
   }

@@ -3,6 +3,8 @@
 // What the runtime needs from the network: sending to and linking with remote contexts.
 // Implemented by net::Network; an interface so that the runtime does not depend on asio.
 
+#include "core/connection_stats.hpp"
+
 #include <compactor/pid.hpp>
 
 #include <chrono>
@@ -13,35 +15,6 @@
 #include <vector>
 
 namespace compactor::runtime {
-
-// One open connection as operators see it (metrics, /__status__).
-struct ConnectionStats {
-  bool inbound = false;
-  std::string peer;  // "ip:port": the remote context (outbound) or the socket's peer (inbound)
-  // The peer as metrics label it, stable across its connections: the remote context's address
-  // (outbound, and inbound once a message named its sender), else the peer's IP.
-  std::string series;
-  std::string state;               // outbound: connecting, open, closing; inbound: reading, paused
-  std::string security;            // "plaintext", "TLSv1.2 AES128-SHA", "" while not established
-  std::uint64_t messages = 0;      // sent (outbound) or received (inbound)
-  std::uint64_t bytes = 0;         // written (outbound) or read (inbound)
-  std::uint64_t queued_bytes = 0;  // outbound: encoded and waiting to be written
-  std::uint64_t pauses = 0;  // outbound: senders held for it; inbound: reads paused for a mailbox
-  std::uint64_t links = 0;   // outbound: links it carries
-};
-
-// The traffic of one peer in one direction, its closed connections and its open ones: the
-// connections' metrics (see PeerSeries).
-struct PeerTraffic {
-  bool inbound = false;
-  std::string peer;  // the series' label: "ip:port" of a context, an IP, or "other"
-  std::uint64_t messages = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t pauses = 0;
-  std::uint64_t queued_bytes = 0;  // open outbound connections
-  std::uint64_t links = 0;         // open outbound connections
-  std::size_t open = 0;            // connections open now
-};
 
 class RemoteTransport {
  public:
@@ -61,10 +34,10 @@ class RemoteTransport {
   virtual std::optional<std::string> connection_security(const Address& address) = 0;
 
   // Every open connection. Any thread.
-  virtual std::vector<ConnectionStats> connections() = 0;
+  virtual std::vector<core::ConnectionStats> connections() = 0;
 
   // Traffic by peer, open and closed connections together (see PeerSeries). Any thread.
-  virtual std::vector<PeerTraffic> traffic() = 0;
+  virtual std::vector<core::PeerTraffic> traffic() = 0;
 
   // Writes what is queued, closes every connection gracefully (waiting at most `timeout`) and
   // stops. Called once, from the thread destroying the context.

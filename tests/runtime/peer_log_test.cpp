@@ -76,8 +76,8 @@ TEST(PeerLog, AFloodWritesItsBurstAndASummaryOnTheClock) {
   EXPECT_EQ(log.lines().size(), 7U);
 }
 
-ConnectionStats inbound(const std::string& series, std::uint64_t messages) {
-  ConnectionStats stats;
+core::ConnectionStats inbound(const std::string& series, std::uint64_t messages) {
+  core::ConnectionStats stats;
   stats.inbound = true;
   stats.peer = series + ":1";
   stats.series = series;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "runtime/timer_queue.hpp"
+#include "core/timer_queue.hpp"
 
-namespace compactor::runtime {
+namespace compactor::core {
 
 Clock::TimerId TimerQueue::add(time_point when, Clock::Callback callback) {
   Clock::TimerId id;
@@ -87,4 +87,4 @@ TimerQueue::Due TimerQueue::take_top() {
   return due;
 }
 
-}  // namespace compactor::runtime
+}  // namespace compactor::core

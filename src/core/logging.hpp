@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace compactor::runtime {
+namespace compactor::core {
 
 spdlog::logger& log();
 
@@ -14,4 +14,8 @@ spdlog::logger& log();
 // its address).
 void set_log_place(std::string place);
 
-}  // namespace compactor::runtime
+// The PID text of the process this thread runs now (nullptr: none); it tags the lines first. Set
+// by the runtime's scheduler around each run.
+void set_running_process(const std::string* pid_text);
+
+}  // namespace compactor::core

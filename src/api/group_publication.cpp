@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // beacon::Publication: reads a Member's public state for the context's metrics and status page.
 
-#include "ops/registry.hpp"
+#include "metrics/registry.hpp"
 #include "util/json_text.hpp"
 
 #include <compactor/beacon/publication.hpp>
@@ -19,13 +19,13 @@ struct Publication::Shared {
 
 namespace {
 
-void read_member(const Member& member, ops::Readings& out) {
+void read_member(const Member& member, metrics::Readings& out) {
   const auto& name = member.name();
   const auto members = member.members();
   double gone = 0;
   for (const auto& info : members) gone += info.gone ? 1 : 0;
-  ops::LabelledReadings readings(out, "compactor/groups/" + name + "/", {{"member", name}});
-  using Kind = ops::Reading::Kind;
+  metrics::LabelledReadings readings(out, "compactor/groups/" + name + "/", {{"member", name}});
+  using Kind = metrics::Reading::Kind;
   readings.add("members", Kind::gauge, static_cast<double>(members.size()) - gone,
                "compactor_group_members", "Other members heard from and not gone.");
   readings.add("gone", Kind::gauge, gone, "compactor_group_gone_members",
@@ -67,23 +67,21 @@ std::string member_json(const Member& member) {
 
 Publication::Publication(const Member& member, Context& context)
     : shared_(std::make_shared<Shared>(member)), context_(context) {
-  id_ = context.metrics().impl().add_group({.read =
-                                                [shared = shared_](ops::Readings& out) {
-                                                  std::lock_guard lock(shared->mutex);
-                                                  if (shared->member)
-                                                    read_member(*shared->member, out);
-                                                },
-                                            .status_json =
-                                                [shared = shared_] {
-                                                  std::lock_guard lock(shared->mutex);
-                                                  return shared->member
-                                                             ? member_json(*shared->member)
-                                                             : std::string();
-                                                }});
+  id_ = metrics::impl_of(context.metrics())
+            .add_group({.read =
+                            [shared = shared_](metrics::Readings& out) {
+                              std::lock_guard lock(shared->mutex);
+                              if (shared->member) read_member(*shared->member, out);
+                            },
+                        .status_json =
+                            [shared = shared_] {
+                              std::lock_guard lock(shared->mutex);
+                              return shared->member ? member_json(*shared->member) : std::string();
+                            }});
 }
 
 Publication::~Publication() {
-  context_.metrics().impl().remove_group(id_);
+  metrics::impl_of(context_.metrics()).remove_group(id_);
   std::lock_guard lock(shared_->mutex);
   shared_->member = nullptr;
 }

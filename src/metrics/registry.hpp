@@ -2,8 +2,8 @@
 #pragma once
 // The registry behind compactor::metrics::Registry, with what the context's endpoints need.
 
-#include "ops/metric_state.hpp"
-#include "ops/reading.hpp"
+#include "metrics/metric_state.hpp"
+#include "metrics/reading.hpp"
 
 #include <compactor/metrics.hpp>
 
@@ -21,16 +21,16 @@ class Registry::Impl {
   void add(std::shared_ptr<detail::State> state);
   bool remove(const detail::State& state);
   // The context's own metrics, read at every read (see ops::read_runtime).
-  using Source = std::function<void(ops::Readings&)>;
+  using Source = std::function<void(Readings&)>;
   void set_source(Source source);
   // Every metric; pull gauges that do not answer within `timeout` are left out (the future then
   // completes when the timeout passes, on the system clock's thread).
-  Future<ops::Readings> read(std::chrono::milliseconds timeout) const;
+  Future<Readings> read(std::chrono::milliseconds timeout) const;
 
   // A group member published on this context (beacon::Publication): its metrics, read with the
   // others, and its state for /__status__ as a JSON object ("" once the member is gone).
   struct Group {
-    std::function<void(ops::Readings&)> read;
+    std::function<void(Readings&)> read;
     std::function<std::string()> status_json;
   };
   std::uint64_t add_group(Group group);
@@ -46,12 +46,11 @@ class Registry::Impl {
   std::uint64_t next_group_ = 1;
 };
 
-}  // namespace compactor::metrics
-
-namespace compactor::ops {
+// The registry's implementation, for the context's endpoints, its own readings and its groups.
+inline Registry::Impl& impl_of(const Registry& registry) { return *registry.impl_; }
 
 // libprocess's /metrics/snapshot: one flat object of keys and numbers, a timer's statistics under
 // "<key>/count", "/max", "/min", "/p50", ... once its window holds two samples.
 std::map<std::string, double> flatten(const Readings& readings);
 
-}  // namespace compactor::ops
+}  // namespace compactor::metrics

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace compactor::runtime {
+namespace compactor::core {
 
 class TimerQueue {
  public:
@@ -62,4 +62,4 @@ class TimerQueue {
   bool stopped_ = false;
 };
 
-}  // namespace compactor::runtime
+}  // namespace compactor::core

@@ -6,10 +6,11 @@
 #include <compactor/metrics.hpp>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-namespace compactor::ops {
+namespace compactor::metrics {
 
 struct Reading {
   enum class Kind { counter, gauge, timer };
@@ -23,7 +24,7 @@ struct Reading {
   std::string family{};
   std::vector<std::pair<std::string, std::string>> labels{};
   // Timers: statistics over the window, all samples ever and their sum, in the timer's unit.
-  metrics::Statistics statistics{};
+  Statistics statistics{};
   std::uint64_t total_count = 0;
   double total_sum = 0;
   double seconds_per_unit = 1;
@@ -55,4 +56,9 @@ class LabelledReadings {
   const std::vector<std::pair<std::string, std::string>> labels_;
 };
 
-}  // namespace compactor::ops
+// The Prometheus name of a metric key: '/' and every other character Prometheus does not allow
+// become '_' ("master/messages_received" -> "master_messages_received"). A timer's unit suffix
+// is dropped from its key: timers are exported in seconds, as Prometheus wants.
+std::string prometheus_family(const Reading& reading);
+
+}  // namespace compactor::metrics

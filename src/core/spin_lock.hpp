@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-namespace compactor::runtime {
+namespace compactor::core {
 
 // Tells the CPU this is a spin-wait loop (saves power, frees the sibling hyper-thread).
 inline void cpu_relax() noexcept {
@@ -45,4 +45,4 @@ class SpinLock {
   std::atomic<bool> locked_{false};
 };
 
-}  // namespace compactor::runtime
+}  // namespace compactor::core

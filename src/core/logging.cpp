@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "runtime/logging.hpp"
+#include "core/logging.hpp"
 
 #include <compactor/clock.hpp>
 #include <compactor/logging.hpp>
-
-#include "runtime/process_record.hpp"
 
 #include <spdlog/cfg/env.h>
 #include <spdlog/pattern_formatter.h>
@@ -17,10 +15,11 @@
 #include <optional>
 #include <string>
 
-namespace compactor::runtime {
+namespace compactor::core {
 namespace {
 
 thread_local std::string tls_log_place;
+thread_local const std::string* tls_running = nullptr;  // see set_running_process
 
 spdlog::level::level_enum to_spdlog(logging::Level level) {
   return static_cast<spdlog::level::level_enum>(static_cast<int>(level));
@@ -45,8 +44,8 @@ class PlaceFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& out) override {
     std::string_view place;
-    if (const auto* record = ProcessRecord::current()) {
-      place = record->pid_text();
+    if (tls_running != nullptr) {
+      place = *tls_running;
     } else {
       place = tls_log_place;
     }
@@ -140,24 +139,26 @@ spdlog::logger& log() { return *state().logger; }
 
 void set_log_place(std::string place) { tls_log_place = std::move(place); }
 
-}  // namespace compactor::runtime
+void set_running_process(const std::string* pid_text) { tls_running = pid_text; }
+
+}  // namespace compactor::core
 
 namespace compactor::logging {
 
 void set_level(Level level) {
-  auto& state = runtime::state();
+  auto& state = core::state();
   std::lock_guard lock(state.mutex);
   state.base = level;
   state.raised = 0;
   state.apply();
 }
 
-Level level() { return runtime::from_spdlog(runtime::state().logger->level()); }
+Level level() { return core::from_spdlog(core::state().logger->level()); }
 
-void set_sink(Sink sink) { runtime::state().sink->use(std::move(sink)); }
+void set_sink(Sink sink) { core::state().sink->use(std::move(sink)); }
 
 void raise_for(int steps, std::chrono::milliseconds duration) {
-  auto& state = runtime::state();
+  auto& state = core::state();
   Clock::TimerId previous;
   {
     std::lock_guard lock(state.mutex);
@@ -180,7 +181,7 @@ void raise_for(int steps, std::chrono::milliseconds duration) {
 }
 
 int raised_steps() {
-  auto& state = runtime::state();
+  auto& state = core::state();
   std::lock_guard lock(state.mutex);
   return state.raised;
 }

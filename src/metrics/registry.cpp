@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ops/metric_state.hpp"
-#include "ops/prometheus.hpp"
-#include "ops/registry.hpp"
+#include "metrics/registry.hpp"
+#include "metrics/metric_state.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -51,7 +50,7 @@ double percentile(const std::vector<double>& values, double fraction) {
 }  // namespace
 
 TimerState::TimerState(std::string name, std::string help, Timer::Options options)
-    : State(std::move(name), std::move(help), ops::Reading::Kind::timer),
+    : State(std::move(name), std::move(help), Reading::Kind::timer),
       options(options),
       unit_suffix(suffix_of(options.unit)),
       units_per_tick(static_cast<double>(Clock::duration::period::num) /
@@ -101,8 +100,8 @@ Statistics TimerState::statistics() const {
   return result;
 }
 
-void TimerState::read(ops::Readings& out) const {
-  ops::Reading reading{.key = key(), .help = help, .kind = ops::Reading::Kind::timer};
+void TimerState::read(Readings& out) const {
+  Reading reading{.key = key(), .help = help, .kind = Reading::Kind::timer};
   reading.statistics = statistics();
   {
     std::lock_guard lock(mutex);
@@ -169,7 +168,7 @@ Clock::time_point Timer::now() const {
 void Registry::Impl::add(std::shared_ptr<detail::State> state) {
   const auto key = state->key();
   // Two names Prometheus would show as one are refused too.
-  const auto family = ops::prometheus_family({.key = key, .kind = state->kind});
+  const auto family = prometheus_family({.key = key, .kind = state->kind});
   if (family.starts_with("compactor_") || family.starts_with("system_")) {
     throw std::invalid_argument("metric '" + key + "': the context's own metrics use that prefix");
   }
@@ -186,7 +185,7 @@ bool Registry::Impl::remove(const detail::State& state) {
   const auto found = metrics_.find(state.key());
   if (found == metrics_.end() || found->second.get() != &state) return false;
   metrics_.erase(found);
-  families_.erase(ops::prometheus_family({.key = state.key(), .kind = state.kind}));
+  families_.erase(prometheus_family({.key = state.key(), .kind = state.kind}));
   return true;
 }
 
@@ -224,10 +223,10 @@ namespace {
 // Readings gathered while pull gauges answer; completed once all did or the timeout passed.
 struct Gathering {
   std::mutex mutex;
-  ops::Readings readings;
+  Readings readings;
   std::size_t pending = 0;
   bool done = false;
-  Promise<ops::Readings> promise;
+  Promise<Readings> promise;
   Clock::TimerId timer = 0;
 
   // Under mutex: completes (once) with what was gathered; the caller cancels the timer after.
@@ -241,7 +240,7 @@ struct Gathering {
 
 }  // namespace
 
-Future<ops::Readings> Registry::Impl::read(std::chrono::milliseconds timeout) const {
+Future<Readings> Registry::Impl::read(std::chrono::milliseconds timeout) const {
   std::vector<std::shared_ptr<detail::State>> metrics;
   Source source;
   std::vector<Group> groups;
@@ -275,7 +274,7 @@ Future<ops::Readings> Registry::Impl::read(std::chrono::milliseconds timeout) co
     });
   }
   for (auto& [state, pulled] : pulls) {
-    auto answered = [gathering](std::optional<ops::Reading> reading) {
+    auto answered = [gathering](std::optional<Reading> reading) {
       Clock::TimerId timer = 0;
       {
         std::lock_guard lock(gathering->mutex);
@@ -287,7 +286,7 @@ Future<ops::Readings> Registry::Impl::read(std::chrono::milliseconds timeout) co
       Clock::system().cancel(timer);
     };
     pulled.on_ready([answered, key = state->key(), help = state->help](double value) {
-      answered(ops::Reading{.key = key, .help = help, .value = value});
+      answered(Reading{.key = key, .help = help, .value = value});
     });
     pulled.on_failed([answered](const std::string&) { answered(std::nullopt); });
   }
@@ -301,13 +300,8 @@ void Registry::add(const Metric& metric) { impl_->add(metric.state()); }
 bool Registry::remove(const Metric& metric) { return impl_->remove(*metric.state()); }
 
 Future<std::map<std::string, double>> Registry::snapshot(std::chrono::milliseconds timeout) const {
-  return impl_->read(timeout).then(
-      [](const ops::Readings& readings) { return ops::flatten(readings); });
+  return impl_->read(timeout).then([](const Readings& readings) { return flatten(readings); });
 }
-
-}  // namespace compactor::metrics
-
-namespace compactor::ops {
 
 std::map<std::string, double> flatten(const Readings& readings) {
   std::map<std::string, double> flat;
@@ -330,4 +324,4 @@ std::map<std::string, double> flatten(const Readings& readings) {
   return flat;
 }
 
-}  // namespace compactor::ops
+}  // namespace compactor::metrics

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The metrics types and registry: values, timer windows on a ManualClock, libprocess's snapshot
-// keys, and the Prometheus form of the same readings.
+// keys, names unique also as Prometheus sees them.
 
-#include "ops/prometheus.hpp"
-#include "ops/registry.hpp"
+#include "metrics/registry.hpp"
 
 #include <compactor/metrics.hpp>
 
@@ -147,35 +146,6 @@ TEST(Metrics, APullGaugeThatDoesNotAnswerInTimeIsLeftOut) {
   const auto flat = future.get();
   EXPECT_EQ(flat.size(), 1u);
   EXPECT_EQ(flat.at("fast"), 1);
-}
-
-TEST(Metrics, PrometheusTextHasHelpTypeLabelsAndSummaries) {
-  ManualClock clock;
-  metrics::Timer latency("api/latency", {.clock = &clock}, "Time to answer.");
-  latency.record(10ms);
-  latency.record(30ms);
-  ops::Readings readings;
-  latency.state()->read(readings);
-  readings.push_back({.key = "compactor/processes/a/mailbox_depth",
-                      .help = "Events queued.",
-                      .value = 3,
-                      .family = "compactor_process_mailbox_depth",
-                      .labels = {{"process", "a\"b"}}});
-  readings.push_back(
-      {.key = "work/done", .help = "Work done.", .kind = ops::Reading::Kind::counter, .value = 7});
-  const auto text = ops::prometheus_text(readings);
-  EXPECT_NE(text.find("# HELP api_latency_seconds Time to answer.\n"
-                      "# TYPE api_latency_seconds summary\n"
-                      "api_latency_seconds{quantile=\"0.5\"} 0.02\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("api_latency_seconds_sum 0.04\napi_latency_seconds_count 2\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("compactor_process_mailbox_depth{process=\"a\\\"b\"} 3\n"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("# TYPE work_done_total counter\nwork_done_total 7\n"), std::string::npos)
-      << text;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/clock.hpp>
 
-#include "runtime/logging.hpp"
-#include "runtime/timer_queue.hpp"
+#include "core/logging.hpp"
+#include "core/timer_queue.hpp"
 
 #include <atomic>
 #include <exception>
@@ -15,9 +15,9 @@ void run_callback(const Clock::Callback& callback) {
   try {
     callback();
   } catch (const std::exception& error) {
-    runtime::log().error("timer callback threw: {}", error.what());
+    core::log().error("timer callback threw: {}", error.what());
   } catch (...) {
-    runtime::log().error("timer callback threw a non-exception");
+    core::log().error("timer callback threw a non-exception");
   }
 }
 
@@ -43,7 +43,7 @@ class SystemClock final : public Clock {
     }
   }
 
-  runtime::TimerQueue queue_;
+  core::TimerQueue queue_;
   std::thread thread_;
 };
 
@@ -54,7 +54,7 @@ Clock& Clock::system() {
   return clock;
 }
 
-class ManualClock::Queue : public runtime::TimerQueue {
+class ManualClock::Queue : public core::TimerQueue {
  public:
   std::atomic<time_point::rep> now{
       std::chrono::duration_cast<duration>(std::chrono::hours(1000)).count()};

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/process.hpp>
 
+#include "core/logging.hpp"
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
-#include "runtime/logging.hpp"
 #include "runtime/process_record.hpp"
 #include "runtime/stats.hpp"
 
@@ -34,8 +34,8 @@ Process::Process(std::string id) : id_(std::move(id)) { check_id(id_); }
 
 Process::~Process() {
   if (running_.load(std::memory_order_acquire)) {
-    runtime::log().critical("process {} destroyed while running: terminate it and wait first",
-                            self_.to_string());
+    core::log().critical("process {} destroyed while running: terminate it and wait first",
+                         self_.to_string());
     std::terminate();
   }
 }
@@ -47,8 +47,8 @@ void Process::send(const PID& to, std::string_view name, std::string_view body) 
 void Process::malformed(const PID& from, std::string_view name, std::size_t size,
                         std::string_view why) {
   if (context_ == nullptr) {
-    runtime::log().warn("process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size,
-                        name, from.to_string(), why);
+    core::log().warn("process {}: dropped a {}-byte {} from {}: {}", self_.to_string(), size, name,
+                     from.to_string(), why);
     return;
   }
   runtime::StatsCounters::add(context_->counters().messages_malformed);
@@ -121,7 +121,7 @@ void Process::cancel_all_timers() {
 }
 
 void Process::exited(const PID& pid) {
-  runtime::log().debug("process {}: linked process {} exited", self_.to_string(), pid.to_string());
+  core::log().debug("process {}: linked process {} exited", self_.to_string(), pid.to_string());
 }
 
 void Process::unhandled(const PID& from, std::string_view name, std::string_view) {
