@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <compactor/context.hpp>
+#include <compactor/context_options.hpp>
 
 #include "core/pid_text.hpp"
 

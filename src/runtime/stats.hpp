@@ -2,7 +2,7 @@
 #pragma once
 // The counters behind ContextStats, updated from any thread.
 
-#include <compactor/context.hpp>
+#include <compactor/context_stats.hpp>
 
 #include <array>
 #include <atomic>
