@@ -5,39 +5,41 @@
 include(CMakePackageConfigHelpers)
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/compactor)
 
-# Headers: the parts this build contains, and the generated version and export headers.
+# Headers: the parts this build contains (cmake/CompactorParts.cmake), and the generated ones.
 set(excluded_headers)
-foreach(part_header PROTOBUF:protobuf.hpp MQTT:beacon/mqtt_channel.hpp SERF:beacon/serf_channel.hpp
-                    TESTING:testing.hpp)
-  string(REPLACE ":" ";" pair ${part_header})
-  list(GET pair 0 part)
-  list(GET pair 1 header)
-  if(NOT COMPACTOR_ENABLE_${part})
-    list(APPEND excluded_headers PATTERN ${header} EXCLUDE)
+foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
+  if(NOT compactor_part_${name}_ENABLED)
+    list(APPEND excluded_headers PATTERN ${compactor_part_${name}_HEADER} EXCLUDE)
   endif()
 endforeach()
 install(DIRECTORY include/compactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development
         PATTERN "*.in" EXCLUDE ${excluded_headers})
 install(FILES ${PROJECT_BINARY_DIR}/include/compactor/version.hpp
+              ${PROJECT_BINARY_DIR}/include/compactor/optional_parts.hpp
               ${PROJECT_BINARY_DIR}/include/compactor/export.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/compactor COMPONENT development)
 
 # Libraries, each export set in a file of its own, so that find_package(compactor COMPONENTS
-# runtime) needs no protobuf.
+# runtime) needs nothing that a part with a library of its own needs (libprotobuf).
 install(TARGETS compactor ${COMPACTOR_PARTS} EXPORT compactorTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
 install(EXPORT compactorTargets NAMESPACE compactor:: DESTINATION ${config_dir}
         COMPONENT development)
-set(umbrella_export compactorTargets)
-if(COMPACTOR_ENABLE_PROTOBUF)
-  install(TARGETS compactor_protobuf EXPORT compactorProtobufTargets
+foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
+  if(NOT compactor_part_${name}_ENABLED OR NOT compactor_part_${name}_OWN_LIBRARY)
+    continue()
+  endif()
+  install(TARGETS compactor_${name} EXPORT compactor_${name}Targets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
-  install(EXPORT compactorProtobufTargets NAMESPACE compactor:: DESTINATION ${config_dir}
+  install(EXPORT compactor_${name}Targets NAMESPACE compactor:: DESTINATION ${config_dir}
           COMPONENT development)
-  install(FILES cmake/CompactorProtobuf.cmake DESTINATION ${config_dir} COMPONENT development)
-endif()
+  if(compactor_part_${name}_CONFIG_MODULE)
+    install(FILES cmake/${compactor_part_${name}_CONFIG_MODULE} DESTINATION ${config_dir}
+            COMPONENT development)
+  endif()
+endforeach()
 install(TARGETS compactor_all EXPORT compactorUmbrellaTargets)
 install(EXPORT compactorUmbrellaTargets NAMESPACE compactor:: DESTINATION ${config_dir}
         COMPONENT development)
@@ -53,11 +55,14 @@ install(FILES ${PROJECT_BINARY_DIR}/compactorConfig.cmake
               ${PROJECT_BINARY_DIR}/compactorConfigVersion.cmake
         DESTINATION ${config_dir} COMPONENT development)
 
-# pkg-config: compactor (the runtime) and compactor-protobuf.
+# pkg-config: compactor (the runtime and the parts inside it), compactor-<part> for each part with
+# a library of its own.
 set(pc_libs_private "-lz -lfmt -lspdlog -lhttp_parser -lssl -lcrypto")
-if(COMPACTOR_ENABLE_MQTT)
-  string(APPEND pc_libs_private " -lmosquitto")
-endif()
+foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
+  if(compactor_part_${name}_ENABLED AND compactor_part_${name}_LIBS_PRIVATE)
+    string(APPEND pc_libs_private " ${compactor_part_${name}_LIBS_PRIVATE}")
+  endif()
+endforeach()
 # The prefix relative to the installed .pc file, as CMake's own config files are: an install made
 # with `cmake --install --prefix DIR`, or moved, is still found where it is.
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
@@ -67,14 +72,18 @@ else()
   string(REGEX REPLACE "/$" "" pc_up "${pc_up}")
   set(pc_prefix "\${pcfiledir}/${pc_up}")
 endif()
-foreach(pc compactor compactor-protobuf)
-  if(pc STREQUAL "compactor-protobuf" AND NOT COMPACTOR_ENABLE_PROTOBUF)
-    continue()
+configure_file(cmake/compactor.pc.in ${PROJECT_BINARY_DIR}/compactor.pc @ONLY)
+set(pc_files ${PROJECT_BINARY_DIR}/compactor.pc)
+foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
+  if(compactor_part_${name}_ENABLED AND compactor_part_${name}_OWN_LIBRARY)
+    set(pc_part ${name})
+    set(pc_summary ${compactor_part_${name}_SUMMARY})
+    string(JOIN ", " pc_requires "compactor = ${PROJECT_VERSION}" ${compactor_part_${name}_REQUIRES})
+    configure_file(cmake/compactor-part.pc.in ${PROJECT_BINARY_DIR}/compactor-${name}.pc @ONLY)
+    list(APPEND pc_files ${PROJECT_BINARY_DIR}/compactor-${name}.pc)
   endif()
-  configure_file(cmake/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
-          COMPONENT development)
 endforeach()
+install(FILES ${pc_files} DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT development)
 
 install(FILES LICENSE README.md CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
         COMPONENT development)

@@ -14,20 +14,27 @@ namespace {
 
 using compactor::connection::InboundLifecycle;
 
-class Sink final : public compactor::wire::RequestSink {
+// Plays the driver: every request of a read is delivered, every third answered later, as a route
+// would.
+class Driver final {
  public:
-  bool on_request(compactor::wire::Request& request) override {
-    // Every third request is answered later, as a route would.
-    if (life != nullptr && ++count % 3 == 0) {
-      awaited.push_back(life->await_answer());
-    } else if (life != nullptr) {
-      compactor::wire::append_accepted(life->answer_buffer(), !request.keep_alive);
+  explicit Driver(InboundLifecycle& life) : life_(life) {}
+  void read(std::string_view bytes, compactor::connection::Time now) {
+    life_.received(bytes);
+    while (auto* request = life_.next_request()) {
+      if (++count_ % 3 == 0) {
+        awaited.push_back(life_.await_answer());
+      } else {
+        compactor::wire::append_accepted(life_.answer_buffer(), !request->keep_alive);
+      }
     }
-    return request.keep_alive;
+    life_.read_done(now);
   }
-  InboundLifecycle* life = nullptr;
   std::vector<std::uint64_t> awaited;
-  unsigned count = 0;
+
+ private:
+  InboundLifecycle& life_;
+  unsigned count_ = 0;
 };
 
 }  // namespace
@@ -38,14 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 8) return 0;
   const std::string_view script(reinterpret_cast<const char*>(data), 8);
   std::string_view bytes(reinterpret_cast<const char*>(data) + 8, size - 8);
-  Sink sink;
   InboundLifecycle life({.max_body_size = 4096,
                          .request_timeout = std::chrono::seconds(1),
                          .write_timeout = std::chrono::seconds(1),
                          .answer_backlog_bytes = 512,
-                         .awaited_answers = 4},
-                        sink);
-  sink.life = &life;
+                         .awaited_answers = 4});
+  Driver driver(life);
   auto now = std::chrono::steady_clock::time_point() + std::chrono::hours(1);
   for (const char step : script) {
     const auto choice = static_cast<unsigned char>(step);
@@ -53,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 0:
       case 1: {  // a read of up to 255 bytes
         const auto take = std::min<std::size_t>(choice, bytes.size());
-        if (!life.reading_done() && !life.reads_paused()) life.received(bytes.substr(0, take), now);
+        if (!life.reading_done() && !life.reads_paused()) driver.read(bytes.substr(0, take), now);
         bytes.remove_prefix(take);
         break;
       }
@@ -63,9 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         break;
       case 3:  // a route answers
-        if (!sink.awaited.empty()) {
-          life.answer_arrived(sink.awaited.back(), {"late"}, now);
-          sink.awaited.pop_back();
+        if (!driver.awaited.empty()) {
+          life.answer_arrived(driver.awaited.back(), {"late"}, now);
+          driver.awaited.pop_back();
         }
         break;
       case 4:  // the mailbox is taken, or fills

@@ -60,7 +60,7 @@ configure_build_install shared -DBUILD_SHARED_LIBS=ON
 prefix=$work/shared-prefix
 libdir=$prefix/lib
 [[ -d $libdir ]] || libdir=$(dirname "$(find "$prefix" -name 'libcompactor.so' | head -1)")
-for lib in libcompactor libcompactor_protobuf; do
+for lib in libcompactor libcompactor_protobuf libcompactor_testing; do
   real=$(readlink -f "$libdir/$lib.so")
   soname=$(objdump -p "$real" | awk '/SONAME/ {print $2}')
   echo "$lib: $(basename "$real"), SONAME $soname"
@@ -68,7 +68,7 @@ for lib in libcompactor libcompactor_protobuf; do
   # Every exported symbol is the public API: in namespace compactor, none of its internal layers.
   exported=$(nm -DC --defined-only "$real" | cut -d' ' -f3-)
   outside=$(grep -v -E '^((typeinfo|typeinfo name|vtable|VTT) for )?compactor::' <<<"$exported" || true)
-  internal=$(grep -E 'compactor::(runtime|connection|net|wire|ops|serf|beacon::detail)::|::(Impl|State|Driver)::' \
+  internal=$(grep -E 'compactor::(core|runtime|connection|net|wire|ops|serf|beacon::detail)::|::(Impl|State|Driver)::' \
              <<<"$exported" || true)
   [[ -z $outside && -z $internal ]] || fail "$lib exports internals:"$'\n'"$outside$internal"
   echo "$lib: $(wc -l <<<"$exported") symbols exported, all public API"
@@ -125,6 +125,30 @@ int main() {
 }
 CPP
 check_component mqtt mqtt "$work/mqtt_main.cpp" ""
+cat > "$work/testing_main.cpp" <<'CPP'
+#include <compactor/context.hpp>
+#include <compactor/testing.hpp>
+
+#include <iostream>
+
+struct Sink : compactor::Process {
+  Sink() : Process("sink") {}
+};
+
+int main() {
+  compactor::Context context({.ip = "127.0.0.1", .port = 0});
+  compactor::testing::MessageWatch watch(context);
+  auto hello = watch.expect("hello");
+  Sink sink;
+  const auto pid = context.spawn(sink);
+  context.send(pid, pid, "hello", "");
+  if (!hello.await(std::chrono::seconds(10))) return 1;
+  std::cout << "message watched: " << hello.get().name << std::endl;
+  context.terminate(pid);
+  context.wait(pid);
+}
+CPP
+check_component testing testing "$work/testing_main.cpp" ""
 
 echo "--- pkg-config consumer"
 export PKG_CONFIG_PATH=$libdir/pkgconfig

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The runtime and groups in one include, with the MQTT and Serf channels when the build has them
-// (compactor/version.hpp). Included by name only: <compactor/protobuf.hpp> (compactor::protobuf,
+// (compactor/optional_parts.hpp, generated). Included by name only: <compactor/protobuf.hpp> (compactor::protobuf,
 // which needs libprotobuf) and <compactor/testing.hpp> (test helpers).
 
 #include <compactor/authentication.hpp>
@@ -26,9 +26,4 @@
 #include <compactor/tls.hpp>
 #include <compactor/version.hpp>
 
-#if COMPACTOR_WITH_MQTT
-#include <compactor/beacon/mqtt_channel.hpp>
-#endif
-#if COMPACTOR_WITH_SERF
-#include <compactor/beacon/serf_channel.hpp>
-#endif
+#include <compactor/optional_parts.hpp>  // the channels this build has

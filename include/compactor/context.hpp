@@ -13,11 +13,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace compactor {
@@ -25,8 +27,6 @@ namespace compactor {
 namespace testing {
 class MessageWatch;
 }
-
-
 
 /// Listens on one address and runs processes. Many contexts may live in one OS process, each with
 /// its own port; messages between them never touch a socket.
@@ -105,7 +105,18 @@ class COMPACTOR_API Context {
 
  private:
   friend class testing::MessageWatch;
-  runtime::ContextCore& core() { return *core_; }
+  // An event about to enter a mailbox, as testing::MessageWatch sees it: a message (name set) or
+  // an exited(pid) (exited set).
+  struct MailboxEntry {
+    const PID& to;
+    const PID* from = nullptr;
+    std::string_view name{};
+    std::string_view body{};
+    const PID* exited = nullptr;
+  };
+  // Sees every message and exited before it enters a mailbox of this context; false drops it.
+  // One at a time; null removes it.
+  void inspect_mailboxes(std::function<bool(const MailboxEntry&)> inspector);
 
   std::unique_ptr<runtime::ContextCore> core_;
 };

@@ -6,6 +6,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/runtime_readings.hpp"
 #include "runtime/context_core.hpp"
+#include "runtime/event.hpp"
 #include "runtime/process_record.hpp"
 
 #include <stdexcept>
@@ -102,6 +103,24 @@ std::size_t Context::run(std::size_t max_steps) {
 }
 
 void Context::shutdown() { core_->shutdown(); }
+
+void Context::inspect_mailboxes(std::function<bool(const MailboxEntry&)> inspector) {
+  if (!inspector) {
+    core_->set_inspector(nullptr);
+    return;
+  }
+  core_->set_inspector(
+      [inspector = std::move(inspector)](const PID& to, const runtime::Event& event) {
+        if (const auto* message = std::get_if<runtime::MessageEvent>(&event)) {
+          return inspector(
+              {.to = to, .from = &message->from, .name = message->name, .body = message->body});
+        }
+        if (const auto* exited = std::get_if<runtime::ExitedEvent>(&event)) {
+          return inspector({.to = to, .exited = &exited->pid});
+        }
+        return true;
+      });
+}
 
 PID spawn(std::unique_ptr<Process> process) { return Context::global().spawn(std::move(process)); }
 PID spawn(Process& process) { return Context::global().spawn(process); }

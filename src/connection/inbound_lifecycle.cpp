@@ -9,20 +9,25 @@
 
 namespace compactor::connection {
 
-InboundLifecycle::InboundLifecycle(const InboundRules& rules, wire::RequestSink& sink,
-                                   wire::ByteBudget* body_budget, wire::ByteBudget* answer_budget)
-    : rules_(rules),
-      sink_(sink),
-      decoder_(*this, rules.max_body_size, body_budget),
-      answer_budget_(answer_budget) {}
+InboundLifecycle::InboundLifecycle(const InboundRules& rules, wire::ByteBudget* body_budget,
+                                   wire::ByteBudget* answer_budget)
+    : rules_(rules), decoder_(rules.max_body_size, body_budget), answer_budget_(answer_budget) {}
 
 InboundLifecycle::~InboundLifecycle() {
   if (answer_budget_ != nullptr) answer_budget_->give(held_);
 }
 
-bool InboundLifecycle::on_request(wire::Request& request) {
+wire::Request* InboundLifecycle::next_request() {
+  if (decoded_ != wire::DecodeStatus::ok) return nullptr;
+  const auto decoded = decoder_.decode(unread_);
+  unread_.remove_prefix(decoded.consumed);
+  decoded_ = decoded.status;
+  if (!decoded.request) return nullptr;
   ++requests_;
-  return sink_.on_request(request);
+  auto& request = decoder_.request();
+  // Its answer closes the connection: nothing after it is read.
+  if (!request.keep_alive) decoded_ = wire::DecodeStatus::stopped;
+  return &request;
 }
 
 void InboundLifecycle::begin_handshake(Time now) {
@@ -36,8 +41,9 @@ void InboundLifecycle::handshake_done(RecordSealer* sealer) {
   sealer_ = sealer;
 }
 
-InboundLifecycle::AfterRead InboundLifecycle::received(std::string_view bytes, Time now) {
-  const auto status = decoder_.feed(bytes.data(), bytes.size());
+InboundLifecycle::AfterRead InboundLifecycle::read_done(Time now) {
+  unread_ = {};
+  const auto status = decoded_;
   account(now);
   const bool congested = std::exchange(mailbox_congested_, false);
   if (status == wire::DecodeStatus::ok && !reading_done_) {

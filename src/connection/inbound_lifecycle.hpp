@@ -3,7 +3,7 @@
 // The life of a connection a peer opened to us, without the socket: requests decoded from the
 // bytes read, answers kept in request order, reading paused and resumed (flow control), and
 // the deadlines of the handshake, of each request and of each write. The asio driver
-// (net::InboundConnection) moves the bytes and delivers the requests the decoder finds.
+// (net::InboundConnection) moves the bytes and delivers the requests this hands out.
 
 #include "connection/record_sealer.hpp"
 #include "connection/time.hpp"
@@ -43,22 +43,22 @@ struct InboundRules {
 };
 
 // Reading -> (paused <-> reading) -> reading done -> (everything answered) finished; closed
-// on a failure from anywhere. Every request decoded completely is handed to the sink, even if
-// the peer resets the connection right after. Bytes that are not HTTP (400), a body over
+// on a failure from anywhere. Every request decoded completely is handed out, even if the peer
+// resets the connection right after; a request that does not keep the connection alive is the
+// last. Bytes that are not HTTP (400), a body over
 // max_body_size (413) or over the body budget (503), and a request not whole within
 // request_timeout of its first byte (408) are answered and end reading.
 //
 // @note Not thread-safe: one thread (the I/O thread) drives it.
-class InboundLifecycle final : private wire::RequestSink {
+class InboundLifecycle final {
  public:
   static constexpr std::size_t kMaxSlices = 64;  // buffers in one gathering write
 
   // `body_budget` bounds the request bodies being decoded, `answer_budget` the answers held, by
   // all the connections of a context together.
-  InboundLifecycle(const InboundRules& rules, wire::RequestSink& sink,
-                   wire::ByteBudget* body_budget = nullptr,
-                   wire::ByteBudget* answer_budget = nullptr);
-  ~InboundLifecycle() override;
+  explicit InboundLifecycle(const InboundRules& rules, wire::ByteBudget* body_budget = nullptr,
+                            wire::ByteBudget* answer_budget = nullptr);
+  ~InboundLifecycle();
   InboundLifecycle(const InboundLifecycle&) = delete;
   InboundLifecycle& operator=(const InboundLifecycle&) = delete;
 
@@ -67,8 +67,13 @@ class InboundLifecycle final : private wire::RequestSink {
   void handshake_done(RecordSealer* sealer);
   bool handshaking() const { return handshaking_; }
 
-  // --- Reading
-  // The sink's delivery put a mailbox over its high-water mark: reading pauses after this read.
+  // --- Reading: received(bytes), then next_request() until none, then read_done().
+  // What a read brought (plaintext), to decode; the bytes must stay valid until read_done().
+  void received(std::string_view bytes) { unread_ = bytes; }
+  // The next request decoded from them, for the driver to deliver and answer (answer_buffer(),
+  // await_answer()); none once they are used up or reading ended. Valid until the next call.
+  wire::Request* next_request();
+  // A delivery put a mailbox over its high-water mark: reading pauses after this read.
   void mailbox_congested() { mailbox_congested_ = true; }
   enum class AfterRead {
     read,               // read on
@@ -76,8 +81,8 @@ class InboundLifecycle final : private wire::RequestSink {
     pause_for_answers,  // until the peer took its answers (next_write() resumes)
     stop,               // reading is done: answer what there is, then finish
   };
-  // Decodes what a read brought (plaintext), the sink getting each whole request.
-  AfterRead received(std::string_view bytes, Time now);
+  // Every request of the read was handed out: what now.
+  AfterRead read_done(Time now);
   // After a rejection (stop with a 400, 413 or 503 queued, or a 408 on_deadline()): the status
   // and why, for the log.
   struct Rejection {
@@ -144,7 +149,6 @@ class InboundLifecycle final : private wire::RequestSink {
   };
   static constexpr std::size_t kSealSlice = 64 * 1024;  // plaintext sealed at a time (TLS)
 
-  bool on_request(wire::Request& request) override;
   bool answers_backlogged() const;
   // Starts timing the request under way (from the read that began it), or stops timing.
   void time_request(Time now);
@@ -163,8 +167,9 @@ class InboundLifecycle final : private wire::RequestSink {
   bool gather(bool& failed);
 
   const InboundRules rules_;
-  wire::RequestSink& sink_;
   wire::RequestDecoder decoder_;
+  std::string_view unread_;                              // of the last read, not yet decoded
+  wire::DecodeStatus decoded_ = wire::DecodeStatus::ok;  // stopped: after a closing request
   wire::ByteBudget* answer_budget_;
   std::uint64_t requests_ = 0;  // decoded in all
   RecordSealer* sealer_ = nullptr;

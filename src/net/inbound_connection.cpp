@@ -32,24 +32,30 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
 
 connection::Time now() { return std::chrono::steady_clock::now(); }
 
+// The socket's peer; the unspecified address and port 0 if it is gone already.
+asio::ip::tcp::endpoint peer_of(const asio::ip::tcp::socket& socket) {
+  std::error_code error;
+  auto peer = socket.remote_endpoint(error);
+  return error ? asio::ip::tcp::endpoint() : peer;
+}
+
 }  // namespace
 
 InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket socket)
     : network_(network),
       socket_(std::move(socket)),
+      peer_(peer_of(socket_)),
+      peer_ip_(peer_.port() != 0 ? canonical_peer_ip(peer_.address()) : std::string()),
+      router_(network.core(), peer_ip_),
       life_({.max_body_size = network.core().options().max_body_size,
              .handshake_timeout = network.core().options().tls_handshake_timeout,
              .request_timeout = network.core().options().request_timeout,
              .write_timeout = network.core().options().write_timeout,
              .min_answer_rate = network.core().options().min_answer_rate},
-            *this, &network.body_budget(), &network.answer_budget()),
+            &network.body_budget(), &network.answer_budget()),
       timer_(network.io()) {
-  std::error_code error;
-  const auto peer = socket_.remote_endpoint(error);
-  if (!error) {
-    peer_address_ = peer.address();
-    peer_ip_ = canonical_peer_ip(peer.address());
-    peer_text_ = Address{peer_ip_, peer.port()}.to_string();
+  if (peer_.port() != 0) {
+    peer_text_ = Address{peer_ip_, peer_.port()}.to_string();
     series_ = peer_ip_;
   }
 }
@@ -106,7 +112,7 @@ void InboundConnection::peek_first_bytes() {
 }
 
 void InboundConnection::shake_hands() {
-  tls_ = start_tls(socket_, *network_.tls(), TlsRole::server, peer_address_,
+  tls_ = start_tls(socket_, *network_.tls(), TlsRole::server, peer_.address(),
                    network_.core().counters(),
                    [self = shared_from_this()](const std::optional<std::string>& refused) {
                      self->on_handshake(refused);
@@ -170,7 +176,9 @@ void InboundConnection::consume(std::string_view bytes) {
     bytes = tls_plaintext_;
     if (opened == TlsSession::Opened::closed) life_.reading_ended();  // after what came before
   }
-  switch (life_.received(bytes, now())) {
+  life_.received(bytes);
+  while (auto* request = life_.next_request()) deliver(*request);
+  switch (life_.read_done(now())) {
     case connection::InboundLifecycle::AfterRead::read:
       read();
       break;
@@ -181,12 +189,10 @@ void InboundConnection::consume(std::string_view bytes) {
       count_pause();  // write() reads again once the peer took its answers
       break;
     case connection::InboundLifecycle::AfterRead::stop:
-      congested_.reset();  // nothing more will be read anyway
+      router_.take_congested();  // nothing more will be read anyway
       if (const auto& rejection = life_.rejection(); rejection.status != 0) {
-        runtime::count_refusal(network_.core());
-        network_.core().peer_log().warn(runtime::PeerEvent::request_rejected, peer_ip_,
-                                        "request from {} rejected ({}), closing: {}", peer_text_,
-                                        rejection.status, rejection.detail);
+        router_.refused(runtime::PeerEvent::request_rejected, rejection.status, rejection.detail,
+                        peer_text_);
       }
       break;
   }
@@ -202,12 +208,12 @@ void InboundConnection::count_pause() {
 
 void InboundConnection::pause_for_mailbox() {
   count_pause();
-  auto congested = std::move(congested_);
-  congested->pause_reader([weak = weak_from_this(), executor = socket_.get_executor()] {
-    asio::post(executor, [weak] {
-      if (auto self = weak.lock()) self->resume_reading();
-    });
-  });
+  router_.take_congested()->pause_reader(
+      [weak = weak_from_this(), executor = socket_.get_executor()] {
+        asio::post(executor, [weak] {
+          if (auto self = weak.lock()) self->resume_reading();
+        });
+      });
 }
 
 void InboundConnection::resume_reading() {
@@ -219,98 +225,62 @@ void InboundConnection::resume_reading() {
   watch_deadlines();
 }
 
-bool InboundConnection::on_request(wire::Request& request) {
+void InboundConnection::deliver(wire::Request& request) {
   const bool close = !request.keep_alive;
-  if (auto sender = wire::message_sender(request)) {
-    answer_message(request, *sender);
-  } else {
-    serve_http(request);
-  }
-  if (close) {
-    // The answer just queued closes the connection; libprocess's 202 says so only implicitly.
-    return false;
-  }
-  return true;
-}
-
-void InboundConnection::answer_message(wire::Request& request, std::string_view sender_text) {
-  auto& core = network_.core();
-  const bool close = !request.keep_alive;
-  runtime::StatsCounters::add(core.counters().messages_received_remote);
-  messages_received_.fetch_add(1, std::memory_order_relaxed);
-  if (sender_text != last_sender_text_) {
-    // A sender PID that does not parse is taken as empty, as libprocess does.
-    last_sender_ = detail::parse_literal_pid(sender_text).value_or(PID());
-    last_sender_text_.assign(sender_text);
-    // The metrics name the remote context, not the ephemeral port it connects from.
-    std::lock_guard lock(stats_mutex_);
-    series_ = last_sender_.address.ip.empty() ? peer_ip_ : last_sender_.address.to_string();
-  }
-  PID from = last_sender_;
-  if (core.options().require_peer_address_ip_match && from.address.ip != peer_ip_) {
-    runtime::count_refusal(core);
-    core.count_dropped(runtime::DropReason::rejected);
-    const std::string reason = "sender IP of '" + std::string(sender_text) +
-                               "' does not match the connection's peer IP " + peer_ip_;
-    core.peer_log().warn(runtime::PeerEvent::sender_mismatch, peer_ip_, "message rejected: {}",
-                         reason);
-    wire::append_bad_request(life_.answer_buffer(), reason, close);
-    return;
-  }
   auto target = wire::split_target(request.target);
-  if (target && core.deliver_message(target->process_id, std::move(from), std::move(target->rest),
-                                     std::move(request.body), &congested_)) {
-    if (congested_) life_.mailbox_congested();
-    wire::append_accepted(life_.answer_buffer(), close);
-    return;
+  if (auto sender = wire::message_sender(request)) {
+    messages_received_.fetch_add(1, std::memory_order_relaxed);
+    const auto senders = router_.senders_seen();
+    auto routed = target ? router_.message(*sender, target->process_id, std::move(target->rest),
+                                           std::move(request.body))
+                         : router_.message(*sender, {}, {}, {});
+    if (router_.senders_seen() != senders) {
+      // The metrics name the remote context, not the ephemeral port it connects from.
+      const auto& from = router_.sender().address;
+      std::lock_guard lock(stats_mutex_);
+      series_ = from.ip.empty() ? peer_ip_ : from.to_string();
+    }
+    answer(std::move(routed), close, false);
+  } else {
+    const bool gzip_ok = wire::accepts_gzip(request.header("Accept-Encoding"));
+    const std::string_view path = request.target.substr(0, request.target.find('?'));
+    http::Request routed;
+    routed.method = request.method;
+    routed.path = path;
+    if (const auto mark = request.target.find('?'); mark != std::string_view::npos) {
+      routed.query = request.target.substr(mark + 1);
+    }
+    for (const auto& header : request.headers)
+      routed.headers.emplace_back(header.name, header.value);
+    routed.body = std::move(request.body);
+    answer(router_.http(std::move(routed), target ? target->process_id : std::string_view(),
+                        target ? std::move(target->rest) : std::string(),
+                        [&] { return awaited_answer(close, gzip_ok); }),
+           close, gzip_ok);
   }
-  if (!target) core.count_dropped(runtime::DropReason::no_receiver);
-  runtime::count_refusal(core);
-  wire::append_not_found(life_.answer_buffer(), close);
+  if (router_.congested()) life_.mailbox_congested();
 }
 
-void InboundConnection::serve_http(wire::Request& request) {
-  auto& core = network_.core();
-  const bool close = !request.keep_alive;
-  const bool gzip_ok = wire::accepts_gzip(request.header("Accept-Encoding"));
-  const std::string_view target = request.target;
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path.find("/..") != std::string_view::npos) {  // never let a path climb
-    wire::append_http_response(life_.answer_buffer(), runtime::not_found(core), close, gzip_ok);
-    return;
+void InboundConnection::answer(runtime::Routed routed, bool close, bool gzip_ok) {
+  // An awaited answer has its place already; the others go behind it (answer_buffer()).
+  switch (routed.outcome) {
+    case runtime::Routed::Outcome::accepted:
+      wire::append_accepted(life_.answer_buffer(), close);
+      break;
+    case runtime::Routed::Outcome::refused:
+      if (routed.status == 400) {
+        wire::append_bad_request(life_.answer_buffer(), routed.reason, close);
+      } else {
+        wire::append_not_found(life_.answer_buffer(), close);
+      }
+      break;
+    case runtime::Routed::Outcome::answer:
+      wire::append_http_response(life_.answer_buffer(), std::move(*routed.response), close,
+                                 gzip_ok);
+      break;
+    case runtime::Routed::Outcome::awaited:
+      break;
   }
-  if (auto refusal = runtime::refuse_disabled(core, path)) {
-    wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
-    return;
-  }
-  const auto split = wire::split_target(target);
-  http::Request routed;
-  routed.method = request.method;
-  routed.path = split ? "/" + split->rest : std::string(path);
-  if (const auto mark = target.find('?'); mark != std::string_view::npos) {
-    routed.query = target.substr(mark + 1);
-  }
-  for (const auto& header : request.headers) routed.headers.emplace_back(header.name, header.value);
-  if (const auto endpoint = core.builtin_endpoint(path)) {
-    const auto& realm = core.options().builtin_endpoints_realm;
-    if (auto refusal = realm ? runtime::authenticate(core, *realm, routed) : std::nullopt) {
-      wire::append_http_response(life_.answer_buffer(), *refusal, close, gzip_ok);
-      return;
-    }
-    routed.path = path;  // built-in endpoints see the whole path
-    endpoint(core, routed, awaited_answer(close, gzip_ok));
-    return;
-  }
-  if (!split) {
-    wire::append_http_response(life_.answer_buffer(), runtime::not_found(core), close, gzip_ok);
-    return;
-  }
-  routed.body = std::move(request.body);
-  auto respond = awaited_answer(close, gzip_ok);
-  if (!core.deliver_http(split->process_id, std::move(routed), respond, &congested_)) {
-    respond(runtime::not_found(core));
-  }
-  if (congested_) life_.mailbox_congested();
 }
 
 http::Responder InboundConnection::awaited_answer(bool close, bool gzip_ok) {
@@ -420,10 +390,8 @@ void InboundConnection::on_deadline() {
       return;
     case Due::request_timeout:
       runtime::StatsCounters::add(core.counters().requests_timed_out);
-      runtime::count_refusal(core);
-      core.peer_log().warn(runtime::PeerEvent::request_timed_out, peer_ip_,
-                           "request from {} timed out, closing: {}", peer_text_,
-                           life_.rejection().detail);
+      router_.refused(runtime::PeerEvent::request_timed_out, 408, life_.rejection().detail,
+                      peer_text_);
       write();
       break;
     case Due::nothing:

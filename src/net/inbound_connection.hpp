@@ -6,6 +6,7 @@
 #include "net/deadline_timer.hpp"
 #include "net/tls_session.hpp"
 #include "runtime/peer_log.hpp"
+#include "runtime/router.hpp"
 #include "runtime/transport.hpp"
 
 #include <asio/buffer.hpp>
@@ -39,8 +40,7 @@ class Network;
 // handshake comes first (after a look at the first bytes when plaintext is also taken).
 //
 // @note Runs on the I/O thread only.
-class InboundConnection final : public std::enable_shared_from_this<InboundConnection>,
-                                private wire::RequestSink {
+class InboundConnection final : public std::enable_shared_from_this<InboundConnection> {
  public:
   InboundConnection(Network& network, asio::ip::tcp::socket socket);
 
@@ -57,9 +57,9 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   void peek_first_bytes();
   void shake_hands();
   void on_handshake(const std::optional<std::string>& refused);
-  bool on_request(wire::Request& request) override;
-  void answer_message(wire::Request& request, std::string_view sender_text);
-  void serve_http(wire::Request& request);
+  // Hands a decoded request to the router, and queues its answer.
+  void deliver(wire::Request& request);
+  void answer(runtime::Routed routed, bool close, bool gzip_ok);
   // An answer that may come later, from any thread (a route, a metrics snapshot): its place in
   // the order of answers is kept.
   http::Responder awaited_answer(bool close, bool gzip_ok);
@@ -87,20 +87,15 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   asio::ip::tcp::socket socket_;
   std::unique_ptr<TlsSession> tls_;  // none: plaintext
   std::string tls_plaintext_;        // what the last read opened
-  asio::ip::address peer_address_;
+  asio::ip::tcp::endpoint peer_;     // port 0: gone before we looked
   std::string peer_ip_;
-  // The last sender seen: a connection usually carries one sender's messages, so its PID text is
-  // parsed once, not per message.
-  std::string last_sender_text_;
-  PID last_sender_;
   std::string peer_text_;
+  runtime::Router router_;
   connection::InboundLifecycle life_;
   std::array<char, 64 * 1024> read_buffer_;
   // The gathering write under way.
   std::array<asio::const_buffer, connection::InboundLifecycle::kMaxSlices> write_buffers_;
   DeadlineTimer timer_;
-  // Set by a delivery that put a mailbox over its high-water mark.
-  std::shared_ptr<runtime::ProcessRecord> congested_;
   bool closed_ = false;
   // For stats(), read from any thread.
   std::atomic<std::uint64_t> bytes_read_{0};

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/testing.hpp>
 
-#include "runtime/context_core.hpp"
-
 #include <mutex>
 #include <set>
 #include <vector>
@@ -21,30 +19,30 @@ class MessageWatch::State {
   };
 
   // The inspector: false to drop.
-  bool inspect(const PID& to, const runtime::Event& event) {
+  bool inspect(const Context::MailboxEntry& entry) {
+    const PID& to = entry.to;
     std::vector<std::function<void()>> completions;  // run outside the lock
     bool keep = true;
     {
       std::lock_guard lock(mutex_);
-      if (const auto* message = std::get_if<runtime::MessageEvent>(&event)) {
-        if (drop_all_.count(message->name) != 0) {
+      if (entry.exited == nullptr) {
+        if (drop_all_.count(entry.name) != 0) {
           ++dropped_;
           return false;
         }
         for (auto it = expectations_.begin(); it != expectations_.end(); ++it) {
-          if (it->name != message->name || (it->to && *it->to != to)) continue;
+          if (it->name != entry.name || (it->to && *it->to != to)) continue;
           keep = !it->drop;
           dropped_ += it->drop;
           completions.push_back([promise = it->message,
-                                 m = Message{message->from, to, message->name, message->body}] {
-            promise.set_value(m);
-          });
+                                 m = Message{*entry.from, to, std::string(entry.name),
+                                             std::string(entry.body)}] { promise.set_value(m); });
           expectations_.erase(it);
           break;
         }
-      } else if (const auto* exited = std::get_if<runtime::ExitedEvent>(&event)) {
+      } else {
         for (auto it = expectations_.begin(); it != expectations_.end(); ++it) {
-          if (!it->name.empty() || *it->to != to || it->exited_pid != exited->pid) continue;
+          if (!it->name.empty() || *it->to != to || it->exited_pid != *entry.exited) continue;
           completions.push_back([promise = it->exited] { promise.set_value(Nothing{}); });
           expectations_.erase(it);
           break;
@@ -89,13 +87,12 @@ class MessageWatch::State {
 
 MessageWatch::MessageWatch(Context& context)
     : context_(context), state_(std::make_shared<State>()) {
-  context_.core().set_inspector([state = state_](const PID& to, const runtime::Event& event) {
-    return state->inspect(to, event);
-  });
+  context_.inspect_mailboxes(
+      [state = state_](const Context::MailboxEntry& entry) { return state->inspect(entry); });
 }
 
 MessageWatch::~MessageWatch() {
-  context_.core().set_inspector(nullptr);
+  context_.inspect_mailboxes(nullptr);
   state_->fail_pending();
 }
 

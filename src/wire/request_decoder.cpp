@@ -14,10 +14,15 @@ RequestDecoder& decoder_of(http_parser* parser) {
 
 }  // namespace
 
-RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget)
-    : sink_(sink), max_body_size_(max_body_size), budget_(budget) {
+RequestDecoder::RequestDecoder(std::size_t max_body_size, ByteBudget* budget)
+    : max_body_size_(max_body_size), budget_(budget) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
+}
+
+RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget)
+    : RequestDecoder(max_body_size, budget) {
+  sink_ = &sink;
 }
 
 RequestDecoder::~RequestDecoder() { release_charge(); }
@@ -39,20 +44,40 @@ void RequestDecoder::release_charge() {
   charged_ = 0;
 }
 
-DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
+RequestDecoder::Decoded RequestDecoder::decode(std::string_view bytes) {
+  // A request that asked to upgrade the protocol is handed out, and is the last.
+  if (status_ == DecodeStatus::ok && parser_.upgrade) {
+    fail(DecodeStatus::malformed, "protocol upgrade not supported");
+  }
   // No bytes (a read that brought part of a TLS record): nothing to do. To http-parser an empty
   // input would mean the end of the stream, and a request under way would be malformed.
-  if (status_ != DecodeStatus::ok || size == 0) return status_;
-  const std::size_t parsed = http_parser_execute(&parser_, &settings(), data, size);
-  if (status_ != DecodeStatus::ok) return status_;
+  if (status_ != DecodeStatus::ok || bytes.empty()) return {.status = status_};
+  // Paused at the end of the request handed out last (complete_request).
+  if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) http_parser_pause(&parser_, 0);
+  const std::size_t parsed = http_parser_execute(&parser_, &settings(), bytes.data(), bytes.size());
+  if (status_ != DecodeStatus::ok) return {.status = status_, .consumed = parsed};
+  if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) {
+    return {.status = status_, .consumed = parsed, .request = true};
+  }
   if (parser_.upgrade) {
     fail(DecodeStatus::malformed, "protocol upgrade not supported");
-    return status_;
-  }
-  if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != size) {
+  } else if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != bytes.size()) {
     fail(DecodeStatus::malformed, http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
   }
-  return status_;
+  return {.status = status_, .consumed = parsed};
+}
+
+DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
+  std::string_view rest(data, size);
+  for (;;) {
+    const auto decoded = decode(rest);
+    rest.remove_prefix(decoded.consumed);
+    if (!decoded.request) return decoded.status;
+    if (!sink_->on_request(request_)) {
+      status_ = DecodeStatus::stopped;
+      return status_;
+    }
+  }
 }
 
 int RequestDecoder::fail(DecodeStatus status, std::string detail) {
@@ -173,10 +198,8 @@ int RequestDecoder::complete_request() {
                     "inflated gzip body exceeds max_body_size " + std::to_string(max_body_size_));
     }
   }
-  if (!sink_.on_request(request_)) {
-    status_ = DecodeStatus::stopped;
-    return -1;
-  }
+  // Handed out by decode(): the parser stops here, and goes on from the next byte when asked to.
+  http_parser_pause(&parser_, 1);
   return 0;
 }
 

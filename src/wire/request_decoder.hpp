@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Incremental HTTP/1.x request decoder over Node's http-parser (the parser libprocess uses):
-// bytes in, complete requests out. Handles Content-Length, chunked and empty bodies, pipelining,
-// gzip bodies, and rejects bodies over a limit from the headers, before buffering them.
+// bytes in, complete requests out, one at a time (decode) or to a sink (feed). Handles
+// Content-Length, chunked and empty bodies, pipelining, gzip bodies, and rejects bodies over a
+// limit from the headers, before buffering them.
 
 #include "wire/byte_budget.hpp"
 #include "wire/request.hpp"
@@ -17,7 +18,7 @@
 
 namespace compactor::wire {
 
-// Receives the decoder's requests.
+// Receives the requests of RequestDecoder::feed.
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
@@ -39,15 +40,28 @@ enum class DecodeStatus {
 class RequestDecoder {
  public:
   // `budget`, if given, is shared with other decoders and charged for the body being buffered.
+  explicit RequestDecoder(std::size_t max_body_size, ByteBudget* budget = nullptr);
+  // As above, for feed(), which hands each request to `sink`.
   RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget = nullptr);
   ~RequestDecoder();
 
   RequestDecoder(const RequestDecoder&) = delete;
   RequestDecoder& operator=(const RequestDecoder&) = delete;
 
-  // Decodes `size` bytes, calling the sink for each request completed. Once it returned anything
-  // but ok, the decoder is finished and further calls return the same status.
-  // Decodes the next bytes of the stream; none decodes nothing (it is not the end of the stream).
+  // Decodes the next bytes of the stream up to the end of the next request: `request` says that
+  // one is complete (request() has it), `consumed` how many bytes it took; decode the rest next.
+  // No bytes decode nothing (it is not the end of the stream). Once the status is not ok, the
+  // decoder is finished and further calls return the same status.
+  struct Decoded {
+    DecodeStatus status = DecodeStatus::ok;
+    std::size_t consumed = 0;
+    bool request = false;
+  };
+  Decoded decode(std::string_view bytes);
+  // The request decode() completed last; valid until the next call.
+  Request& request() { return request_; }
+
+  // Decodes `size` bytes, handing each request completed to the sink, until it asks to stop.
   DecodeStatus feed(const char* data, std::size_t size);
 
   // What went wrong, for the 400/413 answer and the log ("invalid HTTP method", ...).
@@ -78,7 +92,7 @@ class RequestDecoder {
   void release_charge();
   int complete_request();
 
-  RequestSink& sink_;
+  RequestSink* sink_ = nullptr;  // feed()'s
   std::size_t max_body_size_;
   ByteBudget* budget_;
   std::size_t charged_ = 0;  // taken from budget_ for the body being buffered

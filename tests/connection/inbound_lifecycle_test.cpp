@@ -42,20 +42,24 @@ InboundRules rules() {
 
 // Plays the driver's part for each request: records it and answers 202 (or leaves the answer
 // to the test, when `answer` is set).
-class Harness final : public wire::RequestSink {
+class Harness final {
  public:
   explicit Harness(InboundRules given = rules(), wire::ByteBudget* answer_budget = nullptr)
-      : life(given, *this, nullptr, answer_budget) {}
+      : life(given, nullptr, answer_budget) {}
 
-  bool on_request(wire::Request& request) override {
-    targets.emplace_back(request.target);
-    if (answer) {
-      answer(request);
-    } else {
-      wire::append_accepted(life.answer_buffer(), !request.keep_alive);
+  // A read: each request it completes is delivered, then what the lifecycle does next.
+  AfterRead read(std::string_view bytes, Time now) {
+    life.received(bytes);
+    while (auto* request = life.next_request()) {
+      targets.emplace_back(request->target);
+      if (answer) {
+        answer(*request);
+      } else {
+        wire::append_accepted(life.answer_buffer(), !request->keep_alive);
+      }
+      if (congest_next) life.mailbox_congested();
     }
-    if (congest_next) life.mailbox_congested();
-    return request.keep_alive;
+    return life.read_done(now);
   }
 
   // Writes everything the lifecycle wants written, in one go each time.
@@ -76,7 +80,7 @@ class Harness final : public wire::RequestSink {
 
 TEST(InboundLifecycle, CapturedLibprocessMessageIsDeliveredAndAccepted) {
   Harness h;
-  EXPECT_EQ(h.life.received(kHello, t0), AfterRead::read);
+  EXPECT_EQ(h.read(kHello, t0), AfterRead::read);
   ASSERT_EQ(h.targets.size(), 1U);
   EXPECT_EQ(h.targets[0], "/pong/hello");
   EXPECT_EQ(h.write_all(t0).rfind("HTTP/1.1 202 Accepted\r\n", 0), 0U);
@@ -85,18 +89,18 @@ TEST(InboundLifecycle, CapturedLibprocessMessageIsDeliveredAndAccepted) {
 
 TEST(InboundLifecycle, MessageSplitAcrossReadsIsTimedFromItsFirstByte) {
   Harness h;
-  EXPECT_EQ(h.life.received(std::string_view(kHello).substr(0, 40), t0), AfterRead::read);
+  EXPECT_EQ(h.read(std::string_view(kHello).substr(0, 40), t0), AfterRead::read);
   EXPECT_EQ(h.life.next_deadline(), t0 + 30s);
-  EXPECT_EQ(h.life.received(std::string_view(kHello).substr(40, 40), t0 + 10s), AfterRead::read);
+  EXPECT_EQ(h.read(std::string_view(kHello).substr(40, 40), t0 + 10s), AfterRead::read);
   EXPECT_EQ(h.life.next_deadline(), t0 + 30s);  // still the same request
-  EXPECT_EQ(h.life.received(std::string_view(kHello).substr(80), t0 + 20s), AfterRead::read);
+  EXPECT_EQ(h.read(std::string_view(kHello).substr(80), t0 + 20s), AfterRead::read);
   EXPECT_EQ(h.targets.size(), 1U);
   EXPECT_EQ(h.life.next_deadline(), kNever);
 }
 
 TEST(InboundLifecycle, SlowlorisIsAnswered408AndClosedAtTheRequestDeadline) {
   Harness h;
-  h.life.received(std::string_view(kHello).substr(0, 10), t0);
+  h.read(std::string_view(kHello).substr(0, 10), t0);
   EXPECT_EQ(h.life.on_deadline(t0 + 29s), Due::nothing);
   EXPECT_EQ(h.life.on_deadline(t0 + 30s), Due::request_timeout);
   EXPECT_EQ(h.life.rejection().status, 408);
@@ -107,16 +111,16 @@ TEST(InboundLifecycle, SlowlorisIsAnswered408AndClosedAtTheRequestDeadline) {
 
 TEST(InboundLifecycle, SecondRequestInTheSameReadRestartsTheClock) {
   Harness h;
-  h.life.received(std::string_view(kHello).substr(0, 10), t0);
+  h.read(std::string_view(kHello).substr(0, 10), t0);
   const std::string rest = std::string(kHello.substr(10)) + kHello.substr(0, 10);
-  h.life.received(rest, t0 + 25s);  // the first ends, the second begins
+  h.read(rest, t0 + 25s);  // the first ends, the second begins
   EXPECT_EQ(h.targets.size(), 1U);
   EXPECT_EQ(h.life.next_deadline(), t0 + 55s);
 }
 
 TEST(InboundLifecycle, BytesThatAreNotHttpAreAnswered400AfterTheRequestsBefore) {
   Harness h;
-  EXPECT_EQ(h.life.received(kHello + "NOT HTTP AT ALL\r\n\r\n", t0), AfterRead::stop);
+  EXPECT_EQ(h.read(kHello + "NOT HTTP AT ALL\r\n\r\n", t0), AfterRead::stop);
   EXPECT_EQ(h.targets.size(), 1U);  // what was decoded before is delivered
   EXPECT_EQ(h.life.rejection().status, 400);
   const auto out = h.write_all(t0);
@@ -128,7 +132,7 @@ TEST(InboundLifecycle, BodyOverMaxBodySizeIsAnswered413) {
   auto given = rules();
   given.max_body_size = 4;
   Harness h(given);
-  EXPECT_EQ(h.life.received(kHello, t0), AfterRead::stop);
+  EXPECT_EQ(h.read(kHello, t0), AfterRead::stop);
   EXPECT_EQ(h.life.rejection().status, 413);
   EXPECT_TRUE(h.targets.empty());
 }
@@ -136,7 +140,7 @@ TEST(InboundLifecycle, BodyOverMaxBodySizeIsAnswered413) {
 TEST(InboundLifecycle, RequestThatClosesEndsReadingOnceAnswered) {
   Harness h;
   const std::string closing = "GET /x HTTP/1.1\r\nConnection: close\r\n\r\n";
-  EXPECT_EQ(h.life.received(closing, t0), AfterRead::stop);
+  EXPECT_EQ(h.read(closing, t0), AfterRead::stop);
   EXPECT_EQ(h.life.rejection().status, 0);  // no rejection: it asked to close
   EXPECT_NE(h.write_all(t0).find("Connection: close"), std::string::npos);
   EXPECT_EQ(h.life.next_write(t0).what, What::finish);
@@ -145,7 +149,7 @@ TEST(InboundLifecycle, RequestThatClosesEndsReadingOnceAnswered) {
 TEST(InboundLifecycle, CongestedMailboxPausesReadingUntilItIsTaken) {
   Harness h;
   h.congest_next = true;
-  EXPECT_EQ(h.life.received(kHello + kHello.substr(0, 10), t0), AfterRead::pause_for_mailbox);
+  EXPECT_EQ(h.read(kHello + kHello.substr(0, 10), t0), AfterRead::pause_for_mailbox);
   EXPECT_TRUE(h.life.reads_paused());
   // A request that stalls because we stopped reading is not the peer's fault.
   EXPECT_EQ(h.life.next_deadline(), kNever);
@@ -159,7 +163,7 @@ TEST(InboundLifecycle, PeerThatDoesNotReadItsAnswersIsNotReadEither) {
   auto given = rules();
   given.answer_backlog_bytes = 1;  // any answer not taken
   Harness h(given);
-  EXPECT_EQ(h.life.received(kHello, t0), AfterRead::pause_for_answers);
+  EXPECT_EQ(h.read(kHello, t0), AfterRead::pause_for_answers);
   EXPECT_TRUE(h.life.reads_paused());
   ASSERT_EQ(h.life.next_write(t0).what, What::write);
   h.life.wrote(10, t0 + 1s);  // the peer takes a little
@@ -173,7 +177,7 @@ TEST(InboundLifecycle, PeerThatDoesNotReadItsAnswersIsNotReadEither) {
 
 TEST(InboundLifecycle, StuckWriteFailsAtTheWriteDeadlineAndProgressMovesIt) {
   Harness h;
-  h.life.received(kHello, t0);
+  h.read(kHello, t0);
   ASSERT_EQ(h.life.next_write(t0).what, What::write);
   EXPECT_EQ(h.life.next_deadline(), t0 + 20s);
   h.life.wrote(5, t0 + 15s);
@@ -186,7 +190,7 @@ TEST(InboundLifecycle, AnswersLeaveInRequestOrderWhateverOrderTheyComeIn) {
   Harness h;
   std::vector<std::uint64_t> slots;
   h.answer = [&](wire::Request&) { slots.push_back(h.life.await_answer()); };
-  h.life.received(kHello + kHello, t0);
+  h.read(kHello + kHello, t0);
   ASSERT_EQ(slots.size(), 2U);
   h.life.answer_arrived(slots[1], {"second;"}, t0);
   EXPECT_EQ(h.write_all(t0), "");  // the first is still awaited
@@ -205,7 +209,7 @@ TEST(InboundLifecycle, ImmediateAnswerWaitsBehindAnAwaitedOne) {
       h.life.answer_buffer() += "immediate;";
     }
   };
-  h.life.received(kHello + kHello, t0);
+  h.read(kHello + kHello, t0);
   EXPECT_EQ(h.write_all(t0), "");
   h.life.answer_arrived(slot, {"awaited;"}, t0);
   EXPECT_EQ(h.write_all(t0), "awaited;immediate;");
@@ -214,7 +218,7 @@ TEST(InboundLifecycle, ImmediateAnswerWaitsBehindAnAwaitedOne) {
 TEST(InboundLifecycle, TooManyAwaitedAnswersPauseReading) {
   Harness h;  // at most 2 awaited
   h.answer = [&](wire::Request&) { h.life.await_answer(); };
-  EXPECT_EQ(h.life.received(kHello + kHello + kHello, t0), AfterRead::pause_for_answers);
+  EXPECT_EQ(h.read(kHello + kHello + kHello, t0), AfterRead::pause_for_answers);
 }
 
 TEST(InboundLifecycle, HandshakeMustBeDoneWithinTheHandshakeTimeout) {
@@ -234,7 +238,7 @@ TEST(InboundLifecycle, HandshakeMustBeDoneWithinTheHandshakeTimeout) {
 
 TEST(InboundLifecycle, EofAfterTheLastAnswerFinishes) {
   Harness h;
-  h.life.received(kHello, t0);
+  h.read(kHello, t0);
   h.life.reading_ended();
   h.write_all(t0);
   EXPECT_EQ(h.life.next_write(t0).what, What::finish);
@@ -256,7 +260,7 @@ TEST(InboundLifecycle, AnswersAreSealedWithTls) {
   BracketSealer sealer;
   h.life.begin_handshake(t0);
   h.life.handshake_done(&sealer);
-  h.life.received(kHello, t0);
+  h.read(kHello, t0);
   const auto out = h.write_all(t0);
   EXPECT_EQ(out.front(), '[');
   EXPECT_EQ(out.back(), ']');
@@ -268,7 +272,7 @@ TEST(InboundLifecycle, FailedTlsSessionClosesInsteadOfDroppingAnswers) {
   h.life.begin_handshake(t0);
   h.life.handshake_done(&sealer);
   sealer.broken = true;
-  h.life.received(kHello, t0);
+  h.read(kHello, t0);
   EXPECT_EQ(h.life.next_write(t0).what, What::fail);
 }
 
@@ -351,7 +355,7 @@ TEST(InboundLifecycle, AReaderAtTheMinimumRateIsMeasuredAgainNotClosed) {
 
 TEST(InboundLifecycle, LittleHeldIsNeverTooSlow) {
   Harness h(slow_reader_rules());
-  h.life.received(kHello, t0);  // a 202: under the floor
+  h.read(kHello, t0);  // a 202: under the floor
   ASSERT_EQ(h.life.next_write(t0).what, What::write);
   EXPECT_EQ(h.life.on_deadline(t0 + 19s), Due::nothing);
   EXPECT_EQ(h.life.next_deadline(), t0 + 20s) << "only the write timeout";
@@ -365,7 +369,7 @@ TEST(InboundLifecycle, OverTheAnswerBudgetReadingWaitsAndAStuckConnectionIsClose
   answer_with(big, std::make_shared<const std::string>(1 << 20, 'x'));
   EXPECT_TRUE(budget.over());
   // Another connection holding an answer takes no new request until its reader took it.
-  EXPECT_EQ(other.life.received(kHello, t0), AfterRead::pause_for_answers);
+  EXPECT_EQ(other.read(kHello, t0), AfterRead::pause_for_answers);
   other.write_all(t0);
   EXPECT_FALSE(other.life.reads_paused());
   // The big one writes a little, then is stuck: closed after the grace, not write_timeout.
