@@ -137,6 +137,36 @@ TEST(RequestDecoder, PipelinedRequestsInOneRead) {
   }
 }
 
+TEST(RequestDecoder, DecodeHandsOutOneRequestAtATimeWithViewsValidUntilTheNext) {
+  RequestDecoder decoder(kLimit);
+  const std::string bytes =
+      "POST /a/one HTTP/1.1\r\nLibprocess-From: x@1.2.3.4:5\r\nContent-Length: 1\r\n\r\n1"
+      "GET /b/two HTTP/1.1\r\n\r\n"
+      "GET /c/thr";
+  std::string_view rest = bytes;
+  auto decoded = decoder.decode(rest);
+  ASSERT_TRUE(decoded.request);
+  EXPECT_EQ(decoder.request().target, "/a/one");
+  EXPECT_EQ(decoder.request().header("Libprocess-From"), "x@1.2.3.4:5");
+  EXPECT_EQ(decoder.request().body, "1");
+  rest.remove_prefix(decoded.consumed);
+  EXPECT_TRUE(rest.starts_with("GET /b/two")) << "it stops right after the request";
+  decoded = decoder.decode(rest);
+  ASSERT_TRUE(decoded.request);
+  EXPECT_EQ(decoder.request().target, "/b/two");
+  EXPECT_EQ(decoder.request().method, "GET");
+  rest.remove_prefix(decoded.consumed);
+  decoded = decoder.decode(rest);
+  EXPECT_FALSE(decoded.request) << "the third is not whole";
+  EXPECT_EQ(decoded.status, DecodeStatus::ok);
+  EXPECT_EQ(decoded.consumed, rest.size());
+  EXPECT_TRUE(decoder.in_request());
+  decoded = decoder.decode("ee HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(decoded.request);
+  EXPECT_EQ(decoder.request().target, "/c/three");
+  EXPECT_FALSE(decoder.decode("").request);
+}
+
 TEST(RequestDecoder, HeaderNamesInAnyCaseAndLibprocessFromWins) {
   CollectingSink sink;
   RequestDecoder decoder(sink, kLimit);
