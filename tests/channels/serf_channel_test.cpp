@@ -3,6 +3,7 @@
 
 #include "channels/channel_test_support.hpp"
 #include "support/servers.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,8 +43,7 @@ TEST(SerfChannel, AThreeAgentClusterCarriesEventsBetweenAgents) {
   SerfAgent first("a1");
   SerfAgent second("a2", &first);
   SerfAgent third("a3", &first);
-  for (int i = 0; i < 100 && first.alive_members() < 3; ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_EQ(first.alive_members(), 3);
+  ASSERT_TRUE(testing::wait_until([&] { return first.alive_members() == 3; }, 10s));
   std::vector<ChannelProbe> probes(3);
   std::vector<std::unique_ptr<Channel>> channels;
   for (const SerfAgent* agent : {&first, &second, &third}) {

@@ -6,6 +6,7 @@
 #include "support/child_process.hpp"
 #include "support/network_namespace.hpp"
 #include "support/servers.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -195,8 +196,7 @@ TEST(GroupAcrossProcesses, ThreeMembersOnThreeSerfAgents) {
   testing::SerfAgent first("s1");
   testing::SerfAgent second("s2", &first);
   testing::SerfAgent third("s3", &first);  // mN talks to the N-th agent
-  for (int i = 0; i < 100 && first.alive_members() < 3; ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_EQ(first.alive_members(), 3);
+  ASSERT_TRUE(testing::wait_until([&] { return first.alive_members() == 3; }, 10s));
   Members members;
   const testing::SerfAgent* agents[] = {&first, &second, &third};
   // Serf gossips user events every 200 ms, so a busy machine sees a few hundred ms of latency:

@@ -6,6 +6,7 @@
 
 #include "support/raw_client.hpp"
 #include "support/recorder.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::RawClient;
+using testing::wait_until;
 
 // Handles "m" only once opened; records the bodies in order.
 class GatedSink : public Process {
@@ -91,11 +93,7 @@ TEST(FlowControl, AStuckReceiverStopsReadingAndLosesNothing) {
     client.read_until_close(60s);
   });
   // The sink is stuck in its first handler: the connection must pause.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (context.stats().reads_paused == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_GT(context.stats().reads_paused, 0u);
+  ASSERT_TRUE(wait_until([&] { return context.stats().reads_paused > 0; }, 10s));
   // Over the mark by at most what one read (64 KiB, ~90 bytes a message) carried.
   EXPECT_LT(queued_events(context.address().port, "sink"), kMark + 1000);
   sink.open();
@@ -200,11 +198,7 @@ void expect_streamed_in_order(GatedSink& sink, int count) {
 // sent next stays queued.
 void occupy(Context& context, GatedSink& sink) {
   context.send(sink.self(), sink.self(), "m", "first");
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (queued_events(context.address().port, "sink") != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  EXPECT_TRUE(wait_until([&] { return queued_events(context.address().port, "sink") == 0; }, 10s));
 }
 
 // mailbox_limit with hold_sender: a local process streaming into a stuck receiver is held once
@@ -217,11 +211,7 @@ TEST(MailboxLimit, ALocalSenderIsHeldWhileTheMailboxIsFull) {
   Context context({.mailbox_limit = kLimit});
   context.spawn(sink);
   context.spawn(streamer.emplace(sink.self(), kCount));
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (context.stats().senders_held == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_GT(context.stats().senders_held, 0u);
+  ASSERT_TRUE(wait_until([&] { return context.stats().senders_held > 0; }, 10s));
   for (int i = 0; i < 10; ++i) {  // it stays held: a bound, sampled, not a speed
     EXPECT_LE(queued_events(context.address().port, "sink"), kLimit);
     // Queued, plus the batch the receiver took before it got stuck, plus one.
@@ -243,11 +233,8 @@ TEST(MailboxLimit, AHoldEndsAfterTheSendTimeout) {
   Context context({.send_timeout = 50ms, .mailbox_limit = 5});
   context.spawn(sink);
   context.spawn(streamer.emplace(sink.self(), kCount));
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (streamer->sent() < kCount && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_EQ(streamer->sent(), kCount) << "while the receiver is still stuck";
+  EXPECT_TRUE(wait_until([&] { return streamer->sent() == kCount; }, 20s))
+      << "while the receiver is still stuck";
   EXPECT_GE(context.stats().senders_held, 20u);
   sink.open();
   ASSERT_TRUE(sink.wait_count(kCount, 10s));

@@ -8,6 +8,7 @@
 
 #include "support/child_process.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ChildProcess;
 using testing::RawClient;
+using testing::wait_until;
 
 // Routes: "/" echoes the path, "/status" says ok, "/slow" answers only when told to.
 class Api : public Process {
@@ -94,7 +96,7 @@ TEST(HttpRoutes, TheLongestRouteAnswersAndPipelinedAnswersKeepTheirOrder) {
                get("/api/status/sub") + get("/nobody/status") + get("/api/../etc/passwd") +
                "POST /api/form HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
   // /slow is answered only now, from this thread; the answers after it waited behind it.
-  for (int i = 0; i < 500 && !api.release_slow("late"); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(wait_until([&] { return api.release_slow("late"); }, 5s));
   const auto answers = responses(client.read_until_close(10s));
   const std::vector<std::pair<int, std::string>> expected = {
       {200, R"({"ok":true})"}, {200, "late"},           {200, "GET /else/where ?x=1 "},

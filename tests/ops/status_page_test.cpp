@@ -5,6 +5,7 @@
 
 #include "support/child_process.hpp"
 #include "support/raw_client.hpp"
+#include "support/wait.hpp"
 
 #include <compactor/compactor.hpp>
 
@@ -67,11 +68,7 @@ class StatusPage : public ::testing::Test {
         "Content-Length: 0\r\n\r\n");
     ASSERT_NE(remote_.read_some(10s).find("202"), std::string::npos);
     // A lone member takes the tag after its start-up (C + 1.5-2 G) and a gap.
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (!lone_.tagged() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(lone_.tagged());
+    ASSERT_TRUE(testing::wait_until([&] { return lone_.tagged(); }, 15s));
   }
   void TearDown() override { lone_.stop(); }
 
