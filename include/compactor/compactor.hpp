@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The runtime and groups in one include, with the MQTT and Serf channels when the build has them
-// (compactor/optional_parts.hpp, generated). Included by name only: <compactor/protobuf.hpp> (compactor::protobuf,
-// which needs libprotobuf) and <compactor/testing.hpp> (test helpers).
+// (compactor/optional_parts.hpp, generated). Included by name only: <compactor/protobuf.hpp>
+// (compactor::protobuf, which needs libprotobuf) and <compactor/testing.hpp> (test helpers).
 
 #include <compactor/authentication.hpp>
 #include <compactor/beacon/channel.hpp>
