@@ -23,6 +23,7 @@
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
+#include <compactor/task.hpp>
 #include <compactor/tls.hpp>
 #include <compactor/version.hpp>
 

@@ -8,6 +8,7 @@
 #include <compactor/http.hpp>
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
+#include <compactor/task.hpp>
 
 #include <atomic>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -88,6 +90,16 @@ class COMPACTOR_API Process {
   /// True if the timer was pending; its callback does not run (again). From this process only.
   bool cancel(TimerId timer);
 
+  /// Runs `task` on this process: at once, until its first co_await that waits, then step by step
+  /// between the process's other events, until it finishes or the process terminates (which
+  /// destroys it). An exception it lets escape is logged like a handler's. Call it from this
+  /// process's initialize() or handlers (std::logic_error otherwise).
+  void launch(Task<> task);
+
+  /// A future ready after `duration` on the context's Clock, for a Task to co_await (a sleep
+  /// that lets the process handle other events meanwhile). From this process only, as delay().
+  Future<Nothing> after(Clock::duration duration);
+
  protected:
   /// Runs on the process before any message; install handlers here or in the constructor.
   virtual void initialize() {}
@@ -141,9 +153,41 @@ class COMPACTOR_API Process {
     });
   }
 
+  /// Installs a coroutine as the handler for `name`: each message launches it (launch), with
+  /// `from` and `body` valid until it finishes, not only until its first co_await.
+  template <class Coroutine>
+  requires std::is_invocable_r_v<Task<>, Coroutine&, const PID&, std::string_view> void install(
+      std::string name, Coroutine coroutine) {
+    install(std::move(name), Handler([this, coroutine = std::move(coroutine)](
+                                         const PID& from, std::string_view body) {
+              launch(run_handler(coroutine, from, std::string(body)));
+            }));
+  }
+
+  /// Installs a coroutine member function of the derived class as the handler for `name`.
+  template <class Derived>
+  void install(std::string name, Task<> (Derived::*method)(const PID&, std::string_view)) {
+    auto* self = static_cast<Derived*>(this);
+    install(std::move(name), [self, method](const PID& from, std::string_view body) -> Task<> {
+      return (self->*method)(from, body);
+    });
+  }
+
  private:
   friend class runtime::ContextCore;
   friend class runtime::ProcessRecord;
+  friend class detail::TaskResumer;
+
+  // A coroutine handler's task: it owns a copy of the handler and of what the message brought,
+  // so that they outlive the handler's call.
+  template <class Coroutine>
+  static Task<> run_handler(Coroutine coroutine, PID from, std::string body) {
+    co_await coroutine(from, std::string_view(body));
+  }
+  // Runs a step of the launched task `root` (a coroutine of it that was waiting), and ends the
+  // task if that finished it.
+  void resume_task(std::coroutine_handle<> step, void* root);
+  void end_tasks();  ///< on termination: destroys the tasks still waiting
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
   void serve(const http::Request& request, http::Responder respond);
@@ -176,6 +220,8 @@ class COMPACTOR_API Process {
   mutable std::mutex routes_mutex_;  ///< route() may race with /help's listing
   std::map<std::string, RouteEntry> routes_;
   TimerId next_timer_ = 1;
+  // The launched tasks, by frame: touched only on the process's thread.
+  std::unordered_map<void*, std::coroutine_handle<detail::TaskPromise<void>>> tasks_;
 };
 
 }  // namespace compactor

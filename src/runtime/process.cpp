@@ -120,6 +120,65 @@ void Process::cancel_all_timers() {
   timers_.clear();
 }
 
+void Process::launch(Task<> task) {
+  const auto* record = runtime::ProcessRecord::current();
+  if (record == nullptr || record->pid() != self_) {
+    throw std::logic_error("process " + id_ +
+                           ": tasks are launched from its own initialize() or handlers");
+  }
+  auto frame = task.release();
+  if (!frame) return;
+  frame.promise().root = frame.address();
+  tasks_.emplace(frame.address(), frame);
+  resume_task(frame, frame.address());
+}
+
+Future<Nothing> Process::after(Clock::duration duration) {
+  Promise<Nothing> promise;
+  delay(duration, [promise] { promise.set_value({}); });
+  return promise.future();
+}
+
+void Process::resume_task(std::coroutine_handle<> step, void* root) {
+  if (!tasks_.contains(root)) return;  // ended with its process
+  step.resume();
+  // The step may have launched others (tasks_ may have moved): look again.
+  const auto found = tasks_.find(root);
+  if (found == tasks_.end() || !found->second.done()) return;
+  const auto frame = found->second;
+  tasks_.erase(found);
+  auto error = frame.promise().error;
+  frame.destroy();
+  if (error) runtime::report_escaped(self_.to_string(), "task", std::move(error));
+}
+
+void Process::end_tasks() {
+  auto ending = std::move(tasks_);
+  tasks_.clear();
+  for (auto& [root, frame] : ending) frame.destroy();
+}
+
+namespace detail {
+
+TaskResumer TaskResumer::current() {
+  auto* record = runtime::ProcessRecord::current();
+  if (record == nullptr) {
+    throw std::logic_error("a Task waits only on a process: launch it from one");
+  }
+  TaskResumer resumer;
+  resumer.record_ = record->weak_from_this();
+  return resumer;
+}
+
+void TaskResumer::resume(std::coroutine_handle<> step, void* root) const {
+  const auto record = std::static_pointer_cast<runtime::ProcessRecord>(record_.lock());
+  if (!record) return;
+  record->enqueue(
+      runtime::CallEvent{[step, root](Process& process) { process.resume_task(step, root); }});
+}
+
+}  // namespace detail
+
 void Process::exited(const PID& pid) {
   core::log().debug("process {}: linked process {} exited", self_.to_string(), pid.to_string());
 }

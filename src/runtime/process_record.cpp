@@ -64,6 +64,16 @@ class MailboxRoom final : public Congestion {
 
 ProcessRecord* ProcessRecord::current() { return tls_current; }
 
+void report_escaped(const std::string& pid_text, std::string_view where, std::exception_ptr error) {
+  try {
+    std::rethrow_exception(std::move(error));
+  } catch (const std::exception& escaped) {
+    core::log().error("process {}: {} threw: {}", pid_text, where, escaped.what());
+  } catch (...) {
+    core::log().error("process {}: {} threw a non-standard exception", pid_text, where);
+  }
+}
+
 bool hold_current_process(std::shared_ptr<Congestion> congestion) {
   if (tls_current == nullptr) return false;
   tls_current->hold(std::move(congestion));
@@ -250,10 +260,8 @@ void ProcessRecord::handle(Event& event) {
     } else {
       terminate_now();
     }
-  } catch (const std::exception& error) {
-    core::log().error("process {}: handler threw: {}", pid_text_, error.what());
   } catch (...) {
-    core::log().error("process {}: handler threw a non-standard exception", pid_text_);
+    report_escaped(pid_text_, "handler", std::current_exception());
   }
 }
 
@@ -261,11 +269,10 @@ void ProcessRecord::terminate_now() {
   terminated_.store(true, std::memory_order_release);
   try {
     process_.finalize();
-  } catch (const std::exception& error) {
-    core::log().error("process {}: finalize threw: {}", pid_text_, error.what());
   } catch (...) {
-    core::log().error("process {}: finalize threw a non-standard exception", pid_text_);
+    report_escaped(pid_text_, "finalize", std::current_exception());
   }
+  process_.end_tasks();  // their destructors run here, on the process
   // After this no timer callback of the process runs, so the context may go.
   process_.cancel_all_timers();
   last_receiver_.reset();

@@ -7,6 +7,8 @@
 
 #include <compactor/process.hpp>
 
+#include <exception>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -143,5 +145,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   bool finished_ = false;     // guarded by state_mutex_: finalize ran and linkers were told
   std::vector<PID> linkers_;  // guarded by state_mutex_
 };
+
+// Logs an exception that escaped a process's code (`where`: "handler", "finalize", "task").
+void report_escaped(const std::string& pid_text, std::string_view where, std::exception_ptr error);
 
 }  // namespace compactor::runtime
