@@ -46,6 +46,8 @@ struct COMPACTOR_API ContextStats {
   /// Inbound connections closed because they were stuck while the answers held by all
   /// connections exceeded max_buffered_answer_bytes.
   std::uint64_t answers_over_budget = 0;
+  /// Replies to Process::ask that came after it ended (timed out): dropped.
+  std::uint64_t late_replies = 0;
 };
 
 }  // namespace compactor

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,7 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::condition_variable completed;
   std::optional<T> value;
   std::optional<std::string> failure;
+  std::exception_ptr error;  ///< a typed failure (Promise::fail(E)), thrown as it is by get()
   std::vector<std::function<void()>> callbacks;  ///< run once, on completion
 
   bool complete_locked() const { return value.has_value() || failure.has_value(); }
@@ -105,6 +107,16 @@ class Promise {
   bool fail(std::string reason) const {
     return state_->complete([&](auto& s) { s.failure.emplace(std::move(reason)); });
   }
+  /// Fails the future with `error`, a FutureFailed or a subclass of it (AskTimeout, PeerExited),
+  /// which get() and co_await throw as it is; failure() is its what(). False if it was complete.
+  template <class E>
+  requires std::is_base_of_v<FutureFailed, E>
+  bool fail(E error) const {
+    return state_->complete([&](auto& s) {
+      s.failure.emplace(error.what());
+      s.error = std::make_exception_ptr(std::move(error));
+    });
+  }
   ///@}
   /// Completes like `other` when it completes.
   void associate(const Future<T>& other) const {
@@ -161,6 +173,7 @@ class Future {
   const T& get() const {
     std::unique_lock lock(state_->mutex);
     state_->completed.wait(lock, [&] { return state_->complete_locked(); });
+    if (state_->error) std::rethrow_exception(state_->error);
     if (state_->failure) throw FutureFailed(*state_->failure);
     return *state_->value;
   }

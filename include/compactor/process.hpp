@@ -2,6 +2,7 @@
 #pragma once
 // An actor: a named process with message handlers, run by a Context one message at a time.
 
+#include <compactor/ask.hpp>
 #include <compactor/clock.hpp>
 #include <compactor/detail/string_map.hpp>
 #include <compactor/export.hpp>
@@ -28,6 +29,10 @@ namespace runtime {
 class ContextCore;
 class ProcessRecord;
 }  // namespace runtime
+
+/// A message handler that is a coroutine: `(const PID& from, std::string_view body) -> Task<>`.
+template <class F>
+concept CoroutineHandler = std::is_invocable_r_v<Task<>, F&, const PID&, std::string_view>;
 
 /// Subclass it, give it an id, install handlers, spawn it on a Context.
 ///
@@ -64,6 +69,14 @@ class COMPACTOR_API Process {
   /// the queue drains; any other thread waits here, and after send_timeout gets
   /// std::runtime_error (the message is not sent, and counted as dropped).
   void send(const PID& to, std::string_view name, std::string_view body = {}) const;
+
+  /// Sends a request to `to` and gives the first message sent back to the asker: libprocess's
+  /// request/response pattern. The request goes out from a fresh PID (`__req_res__(N)@ip:port`
+  /// of this context, never reused), so that a libprocess process answering with reply() or
+  /// send(from, ...) answers this ask and no other. Fails with AskTimeout after `timeout`, at
+  /// once with PeerExited for a local PID that names no process, and with FutureFailed for an
+  /// empty PID. A Task co_awaits it; any thread may call it once the process is spawned.
+  Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
 
   /// Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
   /// context breaks or cannot be made (remote). Linking to a local PID that does not exist calls
@@ -155,13 +168,13 @@ class COMPACTOR_API Process {
 
   /// Installs a coroutine as the handler for `name`: each message launches it (launch), with
   /// `from` and `body` valid until it finishes, not only until its first co_await.
-  template <class Coroutine>
-  requires std::is_invocable_r_v<Task<>, Coroutine&, const PID&, std::string_view> void install(
-      std::string name, Coroutine coroutine) {
-    install(std::move(name), Handler([this, coroutine = std::move(coroutine)](
-                                         const PID& from, std::string_view body) {
-              launch(run_handler(coroutine, from, std::string(body)));
-            }));
+  template <CoroutineHandler Coroutine>
+  void install(std::string name, Coroutine coroutine) {
+    auto launcher = [this, coroutine = std::move(coroutine)](const PID& from,
+                                                             std::string_view body) {
+      launch(run_handler(coroutine, from, std::string(body)));
+    };
+    install(std::move(name), Handler(std::move(launcher)));
   }
 
   /// Installs a coroutine member function of the derived class as the handler for `name`.

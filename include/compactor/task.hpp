@@ -136,8 +136,8 @@ auto TaskPromiseBase::await_transform(Task<T>&& task) {
 /// A coroutine that runs on a process: it starts when its process launches it
 /// (Process::launch, or a handler that returns a Task) or when another Task co_awaits it, and
 /// every step after a co_await resumes on the same process, between its other events. It can
-/// co_await a Future<U> (the value, or the failure thrown as FutureFailed) and a Task<U> (its
-/// value, or what it threw).
+/// co_await a `Future` (the value, or the failure thrown as FutureFailed, or as the subclass it
+/// failed with) and another `Task` (its value, or what it threw).
 ///
 /// @note While a task waits, its process handles other messages: its state may change across a
 /// co_await. A task is owned by whoever holds it, then by what awaits it or by its process; a
@@ -147,7 +147,9 @@ class [[nodiscard]] Task {
  public:
   using promise_type = detail::TaskPromise<T>;  ///< For the compiler.
 
+  /// Takes over `other`'s coroutine.
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  /// Destroys this one's coroutine, if any, and takes over `other`'s.
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
@@ -157,6 +159,7 @@ class [[nodiscard]] Task {
   }
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
+  /// Destroys the coroutine if this still owns it (it never ran, or it finished).
   ~Task() {
     if (handle_) handle_.destroy();
   }

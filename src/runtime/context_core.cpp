@@ -6,6 +6,7 @@
 #include "runtime/context_registry.hpp"
 #include "runtime/process_record.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <bit>
@@ -202,9 +203,22 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
   return false;
 }
 
-bool ContextCore::drop_for_unknown(std::string_view receiver, const Event& message) {
+bool ContextCore::drop_for_unknown(std::string_view receiver, Event& message) {
+  auto& event = std::get<MessageEvent>(message);
+  switch (replies_->answer(receiver, event)) {
+    case Replies::Answer::answered:
+      return true;
+    case Replies::Answer::late:
+      StatsCounters::add(counters_.late_replies);
+      count_dropped(DropReason::no_receiver);
+      peer_log_.warn(PeerEvent::late_reply, event.from.address.ip,
+                     "reply '{}' from {} to {} dropped: its ask had ended", event.name,
+                     event.from.to_string(), receiver);
+      return false;
+    case Replies::Answer::unknown:
+      break;
+  }
   count_dropped(DropReason::no_receiver);
-  const auto& event = std::get<MessageEvent>(message);
   peer_log_.warn(PeerEvent::unknown_receiver, event.from.address.ip,
                  "message '{}' from {} for unknown process '{}' on {} dropped", event.name,
                  event.from.to_string(), receiver, address_.to_string());
@@ -221,6 +235,40 @@ void ContextCore::set_inspector(Inspector inspector) {
   std::unique_lock lock(inspector_mutex_);
   inspecting_.store(static_cast<bool>(inspector), std::memory_order_relaxed);
   inspector_ = std::move(inspector);
+}
+
+Future<Message> ContextCore::ask(const PID& to, std::string name, std::string body,
+                                 Clock::duration timeout) {
+  if (to.id.empty() || to.address.ip.empty() || to.address.port == 0) {
+    return Future<Message>::failed("ask: '" + to.to_string() + "' is not a PID");
+  }
+  bool known = true;
+  if (is_local(to.address)) {
+    known = table_.find(to.id) != nullptr;
+  } else {
+    ContextRegistry::with(to.address,
+                          [&](ContextCore& other) { known = other.table_.find(to.id) != nullptr; });
+  }
+  if (!known) {
+    Promise<Message> gone;
+    gone.fail(PeerExited("ask: no process " + to.to_string()));
+    return gone.future();
+  }
+  auto opened = replies_->open();
+  const PID from(opened.id, address_);
+  auto& timer_clock = clock();
+  const auto timer = timer_clock.schedule_after(
+      timeout, [replies = std::weak_ptr<Replies>(replies_), id = opened.id, to, timeout] {
+        if (const auto alive = replies.lock()) {
+          alive->fail(id,
+                      AskTimeout(fmt::format(
+                          "ask: no reply from {} in {} ms", to.to_string(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
+        }
+      });
+  replies_->set_timer(opened.id, timer_clock, timer);
+  send(from, to, name, body);
+  return std::move(opened.reply);
 }
 
 bool ContextCore::deliver_call(std::string_view receiver, std::function<void(Process&)> call) {

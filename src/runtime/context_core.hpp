@@ -5,6 +5,7 @@
 #include "runtime/event.hpp"
 #include "runtime/peer_log.hpp"
 #include "runtime/process_table.hpp"
+#include "runtime/replies.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/transport.hpp"
@@ -102,6 +103,9 @@ class ContextCore {
   // under the mailbox_limit and its overflow policy (see ContextOptions).
   bool deliver_from_sender(std::string_view receiver, Event&& message);
 
+  // See Process::ask.
+  Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
+
   // Queues a typed call (dispatch) on the local process `receiver`; false if there is none.
   bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);
 
@@ -149,7 +153,8 @@ class ContextCore {
  private:
   void link_local(const PID& linker, const PID& target);
   // Count and log a message that finds no receiver; false.
-  bool drop_for_unknown(std::string_view receiver, const Event& message);
+  // A message for no process: the reply to an ask (Replies), or dropped.
+  bool drop_for_unknown(std::string_view receiver, Event& message);
   bool drop_for_terminated(std::string_view receiver);
 
   // The local process `id`, or null; `holder` keeps it alive when it came from the table rather
@@ -163,6 +168,7 @@ class ContextCore {
   StatsCounters counters_;
   metrics::Registry metrics_;
   PeerLog peer_log_{clock()};
+  std::shared_ptr<Replies> replies_ = std::make_shared<Replies>();  // timers hold it weakly
   std::atomic<bool> inspecting_{false};
   BuiltinEndpoints builtin_endpoints_ = nullptr;
   std::shared_mutex inspector_mutex_;

@@ -33,6 +33,7 @@ enum class PeerEvent : std::size_t {
   mailbox_overflow,     // a local send to a full mailbox was dropped (drop_newest)
   malformed_body,       // a message whose body did not parse
   unhandled_message,    // a message no handler takes
+  late_reply,           // a reply to an ask that ended (timed out)
   count_
 };
 inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
@@ -49,7 +50,8 @@ inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
                                                   "messages for unknown processes",
                                                   "messages dropped for a full mailbox",
                                                   "malformed messages",
-                                                  "unhandled messages"};
+                                                  "unhandled messages",
+                                                  "late replies"};
 static_assert(std::size(kPeerEventNames) == static_cast<std::size_t>(PeerEvent::count_));
 
 // @note Thread-safe.

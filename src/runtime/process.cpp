@@ -57,6 +57,11 @@ void Process::malformed(const PID& from, std::string_view name, std::size_t size
                             name, from.to_string(), why);
 }
 
+Future<Message> Process::ask(const PID& to, std::string name, std::string body,
+                             Clock::duration timeout) {
+  return spawned_context(context_, id_).ask(to, std::move(name), std::move(body), timeout);
+}
+
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }
 
 void Process::terminate() { spawned_context(context_, id_).terminate(self_); }

@@ -54,6 +54,26 @@ TEST(TwoProcesses, TenThousandUnlinkedMessagesAllArrive) {
   EXPECT_EQ(context.stats().messages_dropped, 0u);
 }
 
+// Process::ask over the wire: the request leaves from __req_res__(N) of this context, and the
+// server's pong, sent back to that PID as a libprocess reply() would be, completes the ask.
+TEST(TwoProcesses, AskGetsItsReplyOverTheWireOrTimesOut) {
+  Server server({"--quiet"});
+  testing::Recorder asker("asker");
+  Context context;  // goes first: it terminates the asker
+  context.spawn(asker);
+  auto reply = asker.ask(server.pid, "ping", "hello", 10s);
+  ASSERT_TRUE(reply.await(15s));
+  ASSERT_TRUE(reply.is_ready()) << reply.failure();
+  EXPECT_EQ(reply.get().name, "pong");
+  EXPECT_EQ(reply.get().body, "hello");
+  EXPECT_EQ(reply.get().from.address, server.pid.address);
+
+  auto unanswered = asker.ask(server.pid, "no-such-message", "", 300ms);
+  ASSERT_TRUE(unanswered.await(10s));
+  EXPECT_THROW(unanswered.get(), AskTimeout);
+  EXPECT_EQ(context.stats().messages_dropped, 0U);
+}
+
 TEST(TwoProcesses, KillNineOfALinkedPeerFiresExited) {
   Server server({"--quiet"});
   testing::Recorder client("client");

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// What Process::ask gives back: a reply, or why there is none.
+
+#include <compactor/export.hpp>
+#include <compactor/future.hpp>
+#include <compactor/pid.hpp>
+
+#include <string>
+
+namespace compactor {
+
+/// A message as a handler gets it, kept: the reply to an ask.
+struct Message {
+  PID from;          ///< who sent it
+  std::string name;  ///< its name
+  std::string body;  ///< its body
+};
+
+/// No reply came within the ask's timeout (a reply after it is dropped and counted as
+/// ContextStats::late_replies).
+class COMPACTOR_API AskTimeout : public FutureFailed {
+ public:
+  using FutureFailed::FutureFailed;
+};
+
+/// The asked process is known to be gone: a local PID that names no running process.
+class COMPACTOR_API PeerExited : public FutureFailed {
+ public:
+  using FutureFailed::FutureFailed;
+};
+
+}  // namespace compactor

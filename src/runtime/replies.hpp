@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The asks a context has in flight (Process::ask), each known by the fresh id its request was
+// sent from, "__req_res__(N)" as libprocess's ReqResProcess names them, and completed by the
+// first message sent to that id. No process is spawned per ask: a message for an id that no
+// process has is looked up here before it is dropped.
+
+#include "runtime/event.hpp"
+
+#include <compactor/ask.hpp>
+#include <compactor/clock.hpp>
+#include <compactor/detail/string_map.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace compactor::runtime {
+
+class Replies {
+ public:
+  // A new ask: its id, and the future of its reply.
+  struct Opened {
+    std::string id;
+    Future<Message> reply;
+  };
+  Opened open();
+  // The clock timer that ends the ask `id` (cancelled when the reply comes first).
+  void set_timer(std::string_view id, Clock& clock, Clock::TimerId timer);
+
+  enum class Answer { answered, late, unknown };
+  // A message for `receiver`: the reply of its ask (answered), one for an ask that ended (late:
+  // dropped, the caller counts it), or for no ask at all (unknown).
+  Answer answer(std::string_view receiver, MessageEvent& message);
+
+  // Ends the ask `id` with `error` (AskTimeout, ...), if it is still in flight.
+  template <class Error>
+  void fail(std::string_view id, Error error) {
+    if (auto ended = take(id)) ended->promise.fail(std::move(error));
+  }
+
+ private:
+  struct Pending {
+    Promise<Message> promise;
+    Clock* clock = nullptr;
+    Clock::TimerId timer = 0;
+  };
+  // Removes the ask `id`, cancelling its timer (outside the lock: a timer that is running may
+  // be waiting for it).
+  std::optional<Pending> take(std::string_view id);
+
+  std::mutex mutex_;
+  detail::StringMap<Pending> pending_;
+  std::uint64_t next_ = 1;  // the N of the next id; ids below it were issued
+};
+
+}  // namespace compactor::runtime

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process::ask on a deterministic context and a ManualClock: fresh __req_res__ PIDs, the first
+// reply, timeouts, late replies, and asks that fail at once.
+
+#include <compactor/context.hpp>
+#include <compactor/task.hpp>
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace compactor {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Answers "question" at once, or later when `silent` (on "speak"), to whoever asked.
+class Responder : public Process {
+ public:
+  Responder() : Process("responder") {
+    install("question", [this](const PID& from, std::string_view body) {
+      if (silent) {
+        askers.push_back(from);
+        return;
+      }
+      send(from, "answer", std::string(body) + " to " + from.id);
+    });
+    install("speak", [this](const PID&, std::string_view) {
+      for (const auto& asker : askers) send(asker, "answer", "late");
+      askers.clear();
+    });
+  }
+  bool silent = false;
+  std::vector<PID> askers;
+};
+
+// Asks on each "go" and records what came of it.
+class Asker : public Process {
+ public:
+  explicit Asker(PID target, std::string id = "asker")
+      : Process(std::move(id)), target_(std::move(target)) {
+    install("go", [this](const PID&, std::string_view body) -> Task<> {
+      try {
+        const Message reply = co_await ask(target_, "question", std::string(body), 5s);
+        outcomes.push_back(reply.name + ": " + reply.body + " from " + reply.from.id);
+      } catch (const AskTimeout& timeout) {
+        outcomes.push_back(std::string("timeout: ") + timeout.what());
+      } catch (const PeerExited& exited) {
+        outcomes.push_back(std::string("exited: ") + exited.what());
+      } catch (const FutureFailed& failed) {
+        outcomes.push_back(std::string("failed: ") + failed.what());
+      }
+    });
+  }
+  std::vector<std::string> outcomes;
+
+ private:
+  PID target_;
+};
+
+struct AskTest : ::testing::Test {
+  AskTest() {
+    context.spawn(responder);
+    asker.emplace(responder.self());
+    context.spawn(*asker);
+  }
+  ~AskTest() override {
+    for (const auto& pid : {asker->self(), responder.self()}) context.terminate(pid);
+    context.run(1000);
+  }
+  void go(const std::string& body) {
+    context.send(PID("test", context.address()), asker->self(), "go", body);
+    context.run(1000);
+  }
+
+  ManualClock clock;
+  Context context{ContextOptions{.deterministic = true, .clock = &clock}};
+  Responder responder;
+  std::optional<Asker> asker;
+};
+
+TEST_F(AskTest, EachAskGoesFromAFreshPidAndGetsTheFirstReply) {
+  go("one");
+  go("two");
+  EXPECT_EQ(asker->outcomes,
+            (std::vector<std::string>{"answer: one to __req_res__(1) from responder",
+                                      "answer: two to __req_res__(2) from responder"}));
+  EXPECT_EQ(context.stats().late_replies, 0U);
+  EXPECT_EQ(context.stats().messages_dropped, 0U);
+}
+
+TEST_F(AskTest, NoReplyInTimeIsAskTimeoutAndALateReplyIsDroppedAndCounted) {
+  responder.silent = true;
+  go("one");
+  EXPECT_TRUE(asker->outcomes.empty());
+  clock.advance(4999ms);
+  context.settle();
+  EXPECT_TRUE(asker->outcomes.empty());
+  clock.advance(1ms);
+  context.settle();
+  EXPECT_EQ(asker->outcomes,
+            std::vector<std::string>{"timeout: ask: no reply from responder@" +
+                                     context.address().to_string() + " in 5000 ms"});
+  // The late reply goes to the ended ask's PID: dropped, counted, never given to the next ask.
+  go("two");
+  context.send(PID("test", context.address()), responder.self(), "speak", "");
+  context.run(1000);
+  EXPECT_EQ(context.stats().late_replies, 1U);
+  ASSERT_EQ(asker->outcomes.size(), 2U);
+  EXPECT_EQ(asker->outcomes[1], "answer: late from responder");
+}
+
+TEST_F(AskTest, AnAskToNoProcessOrToNoPidFailsAtOnce) {
+  Asker to_nobody(PID("nobody", context.address()), "to_nobody");
+  Asker to_nothing(PID(), "to_nothing");
+  context.spawn(to_nobody);
+  context.spawn(to_nothing);
+  for (const auto& pid : {to_nobody.self(), to_nothing.self()}) {
+    context.send(PID("test", context.address()), pid, "go", "");
+  }
+  context.run(1000);
+  EXPECT_EQ(to_nobody.outcomes, std::vector<std::string>{"exited: ask: no process nobody@" +
+                                                         context.address().to_string()});
+  ASSERT_EQ(to_nothing.outcomes.size(), 1U);
+  EXPECT_TRUE(to_nothing.outcomes[0].starts_with("failed: ask: '")) << to_nothing.outcomes[0];
+  EXPECT_TRUE(to_nothing.outcomes[0].ends_with("' is not a PID")) << to_nothing.outcomes[0];
+  for (const auto& pid : {to_nobody.self(), to_nothing.self()}) context.terminate(pid);
+  context.run(1000);
+}
+
+}  // namespace
+}  // namespace compactor
