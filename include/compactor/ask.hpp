@@ -24,7 +24,9 @@ class COMPACTOR_API AskTimeout : public FutureFailed {
   using FutureFailed::FutureFailed;
 };
 
-/// The asked process is known to be gone: a local PID that names no running process.
+/// The asked process is known to be gone: a local PID that names no running process, a local
+/// process that terminated during the ask, or a remote one whose context could not be reached or
+/// whose connection broke during the ask.
 class COMPACTOR_API PeerExited : public FutureFailed {
  public:
   using FutureFailed::FutureFailed;

@@ -48,6 +48,9 @@ struct COMPACTOR_API ContextStats {
   std::uint64_t answers_over_budget = 0;
   /// Replies to Process::ask that came after it ended (timed out): dropped.
   std::uint64_t late_replies = 0;
+  /// Exceptions that escaped a process's handler, coroutine (task) or finalize(): logged with the
+  /// process's PID, then the process goes on.
+  std::uint64_t handler_exceptions = 0;
 };
 
 }  // namespace compactor

@@ -118,14 +118,42 @@ class Promise {
     });
   }
   ///@}
-  /// Completes like `other` when it completes.
+  /// Completes like `other` when it completes (a typed failure stays typed).
   void associate(const Future<T>& other) const {
     auto self = *this;
     other.on_ready([self](const T& value) { self.set_value(value); });
-    other.on_failed([self](const std::string& reason) { self.fail(reason); });
+    other.when_failed([self](const auto& failed) { self.fail_as(failed); });
   }
 
  private:
+  template <class>
+  friend class Future;
+
+  // Fails like `failed`, a failed future's state: its reason, and its error if it was typed.
+  template <class U>
+  bool fail_as(const detail::FutureState<U>& failed) const {
+    return state_->complete([&](auto& s) {
+      s.failure = failed.failure;
+      s.error = failed.error;
+    });
+  }
+  // Fails with what `f` threw: a FutureFailed (or a subclass) as it is, anything else by its
+  // what() as a FutureFailed.
+  void fail_with_current_exception() const {
+    try {
+      throw;
+    } catch (const FutureFailed& error) {
+      state_->complete([&](auto& s) {
+        s.failure.emplace(error.what());
+        s.error = std::current_exception();
+      });
+    } catch (const std::exception& error) {
+      fail(error.what());
+    } catch (...) {
+      fail("a non-standard exception");
+    }
+  }
+
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
@@ -207,13 +235,14 @@ class Future {
 
   /// Runs on completion, ready or failed.
   const Future& on_any(std::function<void(const Future&)> callback) const {
-    auto self = *this;
-    state_->when_complete([self, callback = std::move(callback)] { callback(self); });
+    auto* state = state_.get();
+    state_->when_complete(
+        [state, callback = std::move(callback)] { callback(Future(state->shared_from_this())); });
     return *this;
   }
 
   /// The future of `f(value)`: f returns a U or a `Future<U>`; a failure (or an exception thrown
-  /// by f) passes through as the new future's failure.
+  /// by f) passes through as the new future's failure, a typed one (AskTimeout, ...) as it is.
   template <class F>
   auto then(F f) const {
     using Result = std::invoke_result_t<F, const T&>;
@@ -226,16 +255,27 @@ class Future {
         } else {
           promise.set_value(f(value));
         }
-      } catch (const std::exception& error) {
-        promise.fail(error.what());
+      } catch (...) {
+        promise.fail_with_current_exception();
       }
     });
-    on_failed([promise](const std::string& reason) { promise.fail(reason); });
+    when_failed([promise](const auto& failed) { promise.fail_as(failed); });
     return promise.future();
   }
 
  private:
-  friend class Promise<T>;
+  template <class>
+  friend class Promise;
+
+  // Runs `callback` with the state if the future fails (or has failed).
+  template <class F>
+  void when_failed(F callback) const {
+    const auto* state = state_.get();
+    state_->when_complete([state, callback = std::move(callback)] {
+      if (state->failure) callback(*state);
+    });
+  }
+
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
   std::shared_ptr<detail::FutureState<T>> state_;

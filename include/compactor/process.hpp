@@ -73,9 +73,11 @@ class COMPACTOR_API Process {
   /// Sends a request to `to` and gives the first message sent back to the asker: libprocess's
   /// request/response pattern. The request goes out from a fresh PID (`__req_res__(N)@ip:port`
   /// of this context, never reused), so that a libprocess process answering with reply() or
-  /// send(from, ...) answers this ask and no other. Fails with AskTimeout after `timeout`, at
-  /// once with PeerExited for a local PID that names no process, and with FutureFailed for an
-  /// empty PID. A Task co_awaits it; any thread may call it once the process is spawned.
+  /// send(from, ...) answers this ask and no other. Fails with AskTimeout after `timeout`; with
+  /// PeerExited when the target is known to be gone (a local PID that names no process or whose
+  /// process terminates meanwhile, a connection to its context that cannot be made or breaks);
+  /// with FutureFailed for an empty PID. A Task co_awaits it; any thread may call it once the
+  /// process is spawned.
   Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
 
   /// Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
@@ -166,6 +168,10 @@ class COMPACTOR_API Process {
     });
   }
 
+  /// The sender of the message being handled; in a task, of the message whose handler launched
+  /// it (also after a co_await). Null elsewhere (initialize(), a timer, a task launched there).
+  const PID* current_sender() const { return sender_; }
+
   /// Installs a coroutine as the handler for `name`: each message launches it (launch), with
   /// `from` and `body` valid until it finishes, not only until its first co_await.
   template <CoroutineHandler Coroutine>
@@ -200,6 +206,7 @@ class COMPACTOR_API Process {
   // Runs a step of the launched task `root` (a coroutine of it that was waiting), and ends the
   // task if that finished it.
   void resume_task(std::coroutine_handle<> step, void* root);
+  class SenderScope;  ///< sets current_sender() for a handler or a step, then puts it back
   void end_tasks();  ///< on termination: destroys the tasks still waiting
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
@@ -233,8 +240,14 @@ class COMPACTOR_API Process {
   mutable std::mutex routes_mutex_;  ///< route() may race with /help's listing
   std::map<std::string, RouteEntry> routes_;
   TimerId next_timer_ = 1;
+  // A launched task, and the sender of the message being handled when it was launched.
+  struct LaunchedTask {
+    std::coroutine_handle<detail::TaskPromise<void>> frame;
+    std::optional<PID> sender;
+  };
   // The launched tasks, by frame: touched only on the process's thread.
-  std::unordered_map<void*, std::coroutine_handle<detail::TaskPromise<void>>> tasks_;
+  std::unordered_map<void*, LaunchedTask> tasks_;
+  const PID* sender_ = nullptr;  // see current_sender()
 };
 
 }  // namespace compactor

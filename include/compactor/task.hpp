@@ -99,10 +99,9 @@ struct FutureAwaiter {
   void* root;
   bool await_ready() const { return !future.is_pending(); }
   void await_suspend(std::coroutine_handle<> step) {
-    const auto resumer = TaskResumer::current();
-    future.on_ready([resumer, step, root = root](const T&) { resumer.resume(step, root); });
-    future.on_failed(
-        [resumer, step, root = root](const std::string&) { resumer.resume(step, root); });
+    future.on_any([resumer = TaskResumer::current(), step, root = root](const Future<T>&) {
+      resumer.resume(step, root);
+    });
   }
   T await_resume() const { return future.get(); }
 };

@@ -389,6 +389,7 @@ void OutboundConnection::fail(const std::string& reason) {
     core::log().debug("connection to {} ended: {}", host_text_, reason);
   }
   for (const auto& [linker, target] : ended.links) core.deliver_exited(linker, target);
+  core.connection_failed(remote_, reason);
 }
 
 core::ConnectionStats OutboundConnection::stats() const {

@@ -1,27 +1,56 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <compactor/protobuf.hpp>
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 namespace compactor {
 
-void ProtobufProcess::send(const PID& to, const google::protobuf::Message& message) const {
+std::string ProtobufProcess::serialize(const google::protobuf::Message& message) {
   std::string body;
   if (!message.SerializeToString(&body)) {
     throw std::invalid_argument("cannot serialize " + message.GetTypeName() +
                                 " (are its required fields set?)");
   }
-  Process::send(to, message.GetDescriptor()->full_name(), body);
+  return body;
+}
+
+void ProtobufProcess::send(const PID& to, const google::protobuf::Message& message) const {
+  Process::send(to, message.GetDescriptor()->full_name(), serialize(message));
+}
+
+bool ProtobufProcess::parse(const PID& from, std::string_view body,
+                            google::protobuf::Message& message) {
+  if (message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return true;
+  malformed(from, message.GetDescriptor()->full_name(), body.size(),
+            "not a valid protobuf message of that type");
+  return false;
+}
+
+void ProtobufProcess::check_reply(const Message& answer, const google::protobuf::Descriptor& type,
+                                  google::protobuf::Message& reply) {
+  if (answer.name != type.full_name()) {
+    throw FutureFailed(fmt::format("ask: {} answered '{}' ({} bytes), not a {}",
+                                   answer.from.to_string(), answer.name, answer.body.size(),
+                                   type.full_name()));
+  }
+  if (!reply.ParseFromArray(answer.body.data(), static_cast<int>(answer.body.size()))) {
+    throw FutureFailed(fmt::format("ask: the {} from {} does not parse ({} bytes)",
+                                   type.full_name(), answer.from.to_string(),
+                                   answer.body.size()));
+  }
 }
 
 void ProtobufProcess::reply(const google::protobuf::Message& message) const {
-  if (current_sender_ == nullptr) {
+  const PID* sender = current_sender();
+  if (sender == nullptr) {
     throw std::logic_error("reply() outside a protobuf handler of process " + id());
   }
-  if (current_sender_->empty()) {
+  if (sender->empty()) {
     throw std::logic_error("reply(): the message being handled came without a sender PID");
   }
-  send(*current_sender_, message);
+  send(*sender, message);
 }
 
 }  // namespace compactor

@@ -254,7 +254,7 @@ Future<Message> ContextCore::ask(const PID& to, std::string name, std::string bo
     gone.fail(PeerExited("ask: no process " + to.to_string()));
     return gone.future();
   }
-  auto opened = replies_->open();
+  auto opened = replies_->open(to);
   const PID from(opened.id, address_);
   auto& timer_clock = clock();
   const auto timer = timer_clock.schedule_after(

@@ -105,6 +105,14 @@ class ContextCore {
 
   // See Process::ask.
   Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
+  // The asks in flight to `pid` end with PeerExited: it terminated (in any context of this OS
+  // process, so each one is told).
+  void fail_asks_to(const PID& pid) { replies_->peer_exited(pid, "it terminated"); }
+  // The connection to the context at `address` broke or could not be made (`reason`): the asks
+  // in flight to it end with PeerExited.
+  void connection_failed(const Address& address, std::string_view reason) {
+    replies_->peer_exited(address, reason);
+  }
 
   // Queues a typed call (dispatch) on the local process `receiver`; false if there is none.
   bool deliver_call(std::string_view receiver, std::function<void(Process&)> call);

@@ -25,6 +25,14 @@ ContextRegistry::Pin ContextRegistry::pin(const Address& address) {
   return Pin(it->second);
 }
 
+std::vector<Address> ContextRegistry::addresses() {
+  std::lock_guard lock(mutex_);
+  std::vector<Address> all;
+  all.reserve(contexts_.size());
+  for (const auto& [address, entry] : contexts_) all.push_back(address);
+  return all;
+}
+
 void ContextRegistry::add(const Address& address, ContextCore& context) {
   auto& self = instance();
   std::lock_guard lock(self.mutex_);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace compactor::runtime {
 
@@ -28,6 +29,11 @@ class ContextRegistry {
     if (!pin) return false;
     use(*pin.context);
     return true;
+  }
+  // Calls `use(context)` for every context, as with() does for one.
+  template <class Use>
+  static void for_each(Use&& use) {
+    for (const auto& address : instance().addresses()) with(address, use);
   }
 
  private:
@@ -51,6 +57,7 @@ class ContextRegistry {
 
   static ContextRegistry& instance();
   Pin pin(const Address& address);
+  std::vector<Address> addresses();
 
   std::mutex mutex_;  // held only to look up, add or remove: never while a context is used
   std::unordered_map<Address, Entry> contexts_;

@@ -9,6 +9,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <utility>
 
 namespace compactor {
 namespace {
@@ -29,6 +30,19 @@ runtime::ContextCore& spawned_context(runtime::ContextCore* context, const std::
 }
 
 }  // namespace
+
+class Process::SenderScope {
+ public:
+  SenderScope(Process& process, const PID* sender)
+      : process_(process), saved_(std::exchange(process.sender_, sender)) {}
+  ~SenderScope() { process_.sender_ = saved_; }
+  SenderScope(const SenderScope&) = delete;
+  SenderScope& operator=(const SenderScope&) = delete;
+
+ private:
+  Process& process_;
+  const PID* saved_;
+};
 
 Process::Process(std::string id) : id_(std::move(id)) { check_id(id_); }
 
@@ -134,7 +148,9 @@ void Process::launch(Task<> task) {
   auto frame = task.release();
   if (!frame) return;
   frame.promise().root = frame.address();
-  tasks_.emplace(frame.address(), frame);
+  LaunchedTask launched{frame, std::nullopt};
+  if (sender_ != nullptr) launched.sender = *sender_;
+  tasks_.emplace(frame.address(), std::move(launched));
   resume_task(frame, frame.address());
 }
 
@@ -145,22 +161,27 @@ Future<Nothing> Process::after(Clock::duration duration) {
 }
 
 void Process::resume_task(std::coroutine_handle<> step, void* root) {
-  if (!tasks_.contains(root)) return;  // ended with its process
-  step.resume();
-  // The step may have launched others (tasks_ may have moved): look again.
+  const auto running = tasks_.find(root);
+  if (running == tasks_.end()) return;  // ended with its process
+  {
+    // Map nodes stay put while the step launches other tasks; only resume_task erases one.
+    const auto& sender = running->second.sender;
+    const SenderScope scope(*this, sender ? &*sender : nullptr);
+    step.resume();
+  }
   const auto found = tasks_.find(root);
-  if (found == tasks_.end() || !found->second.done()) return;
-  const auto frame = found->second;
+  if (found == tasks_.end() || !found->second.frame.done()) return;
+  const auto frame = found->second.frame;
   tasks_.erase(found);
   auto error = frame.promise().error;
   frame.destroy();
-  if (error) runtime::report_escaped(self_.to_string(), "task", std::move(error));
+  if (error) runtime::report_escaped(*context_, self_.to_string(), "task", std::move(error));
 }
 
 void Process::end_tasks() {
   auto ending = std::move(tasks_);
   tasks_.clear();
-  for (auto& [root, frame] : ending) frame.destroy();
+  for (auto& [root, task] : ending) task.frame.destroy();
 }
 
 namespace detail {
@@ -274,6 +295,7 @@ void Process::dispatch(const PID& from, std::string_view name, std::string_view 
     }
     last_handler_ = &*it;
   }
+  const SenderScope scope(*this, &from);
   last_handler_->second(from, body);
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/logging.hpp"
 #include "runtime/context_core.hpp"
+#include "runtime/context_registry.hpp"
 
 #include <fmt/format.h>
 
@@ -64,7 +65,9 @@ class MailboxRoom final : public Congestion {
 
 ProcessRecord* ProcessRecord::current() { return tls_current; }
 
-void report_escaped(const std::string& pid_text, std::string_view where, std::exception_ptr error) {
+void report_escaped(ContextCore& context, const std::string& pid_text, std::string_view where,
+                    std::exception_ptr error) {
+  StatsCounters::add(context.counters().handler_exceptions);
   try {
     std::rethrow_exception(std::move(error));
   } catch (const std::exception& escaped) {
@@ -261,7 +264,7 @@ void ProcessRecord::handle(Event& event) {
       terminate_now();
     }
   } catch (...) {
-    report_escaped(pid_text_, "handler", std::current_exception());
+    report_escaped(context_, pid_text_, "handler", std::current_exception());
   }
 }
 
@@ -270,7 +273,7 @@ void ProcessRecord::terminate_now() {
   try {
     process_.finalize();
   } catch (...) {
-    report_escaped(pid_text_, "finalize", std::current_exception());
+    report_escaped(context_, pid_text_, "finalize", std::current_exception());
   }
   process_.end_tasks();  // their destructors run here, on the process
   // After this no timer callback of the process runs, so the context may go.
@@ -282,6 +285,7 @@ void ProcessRecord::terminate_now() {
     linkers.swap(linkers_);
   }
   for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
+  ContextRegistry::for_each([this](ContextCore& context) { context.fail_asks_to(pid_); });
   resume_waiters();                     // what they send now is dropped, not held
   context_.withdraw_metrics(process_);  // while the process still exists (an owned one goes next)
   process_.running_.store(false, std::memory_order_release);

@@ -146,7 +146,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::vector<PID> linkers_;  // guarded by state_mutex_
 };
 
-// Logs an exception that escaped a process's code (`where`: "handler", "finalize", "task").
-void report_escaped(const std::string& pid_text, std::string_view where, std::exception_ptr error);
+// Logs and counts (ContextStats::handler_exceptions) an exception that escaped a process's code
+// (`where`: "handler", "finalize", "task").
+void report_escaped(ContextCore& context, const std::string& pid_text, std::string_view where,
+                    std::exception_ptr error);
 
 }  // namespace compactor::runtime

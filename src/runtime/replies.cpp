@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/replies.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <vector>
 
 namespace compactor::runtime {
 namespace {
@@ -19,8 +22,9 @@ std::uint64_t number_of(std::string_view id) {
 
 }  // namespace
 
-Replies::Opened Replies::open() {
+Replies::Opened Replies::open(const PID& target) {
   Pending pending;
+  pending.target = target;
   auto reply = pending.promise.future();
   std::lock_guard lock(mutex_);
   std::string id = std::string(kPrefix) + std::to_string(next_++) + ")";
@@ -52,6 +56,32 @@ std::optional<Replies::Pending> Replies::take(std::string_view id) {
   }
   if (taken->clock != nullptr) taken->clock->cancel(taken->timer);
   return taken;
+}
+
+template <class Gone>
+void Replies::fail_where(Gone gone, std::string_view why) {
+  std::vector<std::string> ended;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, pending] : pending_) {
+      if (gone(pending.target)) ended.push_back(id);
+    }
+  }
+  // One by one, outside the lock: a failed ask's awaiter may ask again at once.
+  for (const auto& id : ended) {
+    if (auto pending = take(id)) {
+      pending->promise.fail(
+          PeerExited(fmt::format("ask: {} exited: {}", pending->target.to_string(), why)));
+    }
+  }
+}
+
+void Replies::peer_exited(const PID& target, std::string_view why) {
+  fail_where([&](const PID& asked) { return asked == target; }, why);
+}
+
+void Replies::peer_exited(const Address& address, std::string_view why) {
+  fail_where([&](const PID& asked) { return asked.address == address; }, why);
 }
 
 Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message) {

@@ -27,7 +27,7 @@ class Replies {
     std::string id;
     Future<Message> reply;
   };
-  Opened open();
+  Opened open(const PID& target);
   // The clock timer that ends the ask `id` (cancelled when the reply comes first).
   void set_timer(std::string_view id, Clock& clock, Clock::TimerId timer);
 
@@ -42,12 +42,21 @@ class Replies {
     if (auto ended = take(id)) ended->promise.fail(std::move(error));
   }
 
+  // Ends with PeerExited(`why`) the asks in flight to `target` (a process that terminated), or
+  // to any process at `address` (its context's connection broke or could not be made).
+  void peer_exited(const PID& target, std::string_view why);
+  void peer_exited(const Address& address, std::string_view why);
+
  private:
   struct Pending {
     Promise<Message> promise;
+    PID target;
     Clock* clock = nullptr;
     Clock::TimerId timer = 0;
   };
+  // Ends with PeerExited the asks whose target `gone` says is gone.
+  template <class Gone>
+  void fail_where(Gone gone, std::string_view why);
   // Removes the ask `id`, cancelling its timer (outside the lock: a timer that is running may
   // be waiting for it).
   std::optional<Pending> take(std::string_view id);

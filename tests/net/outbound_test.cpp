@@ -64,6 +64,30 @@ TEST(Outbound, LinkToAClosedPortFiresExited) {
   EXPECT_GE(context.stats().connections_failed, 1u);
 }
 
+// An ask does not wait for its timeout when the connection to its target cannot be made, or
+// breaks while the ask waits: it ends with PeerExited, as a link's exited() would fire.
+TEST(Outbound, AnAskEndsWithPeerExitedWhenItsConnectionCannotBeMadeOrBreaks) {
+  testing::RefusingPort refusing;
+  testing::RawListener listener;
+  testing::Recorder asker("asker");
+  Context context;
+  context.spawn(asker);
+  auto refused = asker.ask(PID("pong", {"127.0.0.1", refusing.port()}), "ping", "", 60s);
+  ASSERT_TRUE(refused.await(10s));
+  EXPECT_THROW(refused.get(), PeerExited);
+  EXPECT_TRUE(refused.failure().starts_with("ask: pong@127.0.0.1:")) << refused.failure();
+
+  auto broken = asker.ask(PID("pong", {"127.0.0.1", listener.port()}), "ping", "", 60s);
+  auto connection = listener.accept(10s);
+  ASSERT_TRUE(connection);
+  EXPECT_FALSE(connection->read_some(10s).empty());  // the request came
+  EXPECT_TRUE(broken.is_pending());
+  connection->reset();
+  ASSERT_TRUE(broken.await(10s));
+  EXPECT_THROW(broken.get(), PeerExited);
+  EXPECT_EQ(context.stats().late_replies, 0U);
+}
+
 TEST(Outbound, MessagesToAClosedPortAreCountedAsDropped) {
   testing::RefusingPort refusing;
   const std::uint16_t port = refusing.port();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,18 @@ class Asker : public Process {
   PID target_;
 };
 
+// Throws from a plain handler and from a coroutine handler after a co_await.
+class Thrower : public Process {
+ public:
+  Thrower() : Process("thrower") {
+    install("plain", [](const PID&, std::string_view) { throw std::runtime_error("plain"); });
+    install("coroutine", [this](const PID&, std::string_view) -> Task<> {
+      co_await after(0ms);
+      throw std::runtime_error("coroutine");
+    });
+  }
+};
+
 struct AskTest : ::testing::Test {
   AskTest() {
     context.spawn(responder);
@@ -110,6 +123,34 @@ TEST_F(AskTest, NoReplyInTimeIsAskTimeoutAndALateReplyIsDroppedAndCounted) {
   EXPECT_EQ(context.stats().late_replies, 1U);
   ASSERT_EQ(asker->outcomes.size(), 2U);
   EXPECT_EQ(asker->outcomes[1], "answer: late from responder");
+}
+
+TEST_F(AskTest, AnAskEndsWithPeerExitedWhenItsTargetTerminates) {
+  responder.silent = true;
+  go("one");
+  EXPECT_TRUE(asker->outcomes.empty());
+  context.terminate(responder.self());
+  context.run(1000);  // no clock advance: not the timeout
+  EXPECT_EQ(asker->outcomes, std::vector<std::string>{"exited: ask: responder@" +
+                                                      context.address().to_string() +
+                                                      " exited: it terminated"});
+}
+
+// An exception that escapes a coroutine handler is logged and counted like a plain handler's,
+// and the process goes on.
+TEST_F(AskTest, ExceptionsEscapingHandlersAndTasksAreCounted) {
+  Thrower thrower;
+  context.spawn(thrower);
+  for (const char* name : {"plain", "coroutine", "plain"}) {
+    context.send(PID("test", context.address()), thrower.self(), name, "");
+  }
+  context.run(1000);
+  EXPECT_EQ(context.stats().handler_exceptions, 2U);
+  clock.advance(1ms);  // the coroutine's after(0ms)
+  context.settle();
+  EXPECT_EQ(context.stats().handler_exceptions, 3U);
+  context.terminate(thrower.self());
+  context.run(1000);
 }
 
 TEST_F(AskTest, AnAskToNoProcessOrToNoPidFailsAtOnce) {

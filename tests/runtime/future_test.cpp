@@ -2,10 +2,12 @@
 #include <compactor/dispatch.hpp>  // first: the headers compile on their own
 #include <compactor/future.hpp>
 
+#include <compactor/ask.hpp>
 #include <compactor/context.hpp>
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <thread>
 
 namespace compactor {
@@ -109,12 +111,34 @@ TEST(Dispatch, TypedCallsRunOnTheProcessAndAnswerWithFutures) {
                FutureFailed);
 }
 
+// An AskTimeout stays an AskTimeout through then() and associate(), so that a typed ask's caller
+// can catch it; what a then() callback throws is typed if it is a FutureFailed.
+TEST(Future, TypedFailuresPassThroughThenAndAssociate) {
+  Promise<int> promise;
+  auto mapped = promise.future().then([](int v) { return v + 1; });
+  Promise<int> associated;
+  associated.associate(mapped);
+  promise.fail(AskTimeout("too late"));
+  EXPECT_THROW(mapped.get(), AskTimeout);
+  EXPECT_THROW(associated.future().get(), AskTimeout);
+  EXPECT_EQ(associated.future().failure(), "too late");
+
+  auto thrown = Future<int>::ready(1).then([](int) -> int { throw PeerExited("gone"); });
+  EXPECT_THROW(thrown.get(), PeerExited);
+  auto plain = Future<int>::ready(1).then([](int) -> int { throw std::out_of_range("range"); });
+  EXPECT_THROW(plain.get(), FutureFailed);
+  EXPECT_EQ(plain.failure(), "range");
+}
+
 TEST(Future, AFutureNeverCompletedFreesItsCallbacks) {
   const auto token = std::make_shared<int>(0);
   {
     Promise<int> never;
-    never.future().on_ready([token](int) {}).on_failed([token](const std::string&) {});
-    EXPECT_EQ(token.use_count(), 3);
+    never.future()
+        .on_ready([token](int) {})
+        .on_failed([token](const std::string&) {})
+        .on_any([token](const Future<int>&) {});
+    EXPECT_EQ(token.use_count(), 4);
   }
   EXPECT_EQ(token.use_count(), 1) << "the callbacks (and the state) were leaked";
 }
