@@ -131,6 +131,22 @@ TEST(TwoProcesses, SendToolFailsClearlyWhenUnreachable) {
   EXPECT_EQ(send.wait(10s), 1);
 }
 
+TEST(TwoProcesses, AskToolPrintsTheReplyOrFailsOnTimeoutAndOnAGonePeer) {
+  Server server({"--quiet"});
+  ChildProcess ask({COMPACTOR_TOOL, "ask", server.pid.to_string(), "ping", "hello"});
+  EXPECT_EQ(ask.read_line(10s), "pong hello");
+  EXPECT_EQ(ask.wait(10s), 0);
+
+  ChildProcess unanswered({COMPACTOR_TOOL, "ask", server.pid.to_string(), "nothing", "--timeout",
+                           "0.2"});
+  EXPECT_EQ(unanswered.wait(10s), 1);
+
+  testing::RefusingPort refusing;
+  ChildProcess gone({COMPACTOR_TOOL, "ask", "pong@127.0.0.1:" + std::to_string(refusing.port()),
+                     "ping", "--timeout", "60"});
+  EXPECT_EQ(gone.wait(10s), 1) << "PeerExited at once, not after the timeout";
+}
+
 TEST(TwoProcesses, PingToolReportsRoundTrips) {
   Server server({"--quiet"});
   ChildProcess ping({COMPACTOR_TOOL, "ping", server.pid.to_string(), "-n", "2000", "-w", "10",

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace compactor::tool {
 
@@ -24,9 +25,18 @@ struct ContextFlags {
   ContextOptions options() const;
 };
 
+// A message body: the positional argument, `-` for standard input, or --file.
+struct BodyFlags {
+  std::string argument, file;
+
+  void add_to(CLI::App& command);
+  std::string read() const;
+};
+
 // Each returns the function that runs the subcommand once the command line is parsed.
 std::function<int()> add_serve(CLI::App& app);
 std::function<int()> add_send(CLI::App& app);
+std::function<int()> add_ask(CLI::App& app);
 std::function<int()> add_ping(CLI::App& app);
 std::function<int()> add_group(CLI::App& app);
 std::function<int()> add_top(CLI::App& app);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// compactor: a "curl" for libprocess. Serves, sends and pings libprocess messages.
+// compactor: a "curl" for libprocess. Serves, sends, asks and pings libprocess messages.
 
 #include "commands.hpp"
 
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   const auto serve = add_serve(app);
   const auto send = add_send(app);
+  const auto ask = add_ask(app);
   const auto ping = add_ping(app);
   const auto group = add_group(app);
   const auto top = add_top(app);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("serve")) return serve();
     if (app.got_subcommand("send")) return send();
+    if (app.got_subcommand("ask")) return ask();
     if (app.got_subcommand("ping")) return ping();
     if (app.got_subcommand("group")) return group();
     if (app.got_subcommand("top")) return top();

@@ -7,45 +7,23 @@
 
 #include <fmt/core.h>
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace compactor::tool {
-namespace {
-
-std::string read_all(std::istream& in) {
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string body_from(const std::string& argument, const std::string& file) {
-  if (!file.empty()) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read '" + file + "'");
-    return read_all(in);
-  }
-  if (argument == "-") return read_all(std::cin);
-  return argument;
-}
-
-}  // namespace
-
 std::function<int()> add_send(CLI::App& app) {
   auto* command = app.add_subcommand("send", "send one message to a PID");
   struct Flags {
     ContextFlags context;
-    std::string to, name, body, file;
+    std::string to, name;
+    BodyFlags body;
   };
   auto flags = std::make_shared<Flags>();
   flags->context.add_to(*command);
   command->add_option("pid", flags->to, "receiver, id@ip:port")->required();
   command->add_option("name", flags->name, "message name")->required();
-  command->add_option("body", flags->body, "message body, or - to read standard input");
-  command->add_option("--file", flags->file, "read the body from this file");
+  flags->body.add_to(*command);
   return [flags] {
     const PID to = PID::parse(flags->to);
-    const std::string body = body_from(flags->body, flags->file);
+    const std::string body = flags->body.read();
     Context context(flags->context.options());
     Process sender("send");
     context.spawn(sender);
