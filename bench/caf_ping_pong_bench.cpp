@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CAF 0.17 baseline of local_ping_pong_bench: the same ping-pong between two event-based
-// actors of one actor system, 1 and 100 in flight, messages per second both ways.
+// actors of one actor system, 1 and 100 in flight, messages per second both ways; and the same
+// round trips as CAF's request(...).then(...) (CafRequest), the baseline of LocalAsk.
 
 #include <caf/all.hpp>
 
@@ -54,6 +55,53 @@ void CafPingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
 }
 BENCHMARK(CafPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Answers a request with its result (a response, as request(...).then(...) wants).
+caf::behavior replier(caf::event_based_actor*) {
+  return {[](ping_atom, const std::string& body) { return caf::make_message(pong_atom::value, body); }};
+}
+
+// Keeps `in_flight` requests outstanding, each answered in a then(), until `total` came back.
+void ask_next(caf::event_based_actor* self, const caf::actor& pong, std::int64_t total,
+              const std::shared_ptr<std::int64_t>& sent, const std::shared_ptr<std::int64_t>& received,
+              std::promise<void>* done) {
+  ++*sent;
+  self->request(pong, caf::infinite, ping_atom::value, std::string("x"))
+      .then([=](pong_atom, const std::string&) {
+        if (++*received == total) {
+          done->set_value();
+          self->quit();
+        } else if (*sent < total) {
+          ask_next(self, pong, total, sent, received, done);
+        }
+      });
+}
+
+caf::behavior requester(caf::event_based_actor* self, caf::actor pong, std::int64_t total,
+                        std::int64_t in_flight, std::promise<void>* done) {
+  auto sent = std::make_shared<std::int64_t>(0);
+  auto received = std::make_shared<std::int64_t>(0);
+  for (std::int64_t i = 0; i < std::min(in_flight, total); ++i) {
+    ask_next(self, pong, total, sent, received, done);
+  }
+  return {[](const std::string&) {}};
+}
+
+void CafRequest(benchmark::State& state) {
+  const auto in_flight = state.range(0);
+  constexpr std::int64_t kRoundTrips = 100000;
+  caf::actor_system_config config;
+  caf::actor_system system{config};
+  auto pong = system.spawn(replier);
+  for (auto _ : state) {
+    std::promise<void> done;
+    system.spawn(requester, pong, kRoundTrips, in_flight, &done);
+    done.get_future().wait();
+  }
+  caf::anon_send_exit(pong, caf::exit_reason::user_shutdown);
+  state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
+}
+BENCHMARK(CafRequest)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Ping-pong between two processes of one context: messages per second (pings and pongs both
-// count, as CAF's benchmark counts them) with 1 and 100 pings in flight.
+// count, as CAF's benchmark counts them) with 1 and 100 pings in flight; the same round trips
+// as Process::ask from 1 and 100 coroutines (LocalAsk), against the same Pong.
 
 #include <compactor/compactor.hpp>
 
@@ -50,22 +51,55 @@ class Ping : public Process {
   std::promise<void> done_;
 };
 
-void LocalPingPong(benchmark::State& state) {
+// `in_flight` coroutines, each asking Pong in turn, until `total` replies came back.
+class Asker : public Process {
+ public:
+  Asker(PID pong, std::int64_t total, std::int64_t in_flight)
+      : Process("asker"), pong_(std::move(pong)), total_(total), in_flight_(in_flight) {}
+
+  std::future<void> done() { return done_.get_future(); }
+
+  void initialize() override {
+    for (std::int64_t i = 0; i < std::min(in_flight_, total_); ++i) launch(keep_asking());
+  }
+
+ private:
+  Task<> keep_asking() {
+    while (sent_ < total_) {
+      ++sent_;
+      co_await ask(pong_, "ping", "x", std::chrono::seconds(10));
+      if (++received_ == total_) done_.set_value();
+    }
+  }
+
+  PID pong_;
+  std::int64_t total_, in_flight_, sent_ = 0, received_ = 0;
+  std::promise<void> done_;
+};
+
+// Round trips of `Driver` (Ping or Asker) against one Pong.
+template <class Driver>
+void RoundTrips(benchmark::State& state) {
   const auto in_flight = state.range(0);
   constexpr std::int64_t kRoundTrips = 100000;
   Context context;
   const PID pong = context.spawn(std::make_unique<Pong>());
   for (auto _ : state) {
-    auto ping = std::make_unique<Ping>(pong, kRoundTrips, in_flight);
-    auto done = ping->done();
-    const PID pid = context.spawn(std::move(ping));
+    auto driver = std::make_unique<Driver>(pong, kRoundTrips, in_flight);
+    auto done = driver->done();
+    const PID pid = context.spawn(std::move(driver));
     done.wait();
     context.terminate(pid);
     context.wait(pid);
   }
   state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
 }
+
+void LocalPingPong(benchmark::State& state) { RoundTrips<Ping>(state); }
 BENCHMARK(LocalPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void LocalAsk(benchmark::State& state) { RoundTrips<Asker>(state); }
+BENCHMARK(LocalAsk)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

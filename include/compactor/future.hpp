@@ -38,30 +38,39 @@ class Future;
 namespace detail {
 
 template <class T>
+struct FutureAwaiter;  // task.hpp
+
+template <class T>
 struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::mutex mutex;
   std::condition_variable completed;
   std::optional<T> value;
   std::optional<std::string> failure;
   std::exception_ptr error;  ///< a typed failure (Promise::fail(E)), thrown as it is by get()
-  std::vector<std::function<void()>> callbacks;  ///< run once, on completion
+  /// Run once, on completion, in the order they came: the first (mostly the only one, as for a
+  /// co_await) without a vector.
+  std::function<void()> first_callback;
+  std::vector<std::function<void()>> more_callbacks;
 
   bool complete_locked() const { return value.has_value() || failure.has_value(); }
 
   /// Completes with `set`'s effect unless complete already; runs the callbacks outside the lock.
   template <class Set>
   bool complete(Set&& set) {
-    std::vector<std::function<void()>> to_run;
+    std::function<void()> first;
+    std::vector<std::function<void()>> more;
     // Alive until its callbacks ran, even if one of them drops the last holder.
     const auto alive = this->shared_from_this();
     {
       std::lock_guard lock(mutex);
       if (complete_locked()) return false;
       set(*this);
-      to_run.swap(callbacks);
+      first.swap(first_callback);
+      more.swap(more_callbacks);
     }
     completed.notify_all();
-    for (auto& callback : to_run) callback();
+    if (first) first();
+    for (auto& callback : more) callback();
     return true;
   }
 
@@ -70,7 +79,11 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
     {
       std::lock_guard lock(mutex);
       if (!complete_locked()) {
-        callbacks.push_back(std::move(callback));
+        if (!first_callback) {
+          first_callback = std::move(callback);
+        } else {
+          more_callbacks.push_back(std::move(callback));
+        }
         return;
       }
     }
@@ -266,6 +279,7 @@ class Future {
  private:
   template <class>
   friend class Promise;
+  friend struct detail::FutureAwaiter<T>;  // waits with one callback, no wrapper
 
   // Runs `callback` with the state if the future fails (or has failed).
   template <class F>

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,7 +79,8 @@ class COMPACTOR_API Process {
   /// process terminates meanwhile, a connection to its context that cannot be made or breaks);
   /// with FutureFailed for an empty PID. A Task co_awaits it; any thread may call it once the
   /// process is spawned.
-  Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
+  Future<Message> ask(const PID& to, std::string_view name, std::string_view body,
+                      Clock::duration timeout);
 
   /// Links to `pid`: exited(pid) runs when it terminates (local) or when the connection to its
   /// context breaks or cannot be made (remote). Linking to a local PID that does not exist calls
@@ -178,7 +180,7 @@ class COMPACTOR_API Process {
   void install(std::string name, Coroutine coroutine) {
     auto launcher = [this, coroutine = std::move(coroutine)](const PID& from,
                                                              std::string_view body) {
-      launch(run_handler(coroutine, from, std::string(body)));
+      launch_keeping_sender(run_handler(coroutine, from, std::string(body)));
     };
     install(std::move(name), Handler(std::move(launcher)));
   }
@@ -196,13 +198,18 @@ class COMPACTOR_API Process {
   friend class runtime::ContextCore;
   friend class runtime::ProcessRecord;
   friend class detail::TaskResumer;
+  friend class ProtobufProcess;  // launch_keeping_sender
 
   // A coroutine handler's task: it owns a copy of the handler and of what the message brought,
   // so that they outlive the handler's call.
   template <class Coroutine>
   static Task<> run_handler(Coroutine coroutine, PID from, std::string body) {
+    co_await detail::RememberSender{&from};
     co_await coroutine(from, std::string_view(body));
   }
+  // As launch(), for a task that keeps its sender itself (detail::RememberSender).
+  void launch_keeping_sender(Task<> task);
+  void start_task(Task<> task, bool copy_sender);
   // Runs a step of the launched task `root` (a coroutine of it that was waiting), and ends the
   // task if that finished it.
   void resume_task(std::coroutine_handle<> step, void* root);
@@ -240,10 +247,11 @@ class COMPACTOR_API Process {
   mutable std::mutex routes_mutex_;  ///< route() may race with /help's listing
   std::map<std::string, RouteEntry> routes_;
   TimerId next_timer_ = 1;
-  // A launched task, and the sender of the message being handled when it was launched.
+  // A launched task, and a copy of the sender of the message being handled when it was
+  // launched, unless the task keeps it itself.
   struct LaunchedTask {
     std::coroutine_handle<detail::TaskPromise<void>> frame;
-    std::optional<PID> sender;
+    std::unique_ptr<const PID> sender;
   };
   // The launched tasks, by frame: touched only on the process's thread.
   std::unordered_map<void*, LaunchedTask> tasks_;

@@ -82,7 +82,8 @@ class COMPACTOR_API ProtobufProcess : public Process {
                                                               std::string_view body) {
                        M message;
                        if (parse(from, body, message)) {
-                         launch(run_protobuf_handler(coroutine, from, std::move(message)));
+                         launch_keeping_sender(
+                             run_protobuf_handler(coroutine, from, std::move(message)));
                        }
                      });
   }
@@ -123,6 +124,7 @@ class COMPACTOR_API ProtobufProcess : public Process {
   // A coroutine handler's task: it owns a copy of the handler, the sender and the message.
   template <class Coroutine, class M>
   static Task<> run_protobuf_handler(Coroutine coroutine, PID from, M message) {
+    co_await detail::RememberSender{&from};
     co_await coroutine(from, message);
   }
 };

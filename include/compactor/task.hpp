@@ -10,6 +10,7 @@
 
 #include <compactor/export.hpp>
 #include <compactor/future.hpp>
+#include <compactor/pid.hpp>
 
 #include <coroutine>
 #include <exception>
@@ -40,10 +41,17 @@ class COMPACTOR_API TaskResumer {
   std::weak_ptr<void> record_;  // the process's runtime::ProcessRecord
 };
 
+// co_await'ed first by a coroutine handler's task: the sender it keeps in its frame is the one
+// Process::current_sender() gives while the task runs (a launched task's promise holds it).
+struct RememberSender {
+  const PID* sender;
+};
+
 // What every task's promise has: the task that awaits it, and the launched task it is a part of.
 struct TaskPromiseBase {
   std::coroutine_handle<> continuation{};  // the task awaiting this one; none for a launched one
   void* root = nullptr;                    // the launched task's frame (Process::launch)
+  const PID* sender = nullptr;             // a launched task's current_sender()
   std::exception_ptr error{};
 
   std::suspend_always initial_suspend() noexcept { return {}; }
@@ -68,6 +76,11 @@ struct TaskPromiseBase {
   // co_await task: runs it; its value, or what it threw.
   template <class T>
   auto await_transform(Task<T>&& task);
+  // Sets `sender`, without suspending.
+  std::suspend_never await_transform(RememberSender remember) noexcept {
+    sender = remember.sender;
+    return {};
+  }
 };
 
 template <class T>
@@ -99,11 +112,16 @@ struct FutureAwaiter {
   void* root;
   bool await_ready() const { return !future.is_pending(); }
   void await_suspend(std::coroutine_handle<> step) {
-    future.on_any([resumer = TaskResumer::current(), step, root = root](const Future<T>&) {
-      resumer.resume(step, root);
-    });
+    future.state_->when_complete(
+        [resumer = TaskResumer::current(), step, root = root] { resumer.resume(step, root); });
   }
-  T await_resume() const { return future.get(); }
+  T await_resume() {
+    // Nobody else holds the state (the promise has gone): the value is moved out, not copied.
+    if (auto& state = *future.state_; future.state_.use_count() == 1 && state.value) {
+      return std::move(*state.value);
+    }
+    return future.get();
+  }
 };
 
 template <class T>

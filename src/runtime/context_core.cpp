@@ -237,37 +237,29 @@ void ContextCore::set_inspector(Inspector inspector) {
   inspector_ = std::move(inspector);
 }
 
-Future<Message> ContextCore::ask(const PID& to, std::string name, std::string body,
+Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::string_view body,
                                  Clock::duration timeout) {
   if (to.id.empty() || to.address.ip.empty() || to.address.port == 0) {
     return Future<Message>::failed("ask: '" + to.to_string() + "' is not a PID");
   }
+  // Opened before the target is looked up: a target that terminates after the look-up finds
+  // this ask and ends it (fail_asks_to), so that it does not wait for its timeout.
+  auto opened = replies_->open(to, timeout);
+  const auto running = [&](const ContextCore& context) {
+    const auto record = context.table_.find(to.id);
+    return record && !record->terminated();
+  };
   bool known = true;
   if (is_local(to.address)) {
-    known = table_.find(to.id) != nullptr;
+    known = running(*this);
   } else {
-    ContextRegistry::with(to.address,
-                          [&](ContextCore& other) { known = other.table_.find(to.id) != nullptr; });
+    ContextRegistry::with(to.address, [&](ContextCore& other) { known = running(other); });
   }
   if (!known) {
-    Promise<Message> gone;
-    gone.fail(PeerExited("ask: no process " + to.to_string()));
-    return gone.future();
+    replies_->fail(opened.number, PeerExited("ask: no process " + to.to_string()));
+  } else {
+    send(PID(Replies::id_of(opened.number), address_), to, name, body);
   }
-  auto opened = replies_->open(to);
-  const PID from(opened.id, address_);
-  auto& timer_clock = clock();
-  const auto timer = timer_clock.schedule_after(
-      timeout, [replies = std::weak_ptr<Replies>(replies_), id = opened.id, to, timeout] {
-        if (const auto alive = replies.lock()) {
-          alive->fail(id,
-                      AskTimeout(fmt::format(
-                          "ask: no reply from {} in {} ms", to.to_string(),
-                          std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
-        }
-      });
-  replies_->set_timer(opened.id, timer_clock, timer);
-  send(from, to, name, body);
   return std::move(opened.reply);
 }
 

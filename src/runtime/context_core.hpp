@@ -104,7 +104,8 @@ class ContextCore {
   bool deliver_from_sender(std::string_view receiver, Event&& message);
 
   // See Process::ask.
-  Future<Message> ask(const PID& to, std::string name, std::string body, Clock::duration timeout);
+  Future<Message> ask(const PID& to, std::string_view name, std::string_view body,
+                      Clock::duration timeout);
   // The asks in flight to `pid` end with PeerExited: it terminated (in any context of this OS
   // process, so each one is told).
   void fail_asks_to(const PID& pid) { replies_->peer_exited(pid, "it terminated"); }
@@ -176,7 +177,7 @@ class ContextCore {
   StatsCounters counters_;
   metrics::Registry metrics_;
   PeerLog peer_log_{clock()};
-  std::shared_ptr<Replies> replies_ = std::make_shared<Replies>();  // timers hold it weakly
+  std::shared_ptr<Replies> replies_ = std::make_shared<Replies>(clock());  // timers hold it weakly
   std::atomic<bool> inspecting_{false};
   BuiltinEndpoints builtin_endpoints_ = nullptr;
   std::shared_mutex inspector_mutex_;

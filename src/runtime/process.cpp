@@ -71,9 +71,9 @@ void Process::malformed(const PID& from, std::string_view name, std::size_t size
                             name, from.to_string(), why);
 }
 
-Future<Message> Process::ask(const PID& to, std::string name, std::string body,
+Future<Message> Process::ask(const PID& to, std::string_view name, std::string_view body,
                              Clock::duration timeout) {
-  return spawned_context(context_, id_).ask(to, std::move(name), std::move(body), timeout);
+  return spawned_context(context_, id_).ask(to, name, body, timeout);
 }
 
 void Process::link(const PID& pid) { spawned_context(context_, id_).link(self_, pid); }
@@ -139,7 +139,11 @@ void Process::cancel_all_timers() {
   timers_.clear();
 }
 
-void Process::launch(Task<> task) {
+void Process::launch(Task<> task) { start_task(std::move(task), true); }
+
+void Process::launch_keeping_sender(Task<> task) { start_task(std::move(task), false); }
+
+void Process::start_task(Task<> task, bool copy_sender) {
   const auto* record = runtime::ProcessRecord::current();
   if (record == nullptr || record->pid() != self_) {
     throw std::logic_error("process " + id_ +
@@ -148,8 +152,11 @@ void Process::launch(Task<> task) {
   auto frame = task.release();
   if (!frame) return;
   frame.promise().root = frame.address();
-  LaunchedTask launched{frame, std::nullopt};
-  if (sender_ != nullptr) launched.sender = *sender_;
+  LaunchedTask launched{frame, nullptr};
+  if (copy_sender && sender_ != nullptr) {
+    launched.sender = std::make_unique<const PID>(*sender_);
+    frame.promise().sender = launched.sender.get();
+  }
   tasks_.emplace(frame.address(), std::move(launched));
   resume_task(frame, frame.address());
 }
@@ -164,9 +171,10 @@ void Process::resume_task(std::coroutine_handle<> step, void* root) {
   const auto running = tasks_.find(root);
   if (running == tasks_.end()) return;  // ended with its process
   {
-    // Map nodes stay put while the step launches other tasks; only resume_task erases one.
-    const auto& sender = running->second.sender;
-    const SenderScope scope(*this, sender ? &*sender : nullptr);
+    // A step resumed from the mailbox has none current: it takes its task's. A task's first step
+    // runs inside launch() and keeps the one there, until it has its own.
+    const PID* const kept = running->second.frame.promise().sender;
+    const SenderScope scope(*this, kept != nullptr ? kept : sender_);
     step.resume();
   }
   const auto found = tasks_.find(root);

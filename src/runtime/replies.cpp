@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <charconv>
-#include <vector>
 
 namespace compactor::runtime {
 namespace {
@@ -22,57 +22,96 @@ std::uint64_t number_of(std::string_view id) {
 
 }  // namespace
 
-Replies::Opened Replies::open(const PID& target) {
-  Pending pending;
-  pending.target = target;
+std::string Replies::id_of(std::uint64_t number) {
+  char digits[20];
+  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  std::string id;
+  id.reserve(kPrefix.size() + static_cast<std::size_t>(end - digits) + 1);
+  id.append(kPrefix).append(digits, end).push_back(')');
+  return id;
+}
+
+Replies::Opened Replies::open(const PID& target, Clock::duration timeout) {
+  Pending pending{Promise<Message>(), target, timeout, clock_.now() + timeout};
   auto reply = pending.promise.future();
-  std::lock_guard lock(mutex_);
-  std::string id = std::string(kPrefix) + std::to_string(next_++) + ")";
-  pending_.emplace(id, std::move(pending));
-  return {std::move(id), std::move(reply)};
-}
-
-void Replies::set_timer(std::string_view id, Clock& clock, Clock::TimerId timer) {
+  const auto deadline = pending.deadline;
+  std::uint64_t number;
+  std::optional<Clock::time_point> arm;
   {
     std::lock_guard lock(mutex_);
-    const auto found = pending_.find(id);
-    if (found != pending_.end()) {
-      found->second.clock = &clock;
-      found->second.timer = timer;
-      return;
-    }
+    number = next_++;
+    pending_.emplace(number, std::move(pending));
+    deadlines_.push({deadline, number});
+    arm = rearm_locked();
   }
-  clock.cancel(timer);  // answered before its timer was set
+  if (arm) schedule(*arm);
+  return {number, std::move(reply)};
 }
 
-std::optional<Replies::Pending> Replies::take(std::string_view id) {
-  std::optional<Pending> taken;
-  {
-    std::lock_guard lock(mutex_);
-    const auto found = pending_.find(id);
-    if (found == pending_.end()) return std::nullopt;
-    taken.emplace(std::move(found->second));
-    pending_.erase(found);
+std::optional<Replies::Pending> Replies::take_locked(std::uint64_t number) {
+  const auto found = pending_.find(number);
+  if (found == pending_.end()) return std::nullopt;
+  std::optional<Pending> taken(std::move(found->second));
+  pending_.erase(found);
+  // Mostly answered asks' leftovers: keep them at most about as many as the asks in flight.
+  if (deadlines_.size() > 64 && deadlines_.size() > 2 * pending_.size()) {
+    std::vector<Deadline> live;
+    live.reserve(pending_.size());
+    for (const auto& [n, ask] : pending_) live.push_back({ask.deadline, n});
+    deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(live));
   }
-  if (taken->clock != nullptr) taken->clock->cancel(taken->timer);
   return taken;
 }
 
-template <class Gone>
-void Replies::fail_where(Gone gone, std::string_view why) {
-  std::vector<std::string> ended;
+std::optional<Clock::time_point> Replies::rearm_locked() {
+  while (!deadlines_.empty() && !pending_.contains(deadlines_.top().number)) deadlines_.pop();
+  if (deadlines_.empty()) return std::nullopt;
+  const auto next = deadlines_.top().when;
+  if (armed_for_ && *armed_for_ <= next) return std::nullopt;
+  armed_for_ = next;
+  return next;
+}
+
+void Replies::schedule(Clock::time_point when) {
+  clock_.schedule(when, [weak = weak_from_this()] {
+    if (const auto alive = weak.lock()) alive->expire();
+  });
+}
+
+void Replies::expire() {
+  std::vector<Pending> expired;
+  std::optional<Clock::time_point> arm;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, pending] : pending_) {
-      if (gone(pending.target)) ended.push_back(id);
+    const auto now = clock_.now();
+    if (armed_for_ && *armed_for_ <= now) armed_for_.reset();  // that timer is this one
+    while (!deadlines_.empty() && deadlines_.top().when <= now) {
+      const auto number = deadlines_.top().number;
+      deadlines_.pop();
+      if (auto ask = take_locked(number)) expired.push_back(std::move(*ask));
     }
+    arm = rearm_locked();
   }
-  // One by one, outside the lock: a failed ask's awaiter may ask again at once.
-  for (const auto& id : ended) {
-    if (auto pending = take(id)) {
-      pending->promise.fail(
-          PeerExited(fmt::format("ask: {} exited: {}", pending->target.to_string(), why)));
+  if (arm) schedule(*arm);
+  for (auto& ask : expired) {
+    ask.promise.fail(AskTimeout(fmt::format(
+        "ask: no reply from {} in {} ms", ask.target.to_string(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count())));
+  }
+}
+
+void Replies::fail_where(const std::function<bool(const PID&)>& gone, std::string_view why) {
+  std::vector<Pending> ended;
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<std::uint64_t> numbers;
+    for (const auto& [number, ask] : pending_) {
+      if (gone(ask.target)) numbers.push_back(number);
     }
+    for (const auto number : numbers) ended.push_back(std::move(*take_locked(number)));
+  }
+  for (auto& ask : ended) {
+    ask.promise.fail(PeerExited(fmt::format("ask: {} exited: {}", ask.target.to_string(), why)));
   }
 }
 
@@ -87,13 +126,15 @@ void Replies::peer_exited(const Address& address, std::string_view why) {
 Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message) {
   const std::uint64_t number = number_of(receiver);
   if (number == 0) return Answer::unknown;
-  if (auto pending = take(receiver)) {
-    pending->promise.set_value(
-        {std::move(message.from), std::move(message.name), std::move(message.body)});
-    return Answer::answered;
+  std::optional<Pending> ask;
+  {
+    std::lock_guard lock(mutex_);
+    ask = take_locked(number);
+    if (!ask) return number < next_ ? Answer::late : Answer::unknown;
   }
-  std::lock_guard lock(mutex_);
-  return number < next_ ? Answer::late : Answer::unknown;
+  ask->promise.set_value(
+      {std::move(message.from), std::move(message.name), std::move(message.body)});
+  return Answer::answered;
 }
 
 }  // namespace compactor::runtime

@@ -4,42 +4,57 @@
 // sent from, "__req_res__(N)" as libprocess's ReqResProcess names them, and completed by the
 // first message sent to that id. No process is spawned per ask: a message for an id that no
 // process has is looked up here before it is dropped.
+//
+// One clock timer serves all the asks: it is armed for the earliest deadline, and each time it
+// fires it ends the asks that are due and arms itself for the next. An answered ask leaves its
+// deadline behind, skipped when it comes up; the deadlines are compacted when more than half of
+// them are such leftovers, so that memory follows the asks in flight, not the ask rate.
 
+#include "core/spin_lock.hpp"
 #include "runtime/event.hpp"
 
 #include <compactor/ask.hpp>
 #include <compactor/clock.hpp>
-#include <compactor/detail/string_map.hpp>
 
 #include <cstdint>
-#include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace compactor::runtime {
 
-class Replies {
+class Replies : public std::enable_shared_from_this<Replies> {
  public:
-  // A new ask: its id, and the future of its reply.
+  explicit Replies(Clock& clock) : clock_(clock) {}
+
+  // A new ask to `target`, ending with AskTimeout after `timeout`: the N of its id
+  // "__req_res__(N)", and the future of its reply.
   struct Opened {
-    std::string id;
+    std::uint64_t number;
     Future<Message> reply;
   };
-  Opened open(const PID& target);
-  // The clock timer that ends the ask `id` (cancelled when the reply comes first).
-  void set_timer(std::string_view id, Clock& clock, Clock::TimerId timer);
+  Opened open(const PID& target, Clock::duration timeout);
 
   enum class Answer { answered, late, unknown };
   // A message for `receiver`: the reply of its ask (answered), one for an ask that ended (late:
   // dropped, the caller counts it), or for no ask at all (unknown).
   Answer answer(std::string_view receiver, MessageEvent& message);
 
-  // Ends the ask `id` with `error` (AskTimeout, ...), if it is still in flight.
+  // Ends the ask N with `error` (PeerExited, ...), if it is still in flight.
   template <class Error>
-  void fail(std::string_view id, Error error) {
-    if (auto ended = take(id)) ended->promise.fail(std::move(error));
+  void fail(std::uint64_t number, Error error) {
+    std::optional<Pending> ask;
+    {
+      std::lock_guard lock(mutex_);
+      ask = take_locked(number);
+    }
+    if (ask) ask->promise.fail(std::move(error));
   }
 
   // Ends with PeerExited(`why`) the asks in flight to `target` (a process that terminated), or
@@ -47,23 +62,42 @@ class Replies {
   void peer_exited(const PID& target, std::string_view why);
   void peer_exited(const Address& address, std::string_view why);
 
+  // "__req_res__(N)", the id an ask's request is sent from.
+  static std::string id_of(std::uint64_t number);
+
  private:
   struct Pending {
     Promise<Message> promise;
     PID target;
-    Clock* clock = nullptr;
-    Clock::TimerId timer = 0;
+    Clock::duration timeout;
+    Clock::time_point deadline;
   };
-  // Ends with PeerExited the asks whose target `gone` says is gone.
-  template <class Gone>
-  void fail_where(Gone gone, std::string_view why);
-  // Removes the ask `id`, cancelling its timer (outside the lock: a timer that is running may
-  // be waiting for it).
-  std::optional<Pending> take(std::string_view id);
+  struct Deadline {
+    Clock::time_point when;
+    std::uint64_t number;
+    bool operator>(const Deadline& other) const { return when > other.when; }
+  };
 
-  std::mutex mutex_;
-  detail::StringMap<Pending> pending_;
-  std::uint64_t next_ = 1;  // the N of the next id; ids below it were issued
+  // Removes the ask N; nothing if it ended. Under mutex_.
+  std::optional<Pending> take_locked(std::uint64_t number);
+  // Ends the asks that are due, then arms the timer for the next deadline (the timer's callback).
+  void expire();
+  // The deadline the timer should be armed for now, if it is not armed for it or earlier; marks
+  // it armed. Under mutex_; the caller schedules it after unlocking.
+  std::optional<Clock::time_point> rearm_locked();
+  void schedule(Clock::time_point when);
+  // Ends with PeerExited the asks whose target `gone` says is gone.
+  void fail_where(const std::function<bool(const PID&)>& gone, std::string_view why);
+
+  Clock& clock_;
+  // Held for a few map and heap operations by the asking worker and the I/O thread answering:
+  // a spin lock, as sleeping in the kernel on contention costs more than the wait. Never held
+  // while a promise completes or the clock is called.
+  core::SpinLock mutex_;
+  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::optional<Clock::time_point> armed_for_;  // the earliest time a timer is set for
+  std::uint64_t next_ = 1;                      // the N of the next id; ids below it were issued
 };
 
 }  // namespace compactor::runtime

@@ -14,11 +14,7 @@ Router::Router(ContextCore& core, std::string peer_ip)
 Routed Router::message(std::string_view sender_text, std::string_view receiver, std::string name,
                        std::string body) {
   StatsCounters::add(core_.counters().messages_received_remote);
-  if (sender_text != sender_text_ || senders_seen_ == 0) {
-    sender_ = detail::parse_literal_pid(sender_text).value_or(PID());
-    sender_text_.assign(sender_text);
-    ++senders_seen_;
-  }
+  if (sender_text != sender_text_ || senders_seen_ == 0) read_sender(sender_text);
   if (core_.options().require_peer_address_ip_match && sender_.address.ip != peer_ip_) {
     count_refusal(core_);
     core_.count_dropped(DropReason::rejected);
@@ -34,6 +30,22 @@ Routed Router::message(std::string_view sender_text, std::string_view receiver, 
   if (receiver.empty()) core_.count_dropped(DropReason::no_receiver);
   count_refusal(core_);
   return {.outcome = Routed::Outcome::refused, .status = 404};
+}
+
+void Router::read_sender(std::string_view text) {
+  // Another process of the same context (each ask comes from a fresh __req_res__(N)): only the
+  // id before the '@' is new, and the address need not be parsed again.
+  const auto at = text.find('@');
+  const auto cached_at = sender_text_.find('@');
+  if (senders_seen_ > 0 && !sender_.empty() && at != 0 && at != std::string_view::npos &&
+      cached_at != std::string::npos &&
+      text.substr(at) == std::string_view(sender_text_).substr(cached_at)) {
+    sender_.id.assign(text.substr(0, at));
+  } else {
+    sender_ = detail::parse_literal_pid(text).value_or(PID());
+  }
+  sender_text_.assign(text);
+  ++senders_seen_;
 }
 
 Routed Router::http(http::Request request, std::string_view receiver, std::string route,

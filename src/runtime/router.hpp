@@ -64,6 +64,10 @@ class Router {
   std::uint64_t senders_seen() const { return senders_seen_; }
 
  private:
+  // Parses `text` into sender_ (empty if it is not a PID), reusing the address when only the id
+  // changed since the last sender.
+  void read_sender(std::string_view text);
+
   ContextCore& core_;
   const std::string peer_ip_;
   std::string sender_text_;

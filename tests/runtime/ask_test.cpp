@@ -73,6 +73,30 @@ class Thrower : public Process {
   }
 };
 
+// Records current_sender() around a co_await: in a coroutine handler, in a task it launched, in
+// a task launched from initialize().
+class SenderWatcher : public Process {
+ public:
+  SenderWatcher() : Process("watcher") {
+    install("coroutine", [this](const PID&, std::string_view) -> Task<> { return watch("h"); });
+    install("launch", [this](const PID&, std::string_view) { launch(watch("l")); });
+  }
+  std::vector<std::string> seen;
+
+ protected:
+  void initialize() override { launch(watch("i")); }
+
+ private:
+  Task<> watch(std::string tag) {
+    note(tag + " before");
+    co_await after(1ms);
+    note(tag + " after");
+  }
+  void note(const std::string& what) {
+    seen.push_back(what + ": " + (current_sender() ? current_sender()->id : "none"));
+  }
+};
+
 struct AskTest : ::testing::Test {
   AskTest() {
     context.spawn(responder);
@@ -150,6 +174,21 @@ TEST_F(AskTest, ExceptionsEscapingHandlersAndTasksAreCounted) {
   context.settle();
   EXPECT_EQ(context.stats().handler_exceptions, 3U);
   context.terminate(thrower.self());
+  context.run(1000);
+}
+
+TEST_F(AskTest, ATaskKnowsTheSenderOfTheMessageThatLaunchedItAcrossCoAwait) {
+  SenderWatcher watcher;
+  context.spawn(watcher);
+  context.send(PID("alice", context.address()), watcher.self(), "coroutine", "");
+  context.send(PID("bob", context.address()), watcher.self(), "launch", "");
+  context.run(1000);
+  clock.advance(1ms);
+  context.settle();
+  EXPECT_EQ(watcher.seen, (std::vector<std::string>{"i before: none", "h before: alice",
+                                                    "l before: bob", "i after: none",
+                                                    "h after: alice", "l after: bob"}));
+  context.terminate(watcher.self());
   context.run(1000);
 }
 

@@ -68,6 +68,24 @@ class RouterTest : public ::testing::Test {
   Recorder recorder_;
 };
 
+// Asks come from a fresh __req_res__(N) of one context: the id changes, the address is reused;
+// another address, or text that is no PID, is parsed anew.
+TEST_F(RouterTest, ASenderOfTheSameAddressChangesOnlyItsId) {
+  Router router(core_, "10.0.0.1");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"__req_res__(1)@10.0.0.1:7000", "__req_res__(1)@10.0.0.1:7000"},
+      {"__req_res__(2)@10.0.0.1:7000", "__req_res__(2)@10.0.0.1:7000"},
+      {"@10.0.0.1:7000", ""},
+      {"other@10.0.0.2:7000", "other@10.0.0.2:7000"},
+      {"no-pid", ""},
+      {"again@10.0.0.1:7000", "again@10.0.0.1:7000"}};
+  for (const auto& [text, parsed] : cases) {
+    router.message(text, "recorder", "hello", "");
+    EXPECT_EQ(router.sender().empty() ? "" : router.sender().to_string(), parsed) << text;
+  }
+  EXPECT_EQ(router.senders_seen(), cases.size());
+}
+
 TEST_F(RouterTest, AMessageGoesToItsReceiverFromTheSenderParsedOnce) {
   Router router(core_, "10.0.0.1");
   for (int i = 0; i < 3; ++i) {

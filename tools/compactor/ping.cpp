@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // compactor ping: keeps W pings in flight to a PID until N pongs came back; reports rate and
-// round-trip percentiles.
+// round-trip percentiles. With --ask, each round trip is a Process::ask from W coroutines.
 
 #include "commands.hpp"
 
 #include <compactor/compactor.hpp>
-
-#include <fmt/core.h>
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -32,6 +30,7 @@ struct PingPlan {
   std::size_t in_flight = 1;
   std::size_t size = 0;
   bool link = false;
+  bool ask = false;  // each ping an ask (a fresh __req_res__ PID), W coroutines asking in turn
 };
 
 struct PingResult {
@@ -67,7 +66,13 @@ class Pinger : public Process {
     }
     started_ = Clock::now();
     const auto first = std::min(plan_.in_flight, plan_.count);
-    for (std::size_t i = 0; i < first; ++i) send_ping();
+    for (std::size_t i = 0; i < first; ++i) {
+      if (plan_.ask) {
+        launch(keep_asking());
+      } else {
+        send_ping();
+      }
+    }
   }
 
   void exited(const PID& pid) override { finish("lost the connection to " + pid.to_string()); }
@@ -81,18 +86,37 @@ class Pinger : public Process {
 
   void pong(const PID&, std::string_view) {
     if (finished_ || sent_at_.empty()) return;
+    const auto sent_at = sent_at_.front();
+    sent_at_.pop_front();
+    if (record(Clock::now() - sent_at) && sent_ < plan_.count) send_ping();
+  }
+
+  // One of the W coroutines of --ask: asks until the count is reached or an ask fails.
+  Task<> keep_asking() {
+    while (!finished_ && sent_ < plan_.count) {
+      ++sent_;
+      const auto sent_at = Clock::now();
+      try {
+        co_await ask(plan_.target, "ping", body_, std::chrono::seconds(10));
+      } catch (const FutureFailed& failed) {
+        finish(failed.what());
+        co_return;
+      }
+      if (!record(Clock::now() - sent_at)) co_return;
+    }
+  }
+
+  // A round trip came back; false once it was the last.
+  bool record(Clock::duration round_trip) {
     std::size_t pongs;
     {
       std::lock_guard lock(mutex_);
-      result_.round_trips.push_back(Clock::now() - sent_at_.front());
+      result_.round_trips.push_back(round_trip);
       pongs = result_.round_trips.size();
     }
-    sent_at_.pop_front();
-    if (pongs == plan_.count) {
-      finish({});
-    } else if (sent_ < plan_.count) {
-      send_ping();
-    }
+    if (pongs < plan_.count) return true;
+    finish({});
+    return false;
   }
 
   void finish(std::string failure) {
@@ -165,6 +189,8 @@ std::function<int()> add_ping(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   command->add_option("--size", flags->plan.size, "body bytes (default 0)");
   command->add_flag("--link", flags->plan.link, "link to the target first");
+  command->add_flag("--ask", flags->plan.ask,
+                    "each ping an ask (Process::ask from W coroutines) instead of a send");
   command->add_option("--timeout", flags->timeout_s,
                       "give up after this many seconds (default 30)");
   return [flags] {

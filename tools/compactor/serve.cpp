@@ -24,8 +24,9 @@ class PongServer : public Process {
   void ping(const PID& from, std::string_view body) {
     report("ping", from, body);
     if (from.empty()) return;
-    // Link back to each new peer, so that its death is reported as "exited".
-    if (linked_.insert(from).second) link(from);
+    // Link back to each new peer, so that its death is reported as "exited"; not to an ask's
+    // PID (__req_res__(N), compactor ask, Process::ask), which lives for one reply.
+    if (!from.id.starts_with("__req_res__(") && linked_.insert(from).second) link(from);
     send(from, "pong", body);
   }
 
