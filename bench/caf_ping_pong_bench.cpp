@@ -58,13 +58,14 @@ BENCHMARK(CafPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseReal
 
 // Answers a request with its result (a response, as request(...).then(...) wants).
 caf::behavior replier(caf::event_based_actor*) {
-  return {[](ping_atom, const std::string& body) { return caf::make_message(pong_atom::value, body); }};
+  return {
+      [](ping_atom, const std::string& body) { return caf::make_message(pong_atom::value, body); }};
 }
 
 // Keeps `in_flight` requests outstanding, each answered in a then(), until `total` came back.
 void ask_next(caf::event_based_actor* self, const caf::actor& pong, std::int64_t total,
-              const std::shared_ptr<std::int64_t>& sent, const std::shared_ptr<std::int64_t>& received,
-              std::promise<void>* done) {
+              const std::shared_ptr<std::int64_t>& sent,
+              const std::shared_ptr<std::int64_t>& received, std::promise<void>* done) {
   ++*sent;
   self->request(pong, caf::infinite, ping_atom::value, std::string("x"))
       .then([=](pong_atom, const std::string&) {

@@ -214,7 +214,7 @@ class COMPACTOR_API Process {
   // task if that finished it.
   void resume_task(std::coroutine_handle<> step, void* root);
   class SenderScope;  ///< sets current_sender() for a handler or a step, then puts it back
-  void end_tasks();  ///< on termination: destroys the tasks still waiting
+  void end_tasks();   ///< on termination: destroys the tasks still waiting
 
   void dispatch(const PID& from, std::string_view name, std::string_view body);
   void serve(const http::Request& request, http::Responder respond);

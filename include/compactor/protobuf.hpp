@@ -77,15 +77,13 @@ class COMPACTOR_API ProtobufProcess : public Process {
   template <class M, ProtobufCoroutineHandler<M> Coroutine>
   void install(Coroutine coroutine) {
     static_assert(std::is_base_of_v<google::protobuf::Message, M>, "M must be a protobuf message");
-    Process::install(M::descriptor()->full_name(),
-                     [this, coroutine = std::move(coroutine)](const PID& from,
-                                                              std::string_view body) {
-                       M message;
-                       if (parse(from, body, message)) {
-                         launch_keeping_sender(
-                             run_protobuf_handler(coroutine, from, std::move(message)));
-                       }
-                     });
+    Process::install(M::descriptor()->full_name(), [this, coroutine = std::move(coroutine)](
+                                                       const PID& from, std::string_view body) {
+      M message;
+      if (parse(from, body, message)) {
+        launch_keeping_sender(run_protobuf_handler(coroutine, from, std::move(message)));
+      }
+    });
   }
 
   /// Installs a member function of the derived class for messages of type M.

@@ -37,8 +37,7 @@ void ProtobufProcess::check_reply(const Message& answer, const google::protobuf:
   }
   if (!reply.ParseFromArray(answer.body.data(), static_cast<int>(answer.body.size()))) {
     throw FutureFailed(fmt::format("ask: the {} from {} does not parse ({} bytes)",
-                                   type.full_name(), answer.from.to_string(),
-                                   answer.body.size()));
+                                   type.full_name(), answer.from.to_string(), answer.body.size()));
   }
 }
 

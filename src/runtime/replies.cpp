@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 namespace compactor::runtime {
 namespace {
@@ -94,9 +94,9 @@ void Replies::expire() {
   }
   if (arm) schedule(*arm);
   for (auto& ask : expired) {
-    ask.promise.fail(AskTimeout(fmt::format(
-        "ask: no reply from {} in {} ms", ask.target.to_string(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count())));
+    ask.promise.fail(AskTimeout(
+        fmt::format("ask: no reply from {} in {} ms", ask.target.to_string(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count())));
   }
 }
 

@@ -137,8 +137,8 @@ TEST(TwoProcesses, AskToolPrintsTheReplyOrFailsOnTimeoutAndOnAGonePeer) {
   EXPECT_EQ(ask.read_line(10s), "pong hello");
   EXPECT_EQ(ask.wait(10s), 0);
 
-  ChildProcess unanswered({COMPACTOR_TOOL, "ask", server.pid.to_string(), "nothing", "--timeout",
-                           "0.2"});
+  ChildProcess unanswered(
+      {COMPACTOR_TOOL, "ask", server.pid.to_string(), "nothing", "--timeout", "0.2"});
   EXPECT_EQ(unanswered.wait(10s), 1);
 
   testing::RefusingPort refusing;

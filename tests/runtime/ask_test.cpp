@@ -155,9 +155,9 @@ TEST_F(AskTest, AnAskEndsWithPeerExitedWhenItsTargetTerminates) {
   EXPECT_TRUE(asker->outcomes.empty());
   context.terminate(responder.self());
   context.run(1000);  // no clock advance: not the timeout
-  EXPECT_EQ(asker->outcomes, std::vector<std::string>{"exited: ask: responder@" +
-                                                      context.address().to_string() +
-                                                      " exited: it terminated"});
+  EXPECT_EQ(asker->outcomes,
+            std::vector<std::string>{"exited: ask: responder@" + context.address().to_string() +
+                                     " exited: it terminated"});
 }
 
 // An exception that escapes a coroutine handler is logged and counted like a plain handler's,
@@ -185,9 +185,9 @@ TEST_F(AskTest, ATaskKnowsTheSenderOfTheMessageThatLaunchedItAcrossCoAwait) {
   context.run(1000);
   clock.advance(1ms);
   context.settle();
-  EXPECT_EQ(watcher.seen, (std::vector<std::string>{"i before: none", "h before: alice",
-                                                    "l before: bob", "i after: none",
-                                                    "h after: alice", "l after: bob"}));
+  EXPECT_EQ(watcher.seen,
+            (std::vector<std::string>{"i before: none", "h before: alice", "l before: bob",
+                                      "i after: none", "h after: alice", "l after: bob"}));
   context.terminate(watcher.self());
   context.run(1000);
 }

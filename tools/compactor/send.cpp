@@ -7,7 +7,6 @@
 
 #include <fmt/core.h>
 
-
 namespace compactor::tool {
 std::function<int()> add_send(CLI::App& app) {
   auto* command = app.add_subcommand("send", "send one message to a PID");
