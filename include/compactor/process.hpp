@@ -35,6 +35,10 @@ class ProcessRecord;
 template <class F>
 concept CoroutineHandler = std::is_invocable_r_v<Task<>, F&, const PID&, std::string_view>;
 
+/// An HTTP route's handler that is a coroutine: `(const http::Request&) -> Task<http::Response>`.
+template <class F>
+concept CoroutineRoute = std::is_invocable_r_v<Task<http::Response>, F&, const http::Request&>;
+
 /// Subclass it, give it an id, install handlers, spawn it on a Context.
 ///
 /// A process's handlers, initialize(), finalize() and exited() never run concurrently with each
@@ -154,6 +158,17 @@ class COMPACTOR_API Process {
     std::string realm{};  ///< "": no authentication
   };
   void route(std::string path, http::Route handler, RouteOptions options);  ///< See RouteOptions.
+  /// As above, for a coroutine: each request launches it (launch) with a copy of the request,
+  /// and the response it returns answers. One that throws, or is destroyed with its process
+  /// before it returns, answers 500.
+  template <CoroutineRoute Coroutine>
+  void route(std::string path, Coroutine coroutine, RouteOptions options = {}) {
+    auto launcher = [this, coroutine = std::move(coroutine)](const http::Request& request,
+                                                             http::Responder respond) {
+      launch(answer_route(coroutine, request, std::move(respond)));
+    };
+    route(std::move(path), http::Route(std::move(launcher)), std::move(options));
+  }
 
   /// Registers `metric` in its context's metrics (Context::metrics) for as long as this process
   /// runs: from spawn, or at once if it runs already, until it terminates. Call it from the
@@ -206,6 +221,11 @@ class COMPACTOR_API Process {
   static Task<> run_handler(Coroutine coroutine, PID from, std::string body) {
     co_await detail::RememberSender{&from};
     co_await coroutine(from, std::string_view(body));
+  }
+  // A coroutine route's task: it owns a copy of the route and of the request, and answers.
+  template <class Coroutine>
+  static Task<> answer_route(Coroutine coroutine, http::Request request, http::Responder respond) {
+    respond(co_await coroutine(request));
   }
   // As launch(), for a task that keeps its sender itself (detail::RememberSender).
   void launch_keeping_sender(Task<> task);

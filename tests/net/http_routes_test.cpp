@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 namespace compactor {
@@ -56,11 +57,25 @@ class Api : public Process {
       slow_ = std::move(respond);
     });
     route("/forgets", [](const http::Request&, http::Responder) {});  // never answers
+    // Coroutines: one answers after another request went by, one throws after a co_await.
+    route("/later", [this](const http::Request& request) -> Task<http::Response> {
+      co_await later_.future();
+      co_return http::Response::text("later " + request.query);
+    });
+    route("/release", [this](const http::Request&, http::Responder respond) {
+      later_.set_value({});
+      respond(http::Response::text("released"));
+    });
+    route("/throws", [this](const http::Request&) -> Task<http::Response> {
+      co_await after(std::chrono::milliseconds(1));
+      throw std::runtime_error("no answer");
+    });
   }
 
  private:
   std::mutex mutex_;
   std::optional<http::Responder> slow_;
+  Promise<Nothing> later_;
 };
 
 std::string get(std::string_view path, std::string_view extra = "") {
@@ -103,6 +118,25 @@ TEST(HttpRoutes, TheLongestRouteAnswersAndPipelinedAnswersKeepTheirOrder) {
       {200, R"({"ok":true})"},  // a whole-segment prefix of /status/sub
       {404, "404 Not Found."}, {404, "404 Not Found."}, {200, "POST /form ? hello"}};
   EXPECT_EQ(answers, expected);
+}
+
+// A coroutine route answers with what it returns, when it returns; requests on other connections
+// are served meanwhile; one that throws answers 500.
+TEST(HttpRoutes, ACoroutineRouteAnswersWhenItReturns) {
+  Api api;
+  Context context;
+  context.spawn(api);
+  RawClient waiting("127.0.0.1", context.address().port);
+  waiting.write(get("/api/later?q=1") + get("/api/throws", "Connection: close\r\n"));
+  RawClient releasing("127.0.0.1", context.address().port);
+  releasing.write(get("/api/release", "Connection: close\r\n"));
+  EXPECT_EQ(responses(releasing.read_until_close(10s)),
+            (std::vector<std::pair<int, std::string>>{{200, "released"}}));
+  const auto answers = responses(waiting.read_until_close(10s));
+  ASSERT_EQ(answers.size(), 2U);
+  EXPECT_EQ(answers[0], std::make_pair(200, std::string("later q=1")));
+  EXPECT_EQ(answers[1].first, 500);
+  EXPECT_EQ(context.stats().handler_exceptions, 1U);
 }
 
 TEST(HttpRoutes, AHandlerThatNeverAnswersGivesA500NotAHang) {
