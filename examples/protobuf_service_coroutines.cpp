@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// examples/protobuf_service.cpp written with coroutines: the client asks its three questions as
+// straight-line code (ask<Reply>, one after the other, each with a deadline), and the service
+// looks each answer up (a pause on its clock) before it replies. On the wire nothing changes:
+// libprocess messages named by their full type names, each request from a fresh
+// __req_res__(N) PID, as a libprocess ProtobufProcess's ReqResProcess sends them.
+
+#include <compactor/compactor.hpp>
+#include <compactor/protobuf.hpp>
+
+#include "fork_peer.hpp"
+#include "service.pb.h"
+
+#include <future>
+#include <iostream>
+
+using namespace compactor;
+using namespace std::chrono_literals;
+using examples::ServiceRequestMessage;
+using examples::ServiceResponseMessage;
+
+class Service : public ProtobufProcess {
+ public:
+  Service() : ProtobufProcess("service") {}
+
+ protected:
+  void initialize() override { install(&Service::request); }
+
+  Task<> request(const PID& from, const ServiceRequestMessage& request) {
+    std::cout << "service:  " << request.query() << "? (from " << from << ")" << std::endl;
+    co_await after(10ms);  // a lookup; other requests are handled meanwhile
+    ServiceResponseMessage response;
+    response.set_query(request.query());
+    response.set_answer(std::to_string(request.query().size()) + " letters");
+    reply(response);  // to `from`, after the co_await
+    if (++answered_ == 3) terminate();
+  }
+
+ private:
+  int answered_ = 0;
+};
+
+class Client : public ProtobufProcess {
+ public:
+  explicit Client(PID service) : ProtobufProcess("client"), service_(std::move(service)) {}
+  std::future<bool> done() { return done_.get_future(); }
+
+ protected:
+  void initialize() override { launch(ask_all()); }
+
+ private:
+  Task<> ask_all() {
+    bool ok = true;
+    for (const char* query : {"compactor", "libprocess", "mesos"}) {
+      ServiceRequestMessage request;
+      request.set_query(query);
+      try {
+        const auto response = co_await ask<ServiceResponseMessage>(service_, request, 5s);
+        std::cout << "client:   " << response.query() << ": " << response.answer() << std::endl;
+      } catch (const FutureFailed& failed) {  // AskTimeout, PeerExited, or another message
+        std::cout << "client:   " << query << " failed: " << failed.what() << std::endl;
+        ok = false;
+      }
+    }
+    done_.set_value(ok);
+  }
+
+  PID service_;
+  std::promise<bool> done_;
+};
+
+// The service's side, in the child: announces its PID to the parent, answers, terminates.
+int run_service(const std::function<void(const PID&)>& announce) {
+  Service service;
+  Context context({.ip = "127.0.0.1", .port = 0});
+  const PID pid = context.spawn(service);
+  announce(pid);
+  return context.wait(pid, std::chrono::seconds(20)) ? 0 : 1;
+}
+
+int main() {
+  std::cout.setf(std::ios::unitbuf);
+  const auto service = demo::fork_peer(run_service);  // before any thread exists
+  bool ok = false;
+  if (service.pid) {
+    Client client(*service.pid);
+    Context context({.ip = "127.0.0.1", .port = 0});
+    auto done = client.done();
+    context.spawn(client);
+    ok = done.wait_for(std::chrono::seconds(20)) == std::future_status::ready && done.get();
+  }
+  ok = demo::peer_succeeded(service) && ok;
+  std::cout << (ok ? "coroutine service done" : "coroutine service FAILED") << std::endl;
+  return ok ? 0 : 1;
+}
