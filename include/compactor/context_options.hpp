@@ -89,6 +89,10 @@ struct COMPACTOR_API ContextOptions {
   /// KiB and makes no write progress for a second is closed (answers_over_budget).
   /// COMPACTOR_MAX_BUFFERED_ANSWER_BYTES.
   std::size_t max_buffered_answer_bytes = 128 * 1024 * 1024;
+  /// Asks (Process::ask) this context may have waiting for replies at once; an ask over it fails
+  /// at once with FutureFailed (counted as asks_refused): asks that a peer never answers cannot
+  /// pile up for their whole timeout. COMPACTOR_MAX_ASKS_IN_FLIGHT.
+  std::size_t max_asks_in_flight = 1'000'000;
   /// While an inbound connection holds more than 64 KiB of answers, they must drain at this
   /// many bytes per second at least, averaged over write_timeout, or the connection is closed
   /// (answers_too_slow): a reader that takes a few bytes now and then cannot hold its answers as

@@ -51,6 +51,8 @@ struct COMPACTOR_API ContextStats {
   /// Exceptions that escaped a process's handler, coroutine (task) or finalize(): logged with the
   /// process's PID, then the process goes on.
   std::uint64_t handler_exceptions = 0;
+  /// Asks failed at once because max_asks_in_flight asks were waiting for replies.
+  std::uint64_t asks_refused = 0;
 };
 
 }  // namespace compactor

@@ -245,6 +245,14 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
   // Opened before the target is looked up: a target that terminates after the look-up finds
   // this ask and ends it (fail_asks_to), so that it does not wait for its timeout.
   auto opened = replies_->open(to, timeout);
+  if (!opened) {
+    StatsCounters::add(counters_.asks_refused);
+    peer_log_.warn(PeerEvent::ask_refused, to.address.ip,
+                   "ask to {} refused: {} asks (max_asks_in_flight) are waiting for replies",
+                   to.to_string(), options_.max_asks_in_flight);
+    return Future<Message>::failed(fmt::format("ask: {} asks are in flight (max_asks_in_flight)",
+                                               options_.max_asks_in_flight));
+  }
   const auto running = [&](const ContextCore& context) {
     const auto record = context.table_.find(to.id);
     return record && !record->terminated();
@@ -256,11 +264,11 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
     ContextRegistry::with(to.address, [&](ContextCore& other) { known = running(other); });
   }
   if (!known) {
-    replies_->fail(opened.number, PeerExited("ask: no process " + to.to_string()));
+    replies_->fail(opened->number, PeerExited("ask: no process " + to.to_string()));
   } else {
-    send(PID(Replies::id_of(opened.number), address_), to, name, body);
+    send(PID(Replies::id_of(opened->number), address_), to, name, body);
   }
-  return std::move(opened.reply);
+  return std::move(opened->reply);
 }
 
 bool ContextCore::deliver_call(std::string_view receiver, std::function<void(Process&)> call) {

@@ -177,7 +177,8 @@ class ContextCore {
   StatsCounters counters_;
   metrics::Registry metrics_;
   PeerLog peer_log_{clock()};
-  std::shared_ptr<Replies> replies_ = std::make_shared<Replies>(clock());  // timers hold it weakly
+  std::shared_ptr<Replies> replies_ =
+      std::make_shared<Replies>(clock(), options_.max_asks_in_flight);  // timers hold it weakly
   std::atomic<bool> inspecting_{false};
   BuiltinEndpoints builtin_endpoints_ = nullptr;
   std::shared_mutex inspector_mutex_;

@@ -162,6 +162,7 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_MAX_BUFFERED_ANSWER_BYTES", options.max_buffered_answer_bytes,
            number_from<std::size_t>);
   read_env("COMPACTOR_MIN_ANSWER_RATE", options.min_answer_rate, number_from<std::size_t>);
+  read_env("COMPACTOR_MAX_ASKS_IN_FLIGHT", options.max_asks_in_flight, number_from<std::size_t>);
   read_env("COMPACTOR_TLS_HANDSHAKE_TIMEOUT_MS", options.tls_handshake_timeout, milliseconds_from);
   read_env("COMPACTOR_MAX_INBOUND_CONNECTIONS", options.max_inbound_connections,
            number_from<std::size_t>);

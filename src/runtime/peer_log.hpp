@@ -34,6 +34,7 @@ enum class PeerEvent : std::size_t {
   malformed_body,       // a message whose body did not parse
   unhandled_message,    // a message no handler takes
   late_reply,           // a reply to an ask that ended (timed out)
+  ask_refused,          // an ask over max_asks_in_flight (peers that do not answer)
   count_
 };
 inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
@@ -51,7 +52,8 @@ inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
                                                   "messages dropped for a full mailbox",
                                                   "malformed messages",
                                                   "unhandled messages",
-                                                  "late replies"};
+                                                  "late replies",
+                                                  "asks over max_asks_in_flight"};
 static_assert(std::size(kPeerEventNames) == static_cast<std::size_t>(PeerEvent::count_));
 
 // @note Thread-safe.

@@ -31,7 +31,7 @@ std::string Replies::id_of(std::uint64_t number) {
   return id;
 }
 
-Replies::Opened Replies::open(const PID& target, Clock::duration timeout) {
+std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration timeout) {
   Pending pending{Promise<Message>(), target, timeout, clock_.now() + timeout};
   auto reply = pending.promise.future();
   const auto deadline = pending.deadline;
@@ -39,13 +39,14 @@ Replies::Opened Replies::open(const PID& target, Clock::duration timeout) {
   std::optional<Clock::time_point> arm;
   {
     std::lock_guard lock(mutex_);
+    if (pending_.size() >= limit_) return std::nullopt;
     number = next_++;
     pending_.emplace(number, std::move(pending));
     deadlines_.push({deadline, number});
     arm = rearm_locked();
   }
   if (arm) schedule(*arm);
-  return {number, std::move(reply)};
+  return Opened{number, std::move(reply)};
 }
 
 std::optional<Replies::Pending> Replies::take_locked(std::uint64_t number) {

@@ -31,15 +31,16 @@ namespace compactor::runtime {
 
 class Replies : public std::enable_shared_from_this<Replies> {
  public:
-  explicit Replies(Clock& clock) : clock_(clock) {}
+  // At most `limit` asks in flight.
+  Replies(Clock& clock, std::size_t limit) : clock_(clock), limit_(limit) {}
 
   // A new ask to `target`, ending with AskTimeout after `timeout`: the N of its id
-  // "__req_res__(N)", and the future of its reply.
+  // "__req_res__(N)", and the future of its reply; none if `limit` asks are in flight.
   struct Opened {
     std::uint64_t number;
     Future<Message> reply;
   };
-  Opened open(const PID& target, Clock::duration timeout);
+  std::optional<Opened> open(const PID& target, Clock::duration timeout);
 
   enum class Answer { answered, late, unknown };
   // A message for `receiver`: the reply of its ask (answered), one for an ask that ended (late:
@@ -90,6 +91,7 @@ class Replies : public std::enable_shared_from_this<Replies> {
   void fail_where(const std::function<bool(const PID&)>& gone, std::string_view why);
 
   Clock& clock_;
+  const std::size_t limit_;
   // Held for a few map and heap operations by the asking worker and the I/O thread answering:
   // a spin lock, as sleeping in the kernel on contention costs more than the wait. Never held
   // while a promise completes or the clock is called.

@@ -192,6 +192,34 @@ TEST_F(AskTest, ATaskKnowsTheSenderOfTheMessageThatLaunchedItAcrossCoAwait) {
   context.run(1000);
 }
 
+// Asks that are never answered cannot pile up: over max_asks_in_flight an ask fails at once,
+// and one ending makes room again.
+TEST(AskLimit, AnAskOverMaxAsksInFlightFailsAtOnceAndIsCounted) {
+  Responder responder;
+  ManualClock clock;
+  Context context{ContextOptions{.deterministic = true, .max_asks_in_flight = 2, .clock = &clock}};
+  context.spawn(responder);
+  responder.silent = true;
+  Asker asker(responder.self());
+  context.spawn(asker);
+  for (int i = 0; i < 3; ++i) {
+    context.send(PID("test", context.address()), asker.self(), "go", std::to_string(i));
+  }
+  context.run(1000);
+  ASSERT_EQ(asker.outcomes.size(), 1U);
+  EXPECT_EQ(asker.outcomes[0], "failed: ask: 2 asks are in flight (max_asks_in_flight)");
+  EXPECT_EQ(context.stats().asks_refused, 1U);
+  clock.advance(5s);  // the two time out
+  context.settle();
+  ASSERT_EQ(asker.outcomes.size(), 3U);  // the refusal, then two timeouts
+  context.send(PID("test", context.address()), asker.self(), "go", "again");
+  context.run(1000);
+  EXPECT_EQ(asker.outcomes.size(), 3U) << "room again: the ask waits";
+  EXPECT_EQ(context.stats().asks_refused, 1U);
+  for (const auto& pid : {asker.self(), responder.self()}) context.terminate(pid);
+  context.run(1000);
+}
+
 TEST_F(AskTest, AnAskToNoProcessOrToNoPidFailsAtOnce) {
   Asker to_nobody(PID("nobody", context.address()), "to_nobody");
   Asker to_nothing(PID(), "to_nothing");
