@@ -40,20 +40,24 @@ caf::behavior pinger(caf::event_based_actor* self, caf::actor pong, std::int64_t
   }};
 }
 
-void CafPingPong(benchmark::State& state) {
+// Round trips of a `driver` actor against one `answerer`.
+template <auto answerer, auto driver>
+void RoundTrips(benchmark::State& state) {
   const auto in_flight = state.range(0);
   constexpr std::int64_t kRoundTrips = 100000;
   caf::actor_system_config config;
   caf::actor_system system{config};
-  auto pong = system.spawn(ponger);
+  auto pong = system.spawn(answerer);
   for (auto _ : state) {
     std::promise<void> done;
-    system.spawn(pinger, pong, kRoundTrips, in_flight, &done);
+    system.spawn(driver, pong, kRoundTrips, in_flight, &done);
     done.get_future().wait();
   }
   caf::anon_send_exit(pong, caf::exit_reason::user_shutdown);
   state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
 }
+
+void CafPingPong(benchmark::State& state) { RoundTrips<ponger, pinger>(state); }
 BENCHMARK(CafPingPong)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Answers a request with its result (a response, as request(...).then(...) wants).
@@ -88,20 +92,7 @@ caf::behavior requester(caf::event_based_actor* self, caf::actor pong, std::int6
   return {[](const std::string&) {}};
 }
 
-void CafRequest(benchmark::State& state) {
-  const auto in_flight = state.range(0);
-  constexpr std::int64_t kRoundTrips = 100000;
-  caf::actor_system_config config;
-  caf::actor_system system{config};
-  auto pong = system.spawn(replier);
-  for (auto _ : state) {
-    std::promise<void> done;
-    system.spawn(requester, pong, kRoundTrips, in_flight, &done);
-    done.get_future().wait();
-  }
-  caf::anon_send_exit(pong, caf::exit_reason::user_shutdown);
-  state.SetItemsProcessed(state.iterations() * kRoundTrips * 2);
-}
+void CafRequest(benchmark::State& state) { RoundTrips<replier, requester>(state); }
 BENCHMARK(CafRequest)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

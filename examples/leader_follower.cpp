@@ -11,6 +11,7 @@
 #include <compactor/compactor.hpp>
 
 #include "fork_peer.hpp"
+#include "leader.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -20,26 +21,6 @@
 
 using namespace compactor;
 using SteadyClock = std::chrono::steady_clock;
-
-class Leader : public Process {
- public:
-  Leader() : Process("leader") {}
-
-  void initialize() override {
-    install("ping", &Leader::ping);
-    install("stop", &Leader::stop);
-  }
-
-  void ping(const PID& from, std::string_view body) {
-    std::cout << "leader:   ping from " << from << ", answering pong" << std::endl;
-    send(from, "pong", body);
-  }
-
-  void stop(const PID& from, std::string_view) {
-    std::cout << "leader:   " << from << " asked me to stop; terminating" << std::endl;
-    terminate();
-  }
-};
 
 class Follower : public Process {
  public:
@@ -86,28 +67,8 @@ class Follower : public Process {
   std::promise<bool> done_;
 };
 
-// The leader's side, in the child: its own context; announces its PID to the parent.
-int run_leader(const std::function<void(const PID&)>& announce) {
-  Context context({.ip = "127.0.0.1", .port = 0});
-  const PID leader = context.spawn(std::make_unique<Leader>());
-  std::cout << "leader:   listening as " << leader << std::endl;
-  announce(leader);
-  context.wait(leader, std::chrono::seconds(20));
-  return 0;  // the context closes here, and with it the follower's link
-}
-
 int main() {
-  std::cout.setf(std::ios::unitbuf);
-  const auto leader = demo::fork_peer(run_leader);  // before any thread exists
-  bool ok = false;
-  if (leader.pid) {
-    Context context({.ip = "127.0.0.1", .port = 0});
-    auto follower = std::make_unique<Follower>(*leader.pid);
-    auto done = follower->done();
-    context.spawn(std::move(follower));
-    ok = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready && done.get();
-  }
-  ok = demo::peer_succeeded(leader) && ok;
-  std::cout << (ok ? "handshake complete" : "handshake FAILED") << std::endl;
-  return ok ? 0 : 1;
+  return demo::run_two_processes(
+      demo::run_leader, [](const PID& peer) { return std::make_unique<Follower>(peer); },
+      std::chrono::seconds(10), "handshake complete", "handshake FAILED");
 }

@@ -62,27 +62,9 @@ class Client : public ProtobufProcess {
   std::promise<void> done_;
 };
 
-// The service's side, in the child: announces its PID to the parent, answers, terminates.
-int run_service(const std::function<void(const PID&)>& announce) {
-  Service service;
-  Context context({.ip = "127.0.0.1", .port = 0});
-  const PID pid = context.spawn(service);
-  announce(pid);
-  return context.wait(pid, std::chrono::seconds(20)) ? 0 : 1;
-}
-
 int main() {
-  std::cout.setf(std::ios::unitbuf);
-  const auto service = demo::fork_peer(run_service);  // before any thread exists
-  bool ok = false;
-  if (service.pid) {
-    Client client(*service.pid);
-    Context context({.ip = "127.0.0.1", .port = 0});
-    auto done = client.done();
-    context.spawn(client);
-    ok = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
-  }
-  ok = demo::peer_succeeded(service) && ok;
-  std::cout << (ok ? "protobuf service done" : "protobuf service FAILED") << std::endl;
-  return ok ? 0 : 1;
+  return demo::run_two_processes(
+      demo::serve_until_terminated<Service>,
+      [](const PID& peer) { return std::make_unique<Client>(peer); }, std::chrono::seconds(20),
+      "protobuf service done", "protobuf service FAILED");
 }
