@@ -30,9 +30,11 @@ foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
   if(NOT compactor_part_${name}_ENABLED OR NOT compactor_part_${name}_OWN_LIBRARY)
     continue()
   endif()
-  install(TARGETS compactor_${name} EXPORT compactor_${name}Targets
+  install(TARGETS compactor_${name} ${compactor_part_${name}_EXECUTABLES}
+    EXPORT compactor_${name}Targets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
-    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT development)
   install(EXPORT compactor_${name}Targets NAMESPACE compactor:: DESTINATION ${config_dir}
           COMPONENT development)
   if(compactor_part_${name}_CONFIG_MODULE)

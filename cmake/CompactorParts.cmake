@@ -11,15 +11,18 @@
 #   [DEPENDENCY <package>]  found by find_package(compactor): always for a library of its own (its
 #                           headers include the package's), for a static libcompactor otherwise
 #   [REQUIRES <pkg-config modules>] [LIBS_PRIVATE <linker flags>] for pkg-config
-#   [CONFIG_MODULE <file>]  a CMake module in cmake/ installed and loaded with the part)
+#   [CONFIG_MODULE <file>]  a CMake module in cmake/ installed and loaded with the part
+#   [EXECUTABLES <targets>] programs installed and exported with the part (compactor::<target>))
 set(COMPACTOR_OPTIONAL_PARTS)
 macro(compactor_part name)
   cmake_parse_arguments(part "OWN_LIBRARY;UMBRELLA"
-                        "SUMMARY;HEADER;DEPENDENCY;REQUIRES;LIBS_PRIVATE;CONFIG_MODULE" "" ${ARGN})
+                        "SUMMARY;HEADER;DEPENDENCY;REQUIRES;LIBS_PRIVATE;CONFIG_MODULE"
+                        "EXECUTABLES" ${ARGN})
   string(TOUPPER ${name} part_upper)
   option(COMPACTOR_ENABLE_${part_upper} "Build ${part_SUMMARY}" ON)
   list(APPEND COMPACTOR_OPTIONAL_PARTS ${name})
-  foreach(field SUMMARY HEADER OWN_LIBRARY UMBRELLA DEPENDENCY REQUIRES LIBS_PRIVATE CONFIG_MODULE)
+  foreach(field SUMMARY HEADER OWN_LIBRARY UMBRELLA DEPENDENCY REQUIRES LIBS_PRIVATE CONFIG_MODULE
+                EXECUTABLES)
     set(compactor_part_${name}_${field} "${part_${field}}")
   endforeach()
   set(compactor_part_${name}_ENABLED ${COMPACTOR_ENABLE_${part_upper}})
@@ -27,7 +30,7 @@ endmacro()
 
 compactor_part(protobuf SUMMARY "compactor::protobuf (ProtobufProcess; needs libprotobuf)"
   HEADER protobuf.hpp OWN_LIBRARY DEPENDENCY Protobuf REQUIRES protobuf
-  CONFIG_MODULE CompactorProtobuf.cmake)
+  CONFIG_MODULE CompactorProtobuf.cmake EXECUTABLES protoc-gen-compactor)
 compactor_part(mqtt SUMMARY "the MQTT group channel (needs libmosquitto)"
   HEADER beacon/mqtt_channel.hpp UMBRELLA DEPENDENCY Mosquitto LIBS_PRIVATE -lmosquitto)
 compactor_part(serf SUMMARY "the Serf group channel" HEADER beacon/serf_channel.hpp UMBRELLA)

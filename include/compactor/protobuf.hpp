@@ -18,6 +18,30 @@
 
 namespace compactor {
 
+namespace detail {
+// The message as a body (std::invalid_argument if it cannot be: required fields unset).
+COMPACTOR_API std::string serialize(const google::protobuf::Message& message);
+// Parses an ask's `answer` into `reply`; FutureFailed if it is another message or does not parse.
+COMPACTOR_API void parse_reply(const Message& answer, google::protobuf::Message& reply);
+}  // namespace detail
+
+/// Asks `to` with `request` from `asker` (Process::ask, the request named by its full type name)
+/// and gives the reply as a Reply. Fails as Process::ask does (AskTimeout, PeerExited), and with
+/// FutureFailed when the reply is another message or does not parse as a Reply.
+template <class Reply, class Request>
+Future<Reply> ask(Process& asker, const PID& to, const Request& request, Clock::duration timeout) {
+  static_assert(std::is_base_of_v<google::protobuf::Message, Reply>,
+                "Reply must be a protobuf message");
+  static_assert(std::is_base_of_v<google::protobuf::Message, Request>,
+                "Request must be a protobuf message");
+  return asker.ask(to, Request::descriptor()->full_name(), detail::serialize(request), timeout)
+      .then([](const Message& answer) {
+        Reply reply;
+        detail::parse_reply(answer, reply);
+        return reply;
+      });
+}
+
 /// A protobuf handler that is a coroutine: `(const PID& from, const M& message) -> Task<>`.
 template <class F, class M>
 concept ProtobufCoroutineHandler = std::is_invocable_r_v<Task<>, F&, const PID&, const M&>;
@@ -38,16 +62,7 @@ class COMPACTOR_API ProtobufProcess : public Process {
   /// reply is another message or does not parse as a Reply.
   template <class Reply, class Request>
   Future<Reply> ask(const PID& to, const Request& request, Clock::duration timeout) {
-    static_assert(std::is_base_of_v<google::protobuf::Message, Reply>,
-                  "Reply must be a protobuf message");
-    static_assert(std::is_base_of_v<google::protobuf::Message, Request>,
-                  "Request must be a protobuf message");
-    return Process::ask(to, Request::descriptor()->full_name(), serialize(request), timeout)
-        .then([](const Message& answer) {
-          Reply reply;
-          check_reply(answer, *Reply::descriptor(), reply);
-          return reply;
-        });
+    return compactor::ask<Reply>(*this, to, request, timeout);
   }
   using Process::ask;
 
@@ -110,14 +125,8 @@ class COMPACTOR_API ProtobufProcess : public Process {
   void reply(const google::protobuf::Message& message) const;
 
  private:
-  // The body as a serialized message (std::invalid_argument if it cannot be: required fields).
-  static std::string serialize(const google::protobuf::Message& message);
   // Parses `body` into `message`; false (logged, counted as malformed) if it is not one.
   bool parse(const PID& from, std::string_view body, google::protobuf::Message& message);
-  // Parses an ask's `answer` as a `type` into `reply`; FutureFailed if it is another message or
-  // does not parse.
-  static void check_reply(const Message& answer, const google::protobuf::Descriptor& type,
-                          google::protobuf::Message& reply);
 
   // A coroutine handler's task: it owns a copy of the handler, the sender and the message.
   template <class Coroutine, class M>

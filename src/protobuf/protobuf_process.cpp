@@ -7,7 +7,7 @@
 
 namespace compactor {
 
-std::string ProtobufProcess::serialize(const google::protobuf::Message& message) {
+std::string detail::serialize(const google::protobuf::Message& message) {
   std::string body;
   if (!message.SerializeToString(&body)) {
     throw std::invalid_argument("cannot serialize " + message.GetTypeName() +
@@ -17,7 +17,7 @@ std::string ProtobufProcess::serialize(const google::protobuf::Message& message)
 }
 
 void ProtobufProcess::send(const PID& to, const google::protobuf::Message& message) const {
-  Process::send(to, message.GetDescriptor()->full_name(), serialize(message));
+  Process::send(to, message.GetDescriptor()->full_name(), detail::serialize(message));
 }
 
 bool ProtobufProcess::parse(const PID& from, std::string_view body,
@@ -28,16 +28,15 @@ bool ProtobufProcess::parse(const PID& from, std::string_view body,
   return false;
 }
 
-void ProtobufProcess::check_reply(const Message& answer, const google::protobuf::Descriptor& type,
-                                  google::protobuf::Message& reply) {
-  if (answer.name != type.full_name()) {
+void detail::parse_reply(const Message& answer, google::protobuf::Message& reply) {
+  const auto& type = reply.GetDescriptor()->full_name();
+  if (answer.name != type) {
     throw FutureFailed(fmt::format("ask: {} answered '{}' ({} bytes), not a {}",
-                                   answer.from.to_string(), answer.name, answer.body.size(),
-                                   type.full_name()));
+                                   answer.from.to_string(), answer.name, answer.body.size(), type));
   }
   if (!reply.ParseFromArray(answer.body.data(), static_cast<int>(answer.body.size()))) {
-    throw FutureFailed(fmt::format("ask: the {} from {} does not parse ({} bytes)",
-                                   type.full_name(), answer.from.to_string(), answer.body.size()));
+    throw FutureFailed(fmt::format("ask: the {} from {} does not parse ({} bytes)", type,
+                                   answer.from.to_string(), answer.body.size()));
   }
 }
 
