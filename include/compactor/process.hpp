@@ -162,12 +162,17 @@ class COMPACTOR_API Process {
   /// and the response it returns answers. One that throws, or is destroyed with its process
   /// before it returns, answers 500.
   template <CoroutineRoute Coroutine>
-  void route(std::string path, Coroutine coroutine, RouteOptions options = {}) {
+  void route(std::string path, Coroutine coroutine, RouteOptions options) {
     auto launcher = [this, coroutine = std::move(coroutine)](const http::Request& request,
                                                              http::Responder respond) {
       launch(answer_route(coroutine, request, std::move(respond)));
     };
     route(std::move(path), http::Route(std::move(launcher)), std::move(options));
+  }
+  /// As above, with no help and no realm.
+  template <CoroutineRoute Coroutine>
+  void route(std::string path, Coroutine coroutine) {
+    route(std::move(path), std::move(coroutine), RouteOptions{});
   }
 
   /// Registers `metric` in its context's metrics (Context::metrics) for as long as this process
