@@ -101,26 +101,29 @@ double cpu_seconds(pid_t pid) {
 TEST(DescriptorExhaustion, AcceptingPausesWithoutSpinningAndRecovers) {
   // Under UBSan (the sanitizer builds), a vptr check that misses its cache asks the kernel for a
   // pipe to see whether the vtable is readable; with no descriptor left that fails and reads as
-  // "invalid vptr", a false report that would stop the server. Those checks are off in it, and
-  // the server logs a refusal first, which fills the cache for the peer log's clock.
-  const std::string suppressions = ::testing::TempDir() + "ubsan_no_vptr.supp";
-  std::ofstream(suppressions) << "vptr:*\n";
+  // "invalid vptr", a false report that stops the server (a suppression cannot help: it matches
+  // the type's name, which an unreadable vtable does not give). So what the server runs at the
+  // limit is what it ran before it: a refusal, and pings from no PID, which serve neither answers
+  // nor links back to (no outbound connection, no transport call).
   ChildProcess serve({testing::find_program("prlimit"), "--nofile=64:64", "--", COMPACTOR_TOOL,
-                      "serve", "--ip", "127.0.0.1", "--quiet"},
-                     {"UBSAN_OPTIONS=suppressions=" + suppressions});
+                      "serve", "--ip", "127.0.0.1", "--quiet"});
   const PID server = start_serve(serve);
+  const std::string ping =
+      "POST /pong/ping HTTP/1.1\r\nLibprocess-From: nobody\r\n"
+      "Content-Length: 0\r\n\r\n";
   {
     RawClient refused("127.0.0.1", server.address.port);
     refused.write("NOT HTTP\r\n\r\n");
     EXPECT_TRUE(refused.read_until_close(10s).starts_with("HTTP/1.1 400"));
+    RawClient warm_up("127.0.0.1", server.address.port);
+    warm_up.write(ping);
+    warm_up.shutdown_write();
+    EXPECT_TRUE(warm_up.read_until_close(10s).starts_with("HTTP/1.1 202"));
   }
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < 100; ++i) {
     clients.push_back(std::make_unique<RawClient>("127.0.0.1", server.address.port));
   }
-  const std::string ping =
-      "POST /pong/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
-      "Content-Length: 0\r\n\r\n";
   // An accepted connection is still served (the first ones were accepted).
   clients.front()->write(ping);
   clients.front()->shutdown_write();
