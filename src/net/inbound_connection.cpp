@@ -13,7 +13,6 @@
 #include "wire/response_writer.hpp"
 
 #include <fmt/core.h>
-#include <asio/post.hpp>
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -208,12 +207,9 @@ void InboundConnection::count_pause() {
 
 void InboundConnection::pause_for_mailbox() {
   count_pause();
-  router_.take_congested()->pause_reader(
-      [weak = weak_from_this(), executor = socket_.get_executor()] {
-        asio::post(executor, [weak] {
-          if (auto self = weak.lock()) self->resume_reading();
-        });
-      });
+  router_.take_congested()->pause_reader([weak = weak_from_this(), handoff = network_.handoff()] {
+    handoff->post(weak, [](InboundConnection& self) { self.resume_reading(); });
+  });
 }
 
 void InboundConnection::resume_reading() {
@@ -285,14 +281,14 @@ void InboundConnection::answer(runtime::Routed routed, bool close, bool gzip_ok)
 
 http::Responder InboundConnection::awaited_answer(bool close, bool gzip_ok) {
   const std::uint64_t slot = life_.await_answer();
-  return http::Responder([weak = weak_from_this(), slot, close, gzip_ok](http::Response response) {
-    auto self = weak.lock();
-    if (!self) return;  // the client went away
+  return http::Responder([weak = weak_from_this(), handoff = network_.handoff(), slot, close,
+                          gzip_ok](http::Response response) {
+    if (weak.expired()) return;  // the client went away
     auto answer = wire::encode_http_response(std::move(response), close, gzip_ok);
-    asio::post(self->socket_.get_executor(), [self, slot, answer = std::move(answer)]() mutable {
-      self->life_.answer_arrived(slot, std::move(answer), now());
-      self->write();
-      self->watch_deadlines();
+    handoff->post(weak, [slot, answer = std::move(answer)](InboundConnection& self) mutable {
+      self.life_.answer_arrived(slot, std::move(answer), now());
+      self.write();
+      self.watch_deadlines();
     });
   });
 }

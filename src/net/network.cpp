@@ -35,12 +35,13 @@ asio::ip::tcp::acceptor bind_acceptor(asio::io_context& io, const ContextOptions
 Network::Network(runtime::ContextCore& core)
     : core_(core),
       tls_(core.options().tls.enabled ? std::make_unique<Tls>(core.options().tls) : nullptr),
-      acceptor_(bind_acceptor(io_, core.options())),
-      accept_timer_(io_),
       body_budget_(core.options().max_buffered_body_bytes),
-      answer_budget_(core.options().max_buffered_answer_bytes) {}
+      answer_budget_(core.options().max_buffered_answer_bytes),
+      acceptor_(bind_acceptor(io_, core.options())),
+      accept_timer_(io_) {}
 
 Network::~Network() {
+  handoff_->close();
   if (io_thread_.joinable()) {
     io_.stop();
     io_thread_.join();
@@ -228,6 +229,7 @@ void Network::shutdown(std::chrono::milliseconds timeout) {
   }
   std::promise<void> closed;
   asio::post(io_, [this, &closed] {
+    handoff_->close();  // answers still to come find their connections closing
     std::error_code ignored;
     acceptor_.close(ignored);
     accept_timer_.cancel();

@@ -3,6 +3,7 @@
 // The network side of a context: one asio I/O thread, the listener, and the outbound connections
 // keyed by remote address.
 
+#include "net/handoff.hpp"
 #include "net/tls.hpp"
 #include "runtime/peer_series.hpp"
 #include "runtime/transport.hpp"
@@ -57,6 +58,8 @@ class Network final : public runtime::RemoteTransport {
   wire::ByteBudget& body_budget() { return body_budget_; }
   // Answer bytes held by all inbound connections, not yet taken by their readers.
   wire::ByteBudget& answer_budget() { return answer_budget_; }
+  // How other threads hand work on a connection to the I/O thread; shutdown closes it.
+  const std::shared_ptr<Handoff>& handoff() const { return handoff_; }
   // The context's TLS, or none when it speaks plaintext only.
   Tls* tls() { return tls_.get(); }
 
@@ -84,12 +87,15 @@ class Network final : public runtime::RemoteTransport {
 
   runtime::ContextCore& core_;
   std::unique_ptr<Tls> tls_;
+  // Before io_: connections still held by its pending handlers give their bytes back when the
+  // I/O context destroys them.
+  wire::ByteBudget body_budget_;
+  wire::ByteBudget answer_budget_;
   asio::io_context io_;
+  std::shared_ptr<Handoff> handoff_ = std::make_shared<Handoff>(io_);
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_timer_;  // the back-off after EMFILE and the like
   std::chrono::milliseconds accept_backoff_{0};
-  wire::ByteBudget body_budget_;
-  wire::ByteBudget answer_budget_;
   std::mutex series_mutex_;  // guards series_
   runtime::PeerSeries series_;
   std::thread io_thread_;

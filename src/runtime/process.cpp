@@ -181,9 +181,12 @@ void Process::resume_task(std::coroutine_handle<> step, void* root) {
   if (found == tasks_.end() || !found->second.frame.done()) return;
   const auto frame = found->second.frame;
   tasks_.erase(found);
-  auto error = frame.promise().error;
+  // Counted before the frame goes: destroying it may answer (a route's 500), and whoever gets
+  // that answer may read the count.
+  if (auto error = frame.promise().error) {
+    runtime::report_escaped(*context_, self_.to_string(), "task", std::move(error));
+  }
   frame.destroy();
-  if (error) runtime::report_escaped(*context_, self_.to_string(), "task", std::move(error));
 }
 
 void Process::end_tasks() {
