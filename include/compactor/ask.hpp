@@ -7,6 +7,7 @@
 #include <compactor/pid.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace compactor {
 
@@ -16,6 +17,15 @@ struct Message {
   std::string name;  ///< its name
   std::string body;  ///< its body
 };
+
+namespace detail {
+inline constexpr std::string_view ask_id_prefix = "__req_res__(";
+}
+
+/// True for the PID an ask's request comes from, `__req_res__(N)` as libprocess's
+/// ReqResProcess names it: it lives for one reply, so a server need not link to it or keep it.
+/// No process may be spawned with such an id.
+inline bool is_asker(const PID& pid) { return pid.id.starts_with(detail::ask_id_prefix); }
 
 /// No reply came within the ask's timeout (a reply after it is dropped and counted as
 /// ContextStats::late_replies).

@@ -75,6 +75,9 @@ PID ContextCore::spawn(Process& process, std::unique_ptr<Process> owned) {
   if (process.context_ != nullptr) {
     throw std::invalid_argument("process '" + process.id() + "' was spawned already");
   }
+  if (process.id().starts_with(detail::ask_id_prefix)) {  // the replies to asks go there
+    throw std::invalid_argument("process id '" + process.id() + "' is reserved for asks");
+  }
   process.self_ = PID(process.id(), address_);
   process.context_ = this;
   process.running_.store(true, std::memory_order_release);
@@ -129,23 +132,32 @@ bool ContextCore::wait(const PID& pid, std::optional<std::chrono::milliseconds> 
 
 void ContextCore::send(const PID& from, const PID& to, std::string_view name,
                        std::string_view body) {
-  auto message = [&] {
-    return Event(std::in_place_type<MessageEvent>, from, std::string(name), std::string(body));
+  send_if(from, to, name, body, false);
+}
+
+bool ContextCore::send_if(const PID& from, const PID& to, std::string_view name,
+                          std::string_view body, bool only_to_running) {
+  // In memory: a process of this context or of another one in this OS process.
+  const auto hand_over = [&](ContextCore& context) {
+    std::shared_ptr<ProcessRecord> holder;
+    if (only_to_running) {
+      const auto* record = context.find_receiver(to.id, holder);
+      if (record == nullptr || record->terminated()) return false;
+    }
+    StatsCounters::add(counters_.messages_sent_local);
+    context.deliver_from_sender(
+        to.id, Event(std::in_place_type<MessageEvent>, from, std::string(name), std::string(body)));
+    return true;
   };
-  if (is_local(to.address)) {
-    StatsCounters::add(counters_.messages_sent_local);
-    deliver_from_sender(to.id, message());
-    return;
-  }
-  const bool in_memory = ContextRegistry::with(to.address, [&](ContextCore& other) {
-    StatsCounters::add(counters_.messages_sent_local);
-    other.deliver_from_sender(to.id, message());
-  });
-  if (in_memory) return;
+  if (is_local(to.address)) return hand_over(*this);
+  bool handed_over = true;
+  const bool in_memory = ContextRegistry::with(
+      to.address, [&](ContextCore& other) { handed_over = hand_over(other); });
+  if (in_memory) return handed_over;
   if (!transport_) {
     count_unsent(1);
     core::log().warn("message '{}' to {} dropped: context is not started", name, to.to_string());
-    return;
+    return true;
   }
   StatsCounters::add(counters_.messages_sent_remote);
   // A process sending from its handler has its PID text formatted already: no allocation.
@@ -155,6 +167,7 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   } else {
     transport_->send(from.to_string(), to, name, body);
   }
+  return true;
 }
 
 ProcessRecord* ContextCore::find_receiver(std::string_view id,
@@ -171,6 +184,7 @@ ProcessRecord* ContextCore::find_receiver(std::string_view id,
 
 bool ContextCore::deliver(std::string_view receiver, Event&& message,
                           std::shared_ptr<ProcessRecord>* congested) {
+  if (const auto replied = answer_ask(receiver, message)) return *replied;
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
   if (record == nullptr) return drop_for_unknown(receiver, message);
@@ -184,6 +198,7 @@ bool ContextCore::deliver(std::string_view receiver, Event&& message,
 
 bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message) {
   if (options_.mailbox_limit == 0) return deliver(receiver, std::move(message));
+  if (const auto replied = answer_ask(receiver, message)) return *replied;
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
   if (record == nullptr) return drop_for_unknown(receiver, message);
@@ -203,21 +218,27 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
   return false;
 }
 
-bool ContextCore::drop_for_unknown(std::string_view receiver, Event& message) {
-  auto& event = std::get<MessageEvent>(message);
-  switch (replies_->answer(receiver, event)) {
+std::optional<bool> ContextCore::answer_ask(std::string_view receiver, Event& message) {
+  auto* event = std::get_if<MessageEvent>(&message);
+  if (event == nullptr) return std::nullopt;
+  switch (replies_->answer(receiver, *event)) {
     case Replies::Answer::answered:
       return true;
     case Replies::Answer::late:
       StatsCounters::add(counters_.late_replies);
       count_dropped(DropReason::no_receiver);
-      peer_log_.warn(PeerEvent::late_reply, event.from.address.ip,
-                     "reply '{}' from {} to {} dropped: its ask had ended", event.name,
-                     event.from.to_string(), receiver);
+      peer_log_.warn(PeerEvent::late_reply, event->from.address.ip,
+                     "reply '{}' from {} to {} dropped: its ask had ended", event->name,
+                     event->from.to_string(), receiver);
       return false;
     case Replies::Answer::unknown:
       break;
   }
+  return std::nullopt;
+}
+
+bool ContextCore::drop_for_unknown(std::string_view receiver, Event& message) {
+  const auto& event = std::get<MessageEvent>(message);
   count_dropped(DropReason::no_receiver);
   peer_log_.warn(PeerEvent::unknown_receiver, event.from.address.ip,
                  "message '{}' from {} for unknown process '{}' on {} dropped", event.name,
@@ -253,20 +274,8 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
     return Future<Message>::failed(fmt::format("ask: {} asks are in flight (max_asks_in_flight)",
                                                options_.max_asks_in_flight));
   }
-  const auto running = [&](const ContextCore& context) {
-    const auto record = context.table_.find(to.id);
-    return record && !record->terminated();
-  };
-  bool known = true;
-  if (is_local(to.address)) {
-    known = running(*this);
-  } else {
-    ContextRegistry::with(to.address, [&](ContextCore& other) { known = running(other); });
-  }
-  if (!known) {
+  if (!send_if(PID(Replies::id_of(opened->number), address_), to, name, body, true)) {
     replies_->fail(opened->number, PeerExited("ask: no process " + to.to_string()));
-  } else {
-    send(PID(Replies::id_of(opened->number), address_), to, name, body);
   }
   return std::move(opened->reply);
 }

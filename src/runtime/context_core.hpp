@@ -161,8 +161,14 @@ class ContextCore {
 
  private:
   void link_local(const PID& linker, const PID& target);
-  // Count and log a message that finds no receiver; false.
-  // A message for no process: the reply to an ask (Replies), or dropped.
+  // As send(); with `only_to_running`, sends nothing and returns false when `to` is a process of
+  // this OS process that does not run (an ask's target: the ask fails at once).
+  bool send_if(const PID& from, const PID& to, std::string_view name, std::string_view body,
+               bool only_to_running);
+  // A message for an ask's id completes that ask (true) or is a late reply, counted and dropped
+  // (false); none for a message to anyone else. Asked first: no process has such an id.
+  std::optional<bool> answer_ask(std::string_view receiver, Event& message);
+  // Counts and logs a message that finds no receiver; false.
   bool drop_for_unknown(std::string_view receiver, Event& message);
   bool drop_for_terminated(std::string_view receiver);
 

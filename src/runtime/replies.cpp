@@ -9,7 +9,7 @@
 namespace compactor::runtime {
 namespace {
 
-constexpr std::string_view kPrefix = "__req_res__(";
+constexpr std::string_view kPrefix = detail::ask_id_prefix;
 
 // The N of "__req_res__(N)", or 0 if `id` is not such an id.
 std::uint64_t number_of(std::string_view id) {

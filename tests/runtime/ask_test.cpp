@@ -160,6 +160,14 @@ TEST_F(AskTest, AnAskEndsWithPeerExitedWhenItsTargetTerminates) {
                                      " exited: it terminated"});
 }
 
+// Asks' ids are the context's: a process cannot take one, and a server can tell them apart.
+TEST_F(AskTest, AskIdsAreReservedAndRecognized) {
+  Process impostor("__req_res__(7)");
+  EXPECT_THROW(context.spawn(impostor), std::invalid_argument);
+  EXPECT_TRUE(is_asker(PID("__req_res__(7)", context.address())));
+  EXPECT_FALSE(is_asker(responder.self()));
+}
+
 // An exception that escapes a coroutine handler is logged and counted like a plain handler's,
 // and the process goes on.
 TEST_F(AskTest, ExceptionsEscapingHandlersAndTasksAreCounted) {

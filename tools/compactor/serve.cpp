@@ -26,7 +26,7 @@ class PongServer : public Process {
     if (from.empty()) return;
     // Link back to each new peer, so that its death is reported as "exited"; not to an ask's
     // PID (__req_res__(N), compactor ask, Process::ask), which lives for one reply.
-    if (!from.id.starts_with("__req_res__(") && linked_.insert(from).second) link(from);
+    if (!is_asker(from) && linked_.insert(from).second) link(from);
     send(from, "pong", body);
   }
 
