@@ -32,6 +32,18 @@ std::pair<int, int> reserve_subnet() {
   throw std::runtime_error("all 64 test subnets of 10.201.0.0/24 are in use");
 }
 
+// A test process that died holding subnet `index` (a sanitizer's abort) left its namespace and
+// its end of the pair behind, with the /30's address: the lock is ours now, so they go.
+void clear_leftovers(int index, const std::string& host_ip) {
+  const std::string in_use = std::to_string(index);
+  (void)std::system(("for ns in $(ip netns list | awk '$1 ~ /^compactor-[0-9]+-" + in_use +
+                     "$/ {print $1}'); do ip netns del $ns; done")
+                        .c_str());
+  (void)std::system(("for dev in $(ip -o addr show to " + host_ip +
+                     "/32 | awk '{print $2}' | cut -d@ -f1); do ip link del $dev; done")
+                        .c_str());
+}
+
 }  // namespace
 
 std::string NetworkNamespace::unavailable_reason() {
@@ -54,6 +66,7 @@ NetworkNamespace::NetworkNamespace() {
   host_ip_ = "10.201.0." + std::to_string(index * 4 + 1);
   inside_ip_ = "10.201.0." + std::to_string(index * 4 + 2);
   const std::string in = "ip netns exec " + name_ + " ";
+  clear_leftovers(index, host_ip_);
   run("ip netns add " + name_);
   try {
     run("ip link add " + host_link_ + " type veth peer name " + inside_link_);
