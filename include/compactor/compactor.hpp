@@ -22,7 +22,9 @@
 #include <compactor/logging.hpp>
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
+#include <compactor/exit_reason.hpp>
 #include <compactor/process.hpp>
+#include <compactor/supervisor.hpp>
 #include <compactor/task.hpp>
 #include <compactor/tls.hpp>
 #include <compactor/version.hpp>

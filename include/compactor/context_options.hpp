@@ -4,6 +4,7 @@
 
 #include <compactor/authentication.hpp>
 #include <compactor/clock.hpp>
+#include <compactor/exit_reason.hpp>
 #include <compactor/export.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/tls.hpp>
@@ -142,6 +143,12 @@ struct COMPACTOR_API ContextOptions {
   std::size_t mailbox_limit = 0;
   MailboxOverflow mailbox_overflow = MailboxOverflow::hold_sender;
   ///@}
+
+  /// What a process does when an exception escapes its handler, task or initialize(), unless it
+  /// chose itself (Process::on_exception): carry on (libprocess's behaviour, the default) or
+  /// terminate, its linkers learning why (ExitReason). COMPACTOR_ON_EXCEPTION (carry_on or
+  /// terminate).
+  OnException on_exception = OnException::carry_on;
 
   /// Per-process activity for the metrics (/metrics/snapshot, /metrics, /__status__): events
   /// handled and time spent in handlers, two clock reads per batch of events. Mailbox depths,

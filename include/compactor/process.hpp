@@ -5,6 +5,7 @@
 #include <compactor/ask.hpp>
 #include <compactor/clock.hpp>
 #include <compactor/detail/string_map.hpp>
+#include <compactor/exit_reason.hpp>
 #include <compactor/export.hpp>
 #include <compactor/http.hpp>
 #include <compactor/metrics.hpp>
@@ -26,6 +27,7 @@
 namespace compactor {
 
 class Context;
+class Supervisor;
 namespace runtime {
 class ContextCore;
 class ProcessRecord;
@@ -65,6 +67,10 @@ class COMPACTOR_API Process {
 
   /// This process's PID; empty until it is spawned.
   const PID& self() const { return self_; }
+
+  /// What this process does when an exception escapes its code (see OnException); by default,
+  /// its context's ContextOptions::on_exception. Call it before spawn or from the process.
+  void on_exception(OnException policy) { on_exception_ = policy; }
 
   /// Sends a message to `to`, local or remote. Messages from one process to another arrive in the
   /// order they were sent. Callable from any thread once the process is spawned.
@@ -128,7 +134,8 @@ class COMPACTOR_API Process {
   /// Runs on the process when it terminates, after its last handler.
   virtual void finalize() {}
 
-  /// A linked process terminated, or the connection to its context broke.
+  /// A linked process terminated, or the connection to its context broke; exit_reason() says
+  /// which, as far as it is known.
   virtual void exited(const PID& pid);
 
   /// A message arrived whose name has no handler. The default logs it once per name.
@@ -194,6 +201,9 @@ class COMPACTOR_API Process {
   /// it (also after a co_await). Null elsewhere (initialize(), a timer, a task launched there).
   const PID* current_sender() const { return sender_; }
 
+  /// Inside exited(): why the linked process ended. Elsewhere: a default ExitReason.
+  const ExitReason& exit_reason() const { return exit_reason_; }
+
   /// Installs a coroutine as the handler for `name`: each message launches it (launch), with
   /// `from` and `body` valid until it finishes, not only until its first co_await.
   template <CoroutineHandler Coroutine>
@@ -219,6 +229,7 @@ class COMPACTOR_API Process {
   friend class runtime::ProcessRecord;
   friend class detail::TaskResumer;
   friend class ProtobufProcess;  // launch_keeping_sender
+  friend class Supervisor;       // spawns its children on its context
 
   // A coroutine handler's task: it owns a copy of the handler and of what the message brought,
   // so that they outlive the handler's call.
@@ -281,6 +292,8 @@ class COMPACTOR_API Process {
   // The launched tasks, by frame: touched only on the process's thread.
   std::unordered_map<void*, LaunchedTask> tasks_;
   const PID* sender_ = nullptr;  // see current_sender()
+  ExitReason exit_reason_;       // see exit_reason()
+  std::optional<OnException> on_exception_;
 };
 
 }  // namespace compactor

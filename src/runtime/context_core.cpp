@@ -123,11 +123,20 @@ void ContextCore::terminate(const PID& pid) {
 bool ContextCore::wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout) {
   auto record = table_.find(pid.id);
   if (!record || !is_local(pid.address)) return true;
-  if (scheduler_.stepped()) {
-    while (!record->wait(std::chrono::milliseconds(0)) && scheduler_.run_one()) {
-    }
+  // Stepped, nobody else runs the processes. On a worker (a process waiting for one it
+  // terminated: Supervisor), what it waits for may be runnable on this very thread. Either way,
+  // this thread runs what is runnable meanwhile.
+  if (!scheduler_.stepped() && !scheduler_.on_worker_thread()) return record->wait(timeout);
+  using std::chrono::steady_clock;
+  const auto deadline = timeout ? steady_clock::now() + *timeout : steady_clock::time_point::max();
+  for (;;) {
+    if (record->wait(std::chrono::milliseconds(0))) return true;
+    if (scheduler_.run_one()) continue;
+    const auto now = steady_clock::now();
+    if (now >= deadline) return false;
+    record->wait(std::min(std::chrono::milliseconds(1),
+                          std::chrono::ceil<std::chrono::milliseconds>(deadline - now)));
   }
-  return record->wait(timeout);
 }
 
 void ContextCore::send(const PID& from, const PID& to, std::string_view name,
@@ -299,15 +308,15 @@ bool ContextCore::deliver_http(std::string_view receiver, http::Request request,
   return true;
 }
 
-void ContextCore::deliver_exited(const PID& linker, const PID& pid) {
+void ContextCore::deliver_exited(const PID& linker, const PID& pid, const ExitReason& reason) {
   if (is_local(linker.address)) {
-    if (auto record = table_.find(linker.id)) record->enqueue(ExitedEvent{pid});
+    if (auto record = table_.find(linker.id)) record->enqueue(ExitedEvent{pid, reason});
     return;
   }
   // A linker in another context of this OS process; remote linkers are never told (libprocess
   // has no exited message on the wire).
   ContextRegistry::with(linker.address,
-                        [&](ContextCore& other) { other.deliver_exited(linker, pid); });
+                        [&](ContextCore& other) { other.deliver_exited(linker, pid, reason); });
 }
 
 void ContextCore::link(const PID& linker, const PID& target) {

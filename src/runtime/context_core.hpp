@@ -137,8 +137,9 @@ class ContextCore {
   // Every live process of this context.
   std::vector<std::shared_ptr<ProcessRecord>> processes() const { return table_.all(); }
 
-  // Tells `linker` that `pid` exited, if the linker lives in this OS process.
-  void deliver_exited(const PID& linker, const PID& pid);
+  // Tells `linker` that `pid` exited (why, if known), if the linker lives in this OS process.
+  void deliver_exited(const PID& linker, const PID& pid,
+                      const ExitReason& reason = {ExitReason::Kind::lost});
 
   // A local process is terminating: its metrics (Process::add_metric) leave the registry.
   void withdraw_metrics(const Process& process);

@@ -70,6 +70,13 @@ ContextOptions::MailboxOverflow overflow_from(const char* name, const std::strin
                               "' is neither hold_sender nor drop_newest");
 }
 
+OnException on_exception_from(const char* name, const std::string& text) {
+  if (text == "carry_on") return OnException::carry_on;
+  if (text == "terminate") return OnException::terminate;
+  throw std::invalid_argument(std::string(name) + "='" + text +
+                              "' is neither carry_on nor terminate");
+}
+
 // Sets `option` from the variable `name` when it is set.
 template <class Option, class Parse>
 void read_env(const char* name, Option& option, Parse&& parse) {
@@ -176,6 +183,7 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_MAILBOX_LIMIT", options.mailbox_limit, number_from<std::size_t>);
   read_env("COMPACTOR_MAILBOX_OVERFLOW", options.mailbox_overflow, overflow_from);
   read_env("COMPACTOR_RUNTIME_METRICS", options.runtime_metrics, flag_from);
+  read_env("COMPACTOR_ON_EXCEPTION", options.on_exception, on_exception_from);
   options.tls = TlsOptions::from_environment();
   return options;
 }

@@ -29,6 +29,7 @@ struct MessageEvent {
 // A linked process terminated or its connection broke.
 struct ExitedEvent {
   PID pid;
+  ExitReason reason;
 };
 
 // A timer of the process fell due (it may have been cancelled since).

@@ -184,7 +184,11 @@ void Process::resume_task(std::coroutine_handle<> step, void* root) {
   // Counted before the frame goes: destroying it may answer (a route's 500), and whoever gets
   // that answer may read the count.
   if (auto error = frame.promise().error) {
-    runtime::report_escaped(*context_, self_.to_string(), "task", std::move(error));
+    if (auto* record = runtime::ProcessRecord::current(); record != nullptr) {
+      record->escaped("task", std::move(error));
+    } else {
+      runtime::report_escaped(*context_, self_.to_string(), "task", std::move(error));
+    }
   }
   frame.destroy();
 }

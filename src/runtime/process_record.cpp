@@ -65,16 +65,20 @@ class MailboxRoom final : public Congestion {
 
 ProcessRecord* ProcessRecord::current() { return tls_current; }
 
-void report_escaped(ContextCore& context, const std::string& pid_text, std::string_view where,
-                    std::exception_ptr error) {
-  StatsCounters::add(context.counters().handler_exceptions);
+std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(std::move(error));
   } catch (const std::exception& escaped) {
-    core::log().error("process {}: {} threw: {}", pid_text, where, escaped.what());
+    return escaped.what();
   } catch (...) {
-    core::log().error("process {}: {} threw a non-standard exception", pid_text, where);
+    return "a non-standard exception";
   }
+}
+
+void report_escaped(ContextCore& context, const std::string& pid_text, std::string_view where,
+                    std::exception_ptr error) {
+  StatsCounters::add(context.counters().handler_exceptions);
+  core::log().error("process {}: {} threw: {}", pid_text, where, describe(std::move(error)));
 }
 
 bool hold_current_process(std::shared_ptr<Congestion> congestion) {
@@ -197,6 +201,9 @@ std::size_t ProcessRecord::linker_count() {
 }
 
 void ProcessRecord::run() {
+  // Another process's batch, when a process waits for one that it terminated (Supervisor on a
+  // deterministic context): it is current again afterwards.
+  ProcessRecord* const outer = current();
   set_current(this);
   const auto started =
       accounting_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
@@ -223,7 +230,7 @@ void ProcessRecord::run() {
       // "scheduled" (nobody else schedules it) until the congestion is relieved.
       mailbox_.put_back(batch_, i + 1);
       batch_.clear();
-      set_current(nullptr);
+      set_current(outer);
       const auto congestion = std::move(held_by_);
       held_by_.reset();
       account(i + 1, started);
@@ -241,7 +248,7 @@ void ProcessRecord::run() {
     mailbox_.in_hand(0, 0);
     if (has_waiters_.load()) resume_waiters();
   }
-  set_current(nullptr);
+  set_current(outer);
   scheduled_.store(false, std::memory_order_release);
   if (!mailbox_.empty()) schedule();
 }
@@ -251,7 +258,9 @@ void ProcessRecord::handle(Event& event) {
     if (auto* message = std::get_if<MessageEvent>(&event)) {
       process_.dispatch(message->from, message->name, message->body);
     } else if (auto* exited = std::get_if<ExitedEvent>(&event)) {
+      process_.exit_reason_ = std::move(exited->reason);
       process_.exited(exited->pid);
+      process_.exit_reason_ = {};
     } else if (auto* call = std::get_if<CallEvent>(&event)) {
       call->call(process_);
     } else if (auto* http = std::get_if<HttpEvent>(&event)) {
@@ -264,8 +273,17 @@ void ProcessRecord::handle(Event& event) {
       terminate_now();
     }
   } catch (...) {
-    report_escaped(context_, pid_text_, "handler", std::current_exception());
+    escaped("handler", std::current_exception());
   }
+  if (failure_ && !terminated()) terminate_now();
+}
+
+void ProcessRecord::escaped(std::string_view where, std::exception_ptr error) {
+  const auto policy = process_.on_exception_.value_or(context_.options().on_exception);
+  if (policy == OnException::terminate && !failure_) {
+    failure_ = ExitReason{ExitReason::Kind::failed, describe(error)};
+  }
+  report_escaped(context_, pid_text_, where, std::move(error));
 }
 
 void ProcessRecord::terminate_now() {
@@ -284,7 +302,8 @@ void ProcessRecord::terminate_now() {
     std::lock_guard lock(state_mutex_);
     linkers.swap(linkers_);
   }
-  for (const auto& linker : linkers) context_.deliver_exited(linker, pid_);
+  const ExitReason reason = failure_.value_or(ExitReason{ExitReason::Kind::terminated});
+  for (const auto& linker : linkers) context_.deliver_exited(linker, pid_, reason);
   ContextRegistry::for_each([this](ContextCore& context) { context.fail_asks_to(pid_); });
   resume_waiters();                     // what they send now is dropped, not held
   context_.withdraw_metrics(process_);  // while the process still exists (an owned one goes next)

@@ -95,6 +95,11 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // The process whose events this thread is running, or null.
   static ProcessRecord* current();
 
+  // An exception escaped the process's code (`where`: "handler", "task"): reported, and under
+  // OnException::terminate remembered, so that the process terminates after the current event.
+  // On the thread running the process.
+  void escaped(std::string_view where, std::exception_ptr error);
+
   // Holds this process after its current handler until `congestion` is relieved (called by
   // hold_current_process on the thread running it).
   void hold(std::shared_ptr<Congestion> congestion);
@@ -137,6 +142,7 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::shared_ptr<ProcessRecord> last_receiver_;  // touched only by the running worker
 
   std::atomic<bool> terminated_{false};
+  std::optional<ExitReason> failure_;      // touched only by the running worker: see escaped()
   const bool accounting_;                  // ContextOptions::runtime_metrics
   std::atomic<std::uint64_t> handled_{0};  // written by the running worker only
   std::atomic<std::uint64_t> busy_ns_{0};  // written by the running worker only
@@ -145,6 +151,9 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   bool finished_ = false;     // guarded by state_mutex_: finalize ran and linkers were told
   std::vector<PID> linkers_;  // guarded by state_mutex_
 };
+
+// What an escaped exception says: its what(), or that it is not a std::exception.
+std::string describe(std::exception_ptr error);
 
 // Logs and counts (ContextStats::handler_exceptions) an exception that escaped a process's code
 // (`where`: "handler", "finalize", "task").

@@ -104,7 +104,10 @@ void Scheduler::worker_loop() {
 
 bool Scheduler::run_one() {
   Task task;
-  {
+  if (tls_worker.owner == this && tls_worker.next) {
+    // Called from a batch on this thread: what that batch made runnable waits in its slot.
+    task = std::exchange(tls_worker.next, nullptr);
+  } else {
     std::lock_guard lock(mutex_);
     if (queue_.empty()) return false;
     queued_.fetch_sub(1, std::memory_order_relaxed);

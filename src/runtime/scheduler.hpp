@@ -44,7 +44,8 @@ class Scheduler {
   // batch, or for ever if the waker's handler blocks.
   void schedule_anywhere(Task task) { push_shared(std::move(task)); }
 
-  // Stepped: runs the next runnable process's batch on this thread; false if none is runnable.
+  // Runs the next runnable process's batch on this thread; false if none is runnable. Stepped,
+  // how processes run at all; on a worker, how a process waiting for another helps it along.
   bool run_one();
   bool stepped() const { return stepped_; }
 
