@@ -73,6 +73,10 @@ class Observer : public Process {
   PID target_;
 };
 
+ChildSpec worker(const std::string& id, Journal& journal, Restart restart = Restart::transient) {
+  return {[id, &journal] { return std::make_unique<Worker>(id, journal); }, restart};
+}
+
 struct Deterministic : ::testing::Test {
   ~Deterministic() override { context.shutdown(); }
   void send(const PID& to, const std::string& name) {
@@ -84,15 +88,23 @@ struct Deterministic : ::testing::Test {
     clock.advance(by);
     context.settle();
   }
+  // A supervisor of transient workers (a, b and c), owned by the context, started; the journal
+  // cleared.
+  Supervisor& supervise(SupervisorOptions options, const Lines& ids = {"a", "b", "c"}) {
+    std::vector<ChildSpec> children;
+    for (const auto& id : ids) children.push_back(worker(id, journal));
+    auto owned = std::make_unique<Supervisor>("sup", options, std::move(children));
+    auto& supervisor = *owned;
+    context.spawn(std::move(owned));
+    context.run(1000);
+    journal.clear();
+    return supervisor;
+  }
 
   ManualClock clock;
   Context context{ContextOptions{.deterministic = true, .clock = &clock}};
   Journal journal;
 };
-
-ChildSpec worker(const std::string& id, Journal& journal, Restart restart = Restart::transient) {
-  return {[id, &journal] { return std::make_unique<Worker>(id, journal); }, restart};
-}
 
 using ExitReasons = Deterministic;
 
@@ -140,13 +152,16 @@ TEST(ExitReasonPolicy, TheContextDefaultComesFromTheEnvironmentToo) {
 
 using Supervision = Deterministic;
 
-TEST_F(Supervision, OneForOneRestartsTheFailedChildAfterTheBackOff) {
-  Supervisor supervisor("sup", {.backoff = 100ms},
-                        {worker("a", journal), worker("b", journal), worker("c", journal)});
-  context.spawn(supervisor);
+TEST_F(Supervision, ChildrenStartInOrder) {
+  context.spawn(std::make_unique<Supervisor>(
+      "sup", SupervisorOptions{},
+      std::vector<ChildSpec>{worker("a", journal), worker("b", journal), worker("c", journal)}));
   context.run(1000);
   EXPECT_EQ(journal.lines(), (Lines{"start a", "start b", "start c"}));
-  journal.clear();
+}
+
+TEST_F(Supervision, OneForOneRestartsTheFailedChildAfterTheBackOff) {
+  auto& supervisor = supervise({.backoff = 100ms});
 
   send(pid("b"), "crash");
   EXPECT_EQ(journal.lines(), (Lines{"stop b"}));
@@ -157,15 +172,10 @@ TEST_F(Supervision, OneForOneRestartsTheFailedChildAfterTheBackOff) {
   EXPECT_EQ(journal.lines(), (Lines{"stop b", "start b"}));
   EXPECT_EQ(supervisor.children()[1], pid("b"));
   EXPECT_EQ(supervisor.restarts(), 1U);
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, OneForAllStopsTheOthersLastStartedFirstAndStartsAllInOrder) {
-  Supervisor supervisor("sup", {.strategy = RestartStrategy::one_for_all, .backoff = 0ms},
-                        {worker("a", journal), worker("b", journal), worker("c", journal)});
-  context.spawn(supervisor);
-  context.run(1000);
-  journal.clear();
+  auto& supervisor = supervise({.strategy = RestartStrategy::one_for_all, .backoff = 0ms});
   send(pid("b"), "crash");
   EXPECT_EQ(journal.lines(),
             (Lines{"stop b", "stop c", "stop a", "start a", "start b", "start c"}));
@@ -173,20 +183,14 @@ TEST_F(Supervision, OneForAllStopsTheOthersLastStartedFirstAndStartsAllInOrder) 
   context.run(1000);
   EXPECT_EQ(supervisor.restarts(), 1U);
   EXPECT_EQ(supervisor.children(), (std::vector<PID>{pid("a"), pid("b"), pid("c")}));
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, RestForOneRestartsTheFailedChildAndThoseStartedAfterIt) {
-  Supervisor supervisor("sup", {.strategy = RestartStrategy::rest_for_one, .backoff = 0ms},
-                        {worker("a", journal), worker("b", journal), worker("c", journal)});
-  context.spawn(supervisor);
-  context.run(1000);
-  journal.clear();
+  auto& supervisor = supervise({.strategy = RestartStrategy::rest_for_one, .backoff = 0ms});
   send(pid("b"), "crash");
   EXPECT_EQ(journal.lines(), (Lines{"stop b", "stop c", "start b", "start c"}));
   context.run(1000);
   EXPECT_EQ(supervisor.restarts(), 1U);
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, RestartKindsDecideWhichEndsAreRestarted) {
@@ -208,10 +212,7 @@ TEST_F(Supervision, RestartKindsDecideWhichEndsAreRestarted) {
 }
 
 TEST_F(Supervision, BackOffDoublesWithinTheWindow) {
-  Supervisor supervisor("sup", {.max_restarts = 5, .within = 10s, .backoff = 100ms},
-                        {worker("a", journal)});
-  context.spawn(supervisor);
-  context.run(1000);
+  auto& supervisor = supervise({.max_restarts = 5, .within = 10s, .backoff = 100ms}, {"a"});
   for (const auto wait : {100ms, 200ms, 400ms}) {
     send(pid("a"), "crash");
     advance(wait - 1ms);
@@ -219,13 +220,10 @@ TEST_F(Supervision, BackOffDoublesWithinTheWindow) {
     advance(1ms);
     EXPECT_EQ(supervisor.children()[0], pid("a")) << wait.count();
   }
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, PastTheIntensityTheSupervisorGivesUpStoppingItsChildren) {
-  Supervisor supervisor("sup", {.max_restarts = 2, .within = 10s, .backoff = 0ms},
-                        {worker("a", journal), worker("b", journal)});
-  context.spawn(supervisor);
+  auto& supervisor = supervise({.max_restarts = 2, .within = 10s, .backoff = 0ms}, {"a", "b"});
   Observer observer(supervisor.self());
   context.spawn(observer);
   context.run(1000);
@@ -247,29 +245,20 @@ TEST_F(Supervision, PastTheIntensityTheSupervisorGivesUpStoppingItsChildren) {
 }
 
 TEST_F(Supervision, RestartsOlderThanTheWindowDoNotCount) {
-  Supervisor supervisor("sup", {.max_restarts = 1, .within = 5s, .backoff = 0ms},
-                        {worker("a", journal)});
-  context.spawn(supervisor);
-  context.run(1000);
+  auto& supervisor = supervise({.max_restarts = 1, .within = 5s, .backoff = 0ms}, {"a"});
   for (int i = 0; i < 4; ++i) {
     send(pid("a"), "crash");
     advance(6s);
   }
   EXPECT_EQ(supervisor.restarts(), 4U);
   EXPECT_EQ(supervisor.children()[0], pid("a"));
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, TerminatingASupervisorStopsItsChildrenLastStartedFirst) {
-  Supervisor supervisor("sup", {},
-                        {worker("a", journal), worker("b", journal), worker("c", journal)});
-  context.spawn(supervisor);
-  context.run(1000);
-  journal.clear();
+  auto& supervisor = supervise({});
   context.terminate(supervisor.self());
   ASSERT_TRUE(context.wait(supervisor.self(), 1s));
   EXPECT_EQ(journal.lines(), (Lines{"stop c", "stop b", "stop a"}));
-  context.shutdown();  // before the processes above go
 }
 
 TEST_F(Supervision, SupervisorsNest) {
