@@ -19,7 +19,8 @@ class DeferredFlush {
 // returns true; otherwise returns false and the caller flushes now.
 bool defer_flush(std::shared_ptr<DeferredFlush> flush);
 
-// Marks the start of a batch on this thread (the scheduler calls it around each run).
+// Marks the start of a batch on this thread (the scheduler calls it around each run; batches
+// nest when a waiting process runs others meanwhile).
 void begin_batch();
 
 // Runs and forgets what defer_flush() remembered on this thread.
