@@ -17,12 +17,12 @@
 #include <compactor/clock.hpp>
 #include <compactor/context.hpp>
 #include <compactor/dispatch.hpp>
+#include <compactor/exit_reason.hpp>
 #include <compactor/future.hpp>
 #include <compactor/http.hpp>
 #include <compactor/logging.hpp>
 #include <compactor/metrics.hpp>
 #include <compactor/pid.hpp>
-#include <compactor/exit_reason.hpp>
 #include <compactor/process.hpp>
 #include <compactor/supervisor.hpp>
 #include <compactor/task.hpp>
