@@ -10,6 +10,7 @@ namespace compactor {
 /// Known for processes of this OS process; libprocess's wire carries no reason, so a remote
 /// peer's end is always `lost`.
 struct ExitReason {
+  /// How it ended.
   enum class Kind {
     terminated,  ///< it ended normally: terminate(), its context shutting down
     failed,      ///< an exception escaped its code and its policy is OnException::terminate
