@@ -89,6 +89,7 @@ class COMPACTOR_API Supervisor : public Process {
     ChildSpec spec;
     PID pid;                  ///< empty when not running
     std::size_t stopped = 0;  ///< exits of instances stopped on purpose, still to come
+    bool done = false;        ///< ended for good (its Restart says so): no sibling restarts it
   };
 
   // Spawns `child` and links to it; false if it cannot be spawned (its id is still taken).

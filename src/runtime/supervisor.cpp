@@ -15,7 +15,7 @@ Supervisor::Supervisor(std::string id, SupervisorOptions options, std::vector<Ch
   for (auto& spec : children) {
     if (!spec.start)
       throw std::invalid_argument("supervisor " + this->id() + ": a child has no start");
-    children_.push_back({std::move(spec), PID(), 0});
+    children_.push_back({std::move(spec), PID(), 0, false});
   }
   // Giving up is a failure its own supervisor sees (give_up throws).
   on_exception(OnException::terminate);
@@ -37,7 +37,7 @@ void Supervisor::initialize() {
 void Supervisor::finalize() { stop(0, children_.size()); }
 
 bool Supervisor::start(Child& child) {
-  if (!child.pid.id.empty()) return true;  // running: a restart overlapping another one
+  if (!child.pid.id.empty() || child.done) return true;  // running, or not to run again
   auto process = child.spec.start();
   if (!process) return false;
   if (!process->on_exception_) process->on_exception(OnException::terminate);
@@ -81,7 +81,11 @@ void Supervisor::exited(const PID& pid) {
   core::log().info("supervisor {}: child {} ended ({}){}", self().to_string(), pid.to_string(),
                    reason.what.empty() ? (reason.abnormal() ? "lost" : "terminated") : reason.what,
                    again ? ", restarting" : "");
-  if (again) restart_from(static_cast<std::size_t>(found - children_.begin()));
+  if (again) {
+    restart_from(static_cast<std::size_t>(found - children_.begin()));
+  } else {
+    found->done = true;
+  }
 }
 
 void Supervisor::restart_from(std::size_t failed) {

@@ -211,6 +211,19 @@ TEST_F(Supervision, RestartKindsDecideWhichEndsAreRestarted) {
   context.shutdown();  // before the processes above go
 }
 
+TEST_F(Supervision, AChildThatEndedForGoodIsNotRestartedWithItsSiblings) {
+  Supervisor supervisor("sup", {.strategy = RestartStrategy::one_for_all, .backoff = 0ms},
+                        {worker("a", journal), worker("temporary", journal, Restart::temporary)});
+  context.spawn(supervisor);
+  context.run(1000);
+  send(pid("temporary"), "crash");
+  journal.clear();
+  send(pid("a"), "crash");
+  EXPECT_EQ(journal.lines(), (Lines{"stop a", "start a"}));
+  EXPECT_EQ(supervisor.children(), (std::vector<PID>{pid("a"), PID()}));
+  context.shutdown();  // before the processes above go
+}
+
 TEST_F(Supervision, BackOffDoublesWithinTheWindow) {
   auto& supervisor = supervise({.max_restarts = 5, .within = 10s, .backoff = 100ms}, {"a"});
   for (const auto wait : {100ms, 200ms, 400ms}) {
