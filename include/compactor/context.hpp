@@ -69,7 +69,9 @@ class COMPACTOR_API Context {
   void terminate(const PID& pid);
 
   /// Blocks until the local process `pid` terminated (true) or the timeout passed (false).
-  /// Do not call it from a process of this context on itself.
+  /// Called from a process of this context (a Supervisor stopping a child), its thread runs the
+  /// other runnable processes meanwhile, so one worker is enough. Do not call it on the calling
+  /// process itself.
   bool wait(const PID& pid, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   /// Sends a message from outside any process; the receiver sees `from` as the sender. Waits
