@@ -13,8 +13,9 @@ Supervisor::Supervisor(std::string id, SupervisorOptions options, std::vector<Ch
     : Process(std::move(id)), options_(options) {
   children_.reserve(children.size());
   for (auto& spec : children) {
-    if (!spec.start)
+    if (!spec.start) {
       throw std::invalid_argument("supervisor " + this->id() + ": a child has no start");
+    }
     children_.push_back({std::move(spec), PID(), 0, false});
   }
   // Giving up is a failure its own supervisor sees (give_up throws).
@@ -99,9 +100,11 @@ void Supervisor::restart_from(std::size_t failed) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(options_.within).count()) +
             " ms");
   }
+  // Doubled for each restart still in the window.
   auto wait = options_.backoff;
-  for (std::size_t i = 0; i < recent_restarts_.size() && wait < options_.max_backoff; ++i)
+  for (std::size_t i = 0; i < recent_restarts_.size() && wait < options_.max_backoff; ++i) {
     wait *= 2;
+  }
   wait = std::min(wait, options_.max_backoff);
   recent_restarts_.push_back(now);
   ++restarts_;
