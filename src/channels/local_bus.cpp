@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -13,14 +14,26 @@ namespace compactor::beacon {
 
 class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
  public:
+  // A channel's place on the bus, shared by its siblings: links and partitions are an
+  // endpoint's, so a cut separates a member's group traffic and its names alike.
+  using Endpoint = std::uint64_t;
+
   Impl(std::string name, Clock& clock, std::uint64_t seed)
       : name_(std::move(name)), clock_(clock), random_(seed) {}
 
   const std::string& name() const { return name_; }
 
-  void subscribe(const Channel* channel, Channel::Receiver receiver) {
+  Endpoint new_endpoint() {
+    std::lock_guard lock(mutex_);
+    return ++last_endpoint_;
+  }
+
+  void subscribe(const Channel* channel, Endpoint endpoint, const std::string& lane,
+                 Channel::Receiver receiver) {
     std::lock_guard lock(mutex_);
     auto& subscriber = find_or_add(channel);
+    subscriber.endpoint = endpoint;
+    subscriber.lane = lane;
     subscriber.receiver = std::move(receiver);
     subscriber.open = true;
   }
@@ -39,16 +52,16 @@ class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
     default_link_ = link;
   }
 
-  void set_link(const Channel* from, const Channel* to, Link link) {
+  void set_link(Endpoint from, Endpoint to, Link link) {
     std::lock_guard lock(mutex_);
     auto& state = links_[{from, to}];
     state.link = link;
     state.own = true;
   }
 
-  void set_partition(const Channel* channel, int partition) {
+  void set_partition(Endpoint endpoint, int partition) {
     std::lock_guard lock(mutex_);
-    find_or_add(channel).partition = partition;
+    partitions_[endpoint] = partition;
   }
 
   std::uint64_t lost() const {
@@ -58,17 +71,20 @@ class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
 
   // Decides now who gets the payload and when (partitions, delays and losses as they are at
   // the time of sending), then schedules one delivery per distinct arrival time.
-  void send(const Channel* from, std::string_view payload) {
+  void send(Endpoint from, const std::string& lane, std::string_view payload) {
     auto shared = std::make_shared<const std::string>(payload);
     std::map<Clock::time_point, std::vector<const Channel*>> arrivals;
     {
       std::lock_guard lock(mutex_);
       const auto now = clock_.now();
-      const int partition = find_or_add(from).partition;
+      const int partition = partition_of(from);
       for (const auto& subscriber : subscribers_) {
-        if (!subscriber.open || subscriber.partition != partition) continue;
-        auto& state = link_state(from, subscriber.channel);
-        if (subscriber.channel != from && state.link.loss > 0 &&
+        if (!subscriber.open || subscriber.lane != lane ||
+            partition_of(subscriber.endpoint) != partition) {
+          continue;
+        }
+        auto& state = link_state(from, subscriber.endpoint);
+        if (subscriber.endpoint != from && state.link.loss > 0 &&
             std::uniform_real_distribution<double>(0, 1)(random_) < state.link.loss) {
           ++lost_;
           continue;
@@ -87,8 +103,9 @@ class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
  private:
   struct Subscriber {
     const Channel* channel = nullptr;
+    Endpoint endpoint = 0;
+    std::string lane;
     Channel::Receiver receiver;
-    int partition = 0;
     bool open = false;
   };
 
@@ -102,11 +119,16 @@ class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
     for (auto& s : subscribers_) {
       if (s.channel == channel) return s;
     }
-    subscribers_.push_back({channel, {}, 0, false});
+    subscribers_.push_back({channel, 0, {}, {}, false});
     return subscribers_.back();
   }
 
-  LinkState& link_state(const Channel* from, const Channel* to) {
+  int partition_of(Endpoint endpoint) const {
+    const auto found = partitions_.find(endpoint);
+    return found == partitions_.end() ? 0 : found->second;
+  }
+
+  LinkState& link_state(Endpoint from, Endpoint to) {
     auto [it, added] = links_.try_emplace({from, to});
     if (!it->second.own) it->second.link = default_link_;
     return it->second;
@@ -136,8 +158,10 @@ class LocalBus::Impl : public std::enable_shared_from_this<LocalBus::Impl> {
   std::condition_variable idle_;
   std::mt19937_64 random_;
   Link default_link_;
-  std::map<std::pair<const Channel*, const Channel*>, LinkState> links_;
+  std::map<std::pair<Endpoint, Endpoint>, LinkState> links_;
+  std::map<Endpoint, int> partitions_;  // absent: 0
   std::deque<Subscriber> subscribers_;
+  Endpoint last_endpoint_ = 0;
   std::thread::id delivering_on_;  // the thread running receivers, if any
   std::uint64_t lost_ = 0;
 };
@@ -146,20 +170,40 @@ namespace {
 
 class LocalChannel final : public Channel {
  public:
-  explicit LocalChannel(std::shared_ptr<LocalBus::Impl> bus) : bus_(std::move(bus)) {}
+  LocalChannel(std::shared_ptr<LocalBus::Impl> bus, LocalBus::Impl::Endpoint endpoint,
+               std::string lane)
+      : bus_(std::move(bus)), endpoint_(endpoint), lane_(std::move(lane)) {}
   ~LocalChannel() override { close(); }
 
   void open(Receiver receiver, StatusListener status) override {
-    bus_->subscribe(this, std::move(receiver));
-    if (status) status(true, "local bus " + bus_->name());
+    bus_->subscribe(this, endpoint_, lane_, std::move(receiver));
+    if (status) status(true, "local bus " + describe());
   }
-  void send(std::string_view payload) override { bus_->send(this, payload); }
+  void send(std::string_view payload) override { bus_->send(endpoint_, lane_, payload); }
   void close() override { bus_->unsubscribe(this); }
-  std::string describe() const override { return "local:" + bus_->name(); }
+  std::string describe() const override {
+    return "local:" + bus_->name() + (lane_.empty() ? "" : "/" + lane_);
+  }
+  std::unique_ptr<Channel> sibling(std::string_view suffix) const override {
+    return std::make_unique<LocalChannel>(
+        bus_, endpoint_, lane_.empty() ? std::string(suffix) : lane_ + "/" + std::string(suffix));
+  }
+
+  LocalBus::Impl::Endpoint endpoint() const { return endpoint_; }
 
  private:
   std::shared_ptr<LocalBus::Impl> bus_;
+  const LocalBus::Impl::Endpoint endpoint_;
+  const std::string lane_;  // "" for the group's own traffic; siblings have their suffix
 };
+
+LocalBus::Impl::Endpoint endpoint_of(const Channel& channel) {
+  const auto* local = dynamic_cast<const LocalChannel*>(&channel);
+  if (local == nullptr) {
+    throw std::invalid_argument(channel.describe() + " is not a channel of a LocalBus");
+  }
+  return local->endpoint();
+}
 
 }  // namespace
 
@@ -168,16 +212,18 @@ LocalBus::LocalBus(std::string name, Clock* clock, std::uint64_t seed)
 
 LocalBus::~LocalBus() = default;
 
-std::unique_ptr<Channel> LocalBus::channel() { return std::make_unique<LocalChannel>(impl_); }
+std::unique_ptr<Channel> LocalBus::channel() {
+  return std::make_unique<LocalChannel>(impl_, impl_->new_endpoint(), "");
+}
 
 void LocalBus::set_default_link(Link link) { impl_->set_default_link(link); }
 
 void LocalBus::set_link(const Channel& from, const Channel& to, Link link) {
-  impl_->set_link(&from, &to, link);
+  impl_->set_link(endpoint_of(from), endpoint_of(to), link);
 }
 
 void LocalBus::set_partition(const Channel& channel, int partition) {
-  impl_->set_partition(&channel, partition);
+  impl_->set_partition(endpoint_of(channel), partition);
 }
 
 std::uint64_t LocalBus::lost() const { return impl_->lost(); }

@@ -123,6 +123,20 @@ class MqttChannel final : public Channel {
     return "mqtt://" + options_.host + ":" + std::to_string(options_.port) + "/" + options_.topic;
   }
 
+  std::unique_ptr<Channel> sibling(std::string_view suffix) const override {
+    MqttOptions options = options_;
+    options.topic += "/" + std::string(suffix);
+    options.client_id.clear();  // two connections cannot share one
+    return std::make_unique<MqttChannel>(std::move(options));
+  }
+
+  // The broker publishes it on our topic when it loses us without a DISCONNECT (MQTT's will).
+  void set_farewell(std::string payload) override {
+    check("will", mosquitto_will_set(client_, options_.topic.c_str(),
+                                     static_cast<int>(payload.size()), payload.data(), /*qos=*/0,
+                                     /*retain=*/false));
+  }
+
  private:
   void check(const std::string& what, int result) {
     if (result != MOSQ_ERR_SUCCESS) {

@@ -92,6 +92,12 @@ class SerfChannel final : public Channel {
     return "serf://" + options_.host + ":" + std::to_string(options_.port) + "/" + options_.name;
   }
 
+  std::unique_ptr<Channel> sibling(std::string_view suffix) const override {
+    SerfOptions options = options_;
+    options.name += "." + std::string(suffix);
+    return std::make_unique<SerfChannel>(std::move(options));
+  }
+
  private:
   // --- on the asio thread ---
 

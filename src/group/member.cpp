@@ -248,6 +248,9 @@ void Member::update_config(Config config) {
 Value Member::value() const {
   return driver_->read([](const BeaconState& state, Time) { return state.value(); });
 }
+Config Member::config() const {
+  return driver_->read([](const BeaconState& state, Time) { return state.config(); });
+}
 std::vector<std::string> Member::history() const {
   return driver_->read([](const BeaconState& state, Time) { return state.history(); });
 }

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -42,6 +44,19 @@ class COMPACTOR_API Channel {
 
   /// For logs: "local:group", "mqtt://127.0.0.1:1883/a/b".
   virtual std::string describe() const = 0;
+
+  /// A new channel of the same kind beside this one, for traffic the group's members must not
+  /// see (a Python asyncactor member stops on a message it does not know): MQTT topic
+  /// "<topic>/<suffix>", Serf user event "<name>.<suffix>", a lane of the same LocalBus that
+  /// shares this channel's links and partition. The default throws std::logic_error.
+  virtual std::unique_ptr<Channel> sibling(std::string_view suffix) const {
+    throw std::logic_error(describe() + " has no sibling channel " + std::string(suffix));
+  }
+
+  /// A payload the channel's server sends for its owner when the connection ends without
+  /// close(): a crash, a kill -9, a cut the server notices (MQTT's will). Call it before open().
+  /// The default ignores it, as Serf and the LocalBus do: the group notices the silence later.
+  virtual void set_farewell(std::string /*payload*/) {}
 };
 
 }  // namespace compactor::beacon

@@ -37,10 +37,11 @@ class COMPACTOR_API LocalBus {
 
   /// The link for every pair of channels without one of its own (and for the echo's delay).
   void set_default_link(Link link);
-  /// The link from `from` to `to` (one direction).
+  /// The link from `from` to `to` (one direction), their siblings' included.
   void set_link(const Channel& from, const Channel& to, Link link);
 
-  /// Cuts (or restores) delivery between channels of different partitions; all start in 0.
+  /// Cuts (or restores) delivery between channels of different partitions; all start in 0. A
+  /// channel's siblings (Channel::sibling) are in its partition.
   void set_partition(const Channel& channel, int partition);
 
   /// Payloads lost to Link::loss so far.

@@ -87,6 +87,8 @@ class COMPACTOR_API Member {
   /// (std::invalid_argument otherwise).
   void update_config(Config config);
 
+  /// The group's configuration in force: Options::config, or a later version received.
+  Config config() const;
   /// The names of the last pings' senders, newest first (asyncactor's history).
   std::vector<std::string> history() const;
   /// The value `node` last sent (nil if unknown).

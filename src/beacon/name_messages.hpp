@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// What members say about names, on the group channel's sibling ("<topic>/names"): never on the
+// group's own channel, where a Python asyncactor member would stop on a message it does not know.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace compactor::beacon {
+
+/// One message about names. msgpack, a map: {"names": kind, "member": ..., "name": ...,
+/// "pid": ..., "epoch": ...}, the fields each kind needs.
+struct NameMessage {
+  enum class Kind {
+    hold,  ///< `member` holds `name` as `pid` since `epoch` (a publication, or an answer).
+    drop,  ///< `member` no longer holds `name` (the holding of `epoch`).
+    ask,   ///< `member` wants to know who holds `name`: its holder answers with a hold.
+    bye,   ///< `member` is leaving (or its channel's server saw it go): drop all its names.
+  };
+  Kind kind = Kind::ask;    ///< What it says.
+  std::string member;       ///< Who says it: a group member's name.
+  std::string name;         ///< The name it is about; empty for bye.
+  std::string pid;          ///< With hold: the PID's text.
+  std::uint64_t epoch = 0;  ///< With hold and drop.
+};
+
+/// The message's bytes.
+std::string encode(const NameMessage& message);
+
+/// Why bytes are not a name message.
+struct NameDecodeError {
+  std::string reason;  ///< For a rate-limited log line.
+};
+
+/// The message in `payload`, or why it is none.
+std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view payload);
+
+}  // namespace compactor::beacon

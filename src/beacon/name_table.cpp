@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "beacon/name_table.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <tuple>
+
+namespace compactor::beacon {
+namespace {
+
+// Which of two holdings of one name stands: the higher epoch, on a tie the greater member.
+bool outranks(const NameHolding& a, const NameHolding& b) {
+  return std::tie(a.epoch, a.member) > std::tie(b.epoch, b.member);
+}
+
+}  // namespace
+
+NameTable::NameTable(std::string member, std::size_t max_names)
+    : member_(std::move(member)), max_names_(max_names) {}
+
+std::uint64_t* NameTable::highest_epoch(const std::string& name) {
+  const auto found = highest_epoch_.find(name);
+  if (found != highest_epoch_.end()) return &found->second;
+  if (highest_epoch_.size() >= max_names_) return nullptr;
+  return &highest_epoch_.emplace(name, 0).first->second;
+}
+
+std::uint64_t NameTable::publish(const std::string& name, std::string pid) {
+  std::uint64_t* highest = highest_epoch(name);
+  if (highest == nullptr) {
+    throw std::length_error("the group knows " + std::to_string(max_names_) +
+                            " names already; cannot publish " + name);
+  }
+  const NameHolding holding{member_, std::move(pid), ++*highest};
+  set(name, holding);
+  broadcast(NameMessage::Kind::hold, name, &holding);
+  return holding.epoch;
+}
+
+void NameTable::unpublish(const std::string& name) {
+  const NameHolding* current = find(name);
+  if (current == nullptr || current->member != member_) return;
+  broadcast(NameMessage::Kind::drop, name, current);
+  set(name, std::nullopt);
+}
+
+void NameTable::ask(const std::string& name) { broadcast(NameMessage::Kind::ask, name, nullptr); }
+
+void NameTable::announce() {
+  for (const auto& [name, holding] : holdings_) {
+    if (holding.member == member_) broadcast(NameMessage::Kind::hold, name, &holding);
+  }
+}
+
+void NameTable::leave() {
+  broadcast(NameMessage::Kind::bye, {}, nullptr);
+  std::vector<std::string> own;
+  for (const auto& [name, holding] : holdings_) {
+    if (holding.member == member_) own.push_back(name);
+  }
+  for (const auto& name : own) set(name, std::nullopt);
+}
+
+std::string NameTable::farewell() const {
+  return encode(NameMessage{NameMessage::Kind::bye, member_, {}, {}, 0});
+}
+
+void NameTable::receive(std::string_view payload) {
+  auto decoded = decode_name_message(payload);
+  if (auto* error = std::get_if<NameDecodeError>(&decoded)) {
+    ignored_.push_back(std::move(error->reason));
+    return;
+  }
+  const auto& message = std::get<NameMessage>(decoded);
+  if (message.member == member_) {
+    // Our own echo, or our will: the server lost us for a moment and the others forgot our
+    // names, so they hear them again.
+    if (message.kind == NameMessage::Kind::bye) announce();
+    return;
+  }
+  switch (message.kind) {
+    case NameMessage::Kind::hold:
+      on_hold(message);
+      break;
+    case NameMessage::Kind::drop:
+      if (const auto* current = find(message.name); current != nullptr &&
+                                                    current->member == message.member &&
+                                                    current->epoch <= message.epoch) {
+        set(message.name, std::nullopt);
+      }
+      break;
+    case NameMessage::Kind::ask:
+      if (const auto* current = find(message.name);
+          current != nullptr && current->member == member_) {
+        broadcast(NameMessage::Kind::hold, message.name, current);
+      }
+      break;
+    case NameMessage::Kind::bye:
+      forget_member(message.member);
+      break;
+  }
+}
+
+void NameTable::on_hold(const NameMessage& message) {
+  std::uint64_t* highest = highest_epoch(message.name);
+  if (highest == nullptr) {
+    ignored_.push_back("a hold of a new name while " + std::to_string(max_names_) + " are known");
+    return;
+  }
+  *highest = std::max(*highest, message.epoch);
+  NameHolding offered{message.member, message.pid, message.epoch};
+  const NameHolding* current = find(message.name);
+  if (current == nullptr ||
+      (current->member == offered.member && offered.epoch >= current->epoch) ||
+      outranks(offered, *current)) {
+    set(message.name, std::move(offered));
+  } else if (current->member == member_) {
+    // Ours stands: the other side of a healed partition learns that it lost the name.
+    broadcast(NameMessage::Kind::hold, message.name, current);
+  }
+}
+
+void NameTable::forget_member(const std::string& member) {
+  if (member == member_) return;
+  std::vector<std::string> theirs;
+  for (const auto& [name, holding] : holdings_) {
+    if (holding.member == member) theirs.push_back(name);
+  }
+  for (const auto& name : theirs) set(name, std::nullopt);
+}
+
+const NameHolding* NameTable::find(std::string_view name) const {
+  const auto found = holdings_.find(name);
+  return found == holdings_.end() ? nullptr : &found->second;
+}
+
+void NameTable::set(const std::string& name, std::optional<NameHolding> holding) {
+  const auto found = holdings_.find(name);
+  if (found == holdings_.end() ? !holding : holding && found->second == *holding) return;
+  if (holding) {
+    holdings_.insert_or_assign(name, *holding);
+  } else {
+    holdings_.erase(found);
+  }
+  changes_.push_back({name, std::move(holding)});
+}
+
+void NameTable::broadcast(NameMessage::Kind kind, const std::string& name,
+                          const NameHolding* holding) {
+  NameMessage message{kind, member_, name, {}, 0};
+  if (holding != nullptr) {
+    message.pid = holding->pid;
+    message.epoch = holding->epoch;
+  }
+  broadcasts_.push_back(encode(message));
+}
+
+}  // namespace compactor::beacon

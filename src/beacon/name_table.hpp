@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The names one group member knows, sans I/O: its own calls and the payloads of the names
+// channel in; payloads to broadcast and changes of holders out. No clock: when to ask again,
+// and which members are gone, is the driver's (group/names.cpp).
+
+#include "beacon/name_map.hpp"
+#include "beacon/name_messages.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace compactor::beacon {
+
+/// A name's holder, as a table knows it; `pid` is text, as on the wire.
+struct NameHolding {
+  std::string member;       ///< Who published it.
+  std::string pid;          ///< The PID's text.
+  std::uint64_t epoch = 0;  ///< Its publication's epoch.
+  friend bool operator==(const NameHolding&, const NameHolding&) = default;
+};
+
+class NameTable {
+ public:
+  /// A name's holder changed; none: nobody holds it now.
+  struct Change {
+    std::string name;
+    std::optional<NameHolding> holding;
+  };
+
+  /// The table of the member named `member`, knowing at most `max_names` names (a peer
+  /// publishing more is ignored for the new ones).
+  explicit NameTable(std::string member, std::size_t max_names = 10'000);
+
+  const std::string& member() const { return member_; }
+
+  /// This member holds `name` as `pid`, with an epoch above every one it saw for it; broadcast.
+  std::uint64_t publish(const std::string& name, std::string pid);
+  /// Withdraws `name` if this member holds it; broadcast.
+  void unpublish(const std::string& name);
+  /// Asks the group who holds `name`.
+  void ask(const std::string& name);
+  /// Every name this member holds, broadcast again (its channel came back: who missed what).
+  void announce();
+  /// Forgets everything this member holds, and tells the others.
+  void leave();
+  /// What the others should hear if this member vanishes (MQTT's will).
+  std::string farewell() const;
+
+  /// A payload of the names channel, own echoes included (and ignored).
+  void receive(std::string_view payload);
+  /// `member` is gone from the group: its names are nobody's.
+  void forget_member(const std::string& member);
+
+  /// The holder of `name`, if any.
+  const NameHolding* find(std::string_view name) const;
+
+  /// What the calls above produced since the last take: payloads to broadcast, in order; the
+  /// changes of holders, in order; why payloads were ignored.
+  ///@{
+  std::vector<std::string> take_broadcasts() { return std::exchange(broadcasts_, {}); }
+  std::vector<Change> take_changes() { return std::exchange(changes_, {}); }
+  std::vector<std::string> take_ignored() { return std::exchange(ignored_, {}); }
+  ///@}
+
+ private:
+  void on_hold(const NameMessage& message);
+  // The highest epoch seen for `name`, made if there is room; null when the table is full.
+  std::uint64_t* highest_epoch(const std::string& name);
+  void set(const std::string& name, std::optional<NameHolding> holding);
+  void broadcast(NameMessage::Kind kind, const std::string& name, const NameHolding* holding);
+
+  const std::string member_;
+  const std::size_t max_names_;
+  NameMap<NameHolding> holdings_;
+  NameMap<std::uint64_t> highest_epoch_;  // per name, ever seen: a new publication goes above
+  std::vector<std::string> broadcasts_;
+  std::vector<Change> changes_;
+  std::vector<std::string> ignored_;
+};
+
+}  // namespace compactor::beacon

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <compactor/beacon/member.hpp>
+#include <compactor/beacon/names.hpp>
+
+#include "beacon/name_table.hpp"
+#include "core/logging.hpp"
+#include "core/pid_text.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace compactor::beacon {
+
+// Drives a NameTable: the channel's payloads, the caller's calls and the clock go in under one
+// lock; broadcasts, completed lookups and watch callbacks come out, delivered in order by one
+// thread at a time holding no lock (as Member's driver does).
+class Names::Driver {
+ public:
+  Driver(Member& member, std::unique_ptr<Channel> channel, NamesOptions options)
+      : member_(member),
+        channel_(std::move(channel)),
+        options_(options),
+        clock_(options.clock ? *options.clock : Clock::system()),
+        table_(member.name()) {}
+
+  ~Driver() { stop(); }
+
+  void start() {
+    {
+      std::lock_guard lock(mutex_);
+      if (running_) return;
+      running_ = true;
+      longest_cycle_ = std::chrono::ceil<Clock::duration>(
+          std::chrono::duration<double>(member_.config().longest_cycle_s()));
+    }
+    channel_->expect_cycle(std::chrono::ceil<std::chrono::milliseconds>(longest_cycle_));
+    channel_->set_farewell(table_.farewell());
+    {
+      std::lock_guard lock(mutex_);
+      channel_open_ = true;
+    }
+    try {
+      channel_->open([this](std::string_view payload) { receive(payload); },
+                     [this](bool up, std::string_view) {
+                       if (up) apply([this] { on_channel_up(); });
+                     });
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      running_ = channel_open_ = false;
+      throw;
+    }
+    apply([this] { arm(); });
+  }
+
+  void stop() {
+    std::vector<Clock::TimerId> timers;
+    bool was_running = false;
+    apply([&] {
+      was_running = std::exchange(running_, false);
+      if (!was_running) return;
+      table_.leave();
+      for (auto& lookup : std::exchange(lookups_, {})) {
+        fail(lookup.promise, FutureFailed("the names of " + channel_->describe() +
+                                          " stopped before '" + lookup.name + "' was found"));
+      }
+      for (const auto& [at, id] : std::exchange(timers_, {})) timers.push_back(id);
+    });
+    if (!was_running) return;
+    for (const auto id : timers) clock_.cancel(id);  // outside the lock: it waits for a tick
+    wait_until_delivered();                          // the goodbye included
+    {
+      std::lock_guard lock(mutex_);
+      channel_open_ = false;
+    }
+    channel_->close();
+    wait_until_delivered();
+  }
+
+  std::uint64_t publish(const std::string& name, const PID& pid) {
+    std::string text = pid.to_string();
+    if (name.empty() || !detail::parse_literal_pid(text)) {
+      throw std::invalid_argument("Names::publish('" + name + "', '" + text +
+                                  "'): a name and a PID with an IP address, please");
+    }
+    std::uint64_t epoch = 0;
+    apply([&] { epoch = table_.publish(name, std::move(text)); });
+    return epoch;
+  }
+
+  void unpublish(const std::string& name) {
+    apply([&] { table_.unpublish(name); });
+  }
+
+  std::optional<NameHolder> find(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    return holder_of(name);
+  }
+
+  Future<PID> lookup(const std::string& name, Clock::duration timeout) {
+    Promise<PID> promise;
+    apply([&] {
+      if (!running_) {
+        return fail(promise,
+                    FutureFailed("the names of " + channel_->describe() + " are not running"));
+      }
+      if (auto holder = holder_of(name)) {
+        calls_.push_back([promise, pid = holder->pid] { promise.set_value(pid); });
+        return;
+      }
+      lookups_.push_back({name, promise, clock_.now() + timeout, timeout});
+      want(name);
+    });
+    return promise.future();
+  }
+
+  WatchId watch(const std::string& name, std::function<void(const NameEvent&)> callback) {
+    WatchId id = 0;
+    apply([&] {
+      id = ++last_watch_;
+      auto shared =
+          std::make_shared<const std::function<void(const NameEvent&)>>(std::move(callback));
+      watches_.emplace(id, Watch{name, shared});
+      if (auto holder = holder_of(name)) {
+        calls_.push_back(
+            [shared, event = NameEvent{name, std::move(holder)}] { (*shared)(event); });
+      } else if (running_) {
+        want(name);
+      }
+    });
+    return id;
+  }
+
+  void unwatch(WatchId id) {
+    std::lock_guard lock(mutex_);
+    watches_.erase(id);
+  }
+
+  std::uint64_t ignored_messages() const {
+    std::lock_guard lock(mutex_);
+    return ignored_;
+  }
+
+ private:
+  struct Lookup {
+    std::string name;
+    Promise<PID> promise;
+    Clock::time_point deadline;
+    Clock::duration timeout;
+  };
+  struct Watch {
+    std::string name;
+    std::shared_ptr<const std::function<void(const NameEvent&)>> callback;
+  };
+  // A name being asked for: when next, and the back-off after that.
+  struct Want {
+    Clock::time_point next;
+    Clock::duration interval;
+  };
+  // What one change produced, delivered in order outside every lock.
+  struct Outputs {
+    std::vector<std::string> broadcasts;
+    std::vector<std::function<void()>> calls;
+  };
+
+  // Runs `change` under the lock, then sends and calls what it produced.
+  template <class Change>
+  void apply(Change&& change) {
+    bool drain;
+    {
+      std::lock_guard lock(mutex_);
+      change();
+      collect();
+      auto broadcasts = table_.take_broadcasts();
+      if (!channel_open_) broadcasts.clear();  // published before start(): announced when up
+      drain = queue({std::move(broadcasts), std::exchange(calls_, {})});
+    }
+    if (drain) drain_outputs();
+  }
+
+  void receive(std::string_view payload) {
+    apply([&] { table_.receive(payload); });
+  }
+
+  // The channel is back (or up for the first time): its server may have lost us meanwhile and
+  // told the others (our will), and we may have missed holders.
+  void on_channel_up() {
+    table_.announce();
+    want_watched_names();
+  }
+
+  // The table's changes become completed lookups and watch callbacks; its refusals are counted.
+  void collect() {
+    for (auto& change : table_.take_changes()) {
+      auto holder = holder_of(change.name);
+      if (holder) {
+        wanted_.erase(change.name);
+        std::erase_if(lookups_, [&](const Lookup& lookup) {
+          if (lookup.name != change.name) return false;
+          calls_.push_back(
+              [promise = lookup.promise, pid = holder->pid] { promise.set_value(pid); });
+          return true;
+        });
+      }
+      for (const auto& [id, watch] : watches_) {
+        if (watch.name != change.name) continue;
+        calls_.push_back([callback = watch.callback, event = NameEvent{change.name, holder}] {
+          (*callback)(event);
+        });
+      }
+    }
+    for (const auto& reason : table_.take_ignored()) {
+      if (std::has_single_bit(++ignored_)) {
+        core::log().warn("names on {}: ignored a message ({}); {} so far", channel_->describe(),
+                         reason, ignored_);
+      }
+    }
+  }
+
+  // The holder of `name` if its PID is one we can send to (an IP literal; never resolved).
+  std::optional<NameHolder> holder_of(const std::string& name) const {
+    const NameHolding* holding = table_.find(name);
+    if (holding == nullptr) return std::nullopt;
+    auto pid = detail::parse_literal_pid(holding->pid);
+    if (!pid) return std::nullopt;
+    return NameHolder{std::move(*pid), holding->member, holding->epoch};
+  }
+
+  // Asks for `name` now, and again with back-off while a lookup or a watch wants it.
+  void want(const std::string& name) {
+    if (wanted_.contains(name)) return;
+    table_.ask(name);
+    wanted_.emplace(name, Want{clock_.now() + options_.ask_again, options_.ask_again});
+    arm();
+  }
+
+  void want_watched_names() {
+    for (const auto& [id, watch] : watches_) {
+      if (!holder_of(watch.name)) want(watch.name);
+    }
+  }
+
+  // What the clock brings: lookups that ran out, names to ask again, gone members.
+  void tick(const std::vector<MemberInfo>& members) {
+    if (!running_) return;
+    const auto now = clock_.now();
+    bool rejoined = false;
+    for (const auto& info : members) {
+      if (info.gone && gone_.insert(info.name).second) table_.forget_member(info.name);
+      if (!info.gone && gone_.erase(info.name) > 0) rejoined = true;
+    }
+    if (rejoined) {
+      // Back from a cut: it may hold what we watch, or hold what we hold.
+      want_watched_names();
+      table_.announce();
+    }
+    if (options_.refresh_cycles > 0 && now >= next_refresh_) {
+      if (next_refresh_ != Clock::time_point{}) table_.announce();
+      next_refresh_ = now + std::chrono::duration_cast<Clock::duration>(longest_cycle_ *
+                                                                        options_.refresh_cycles);
+    }
+    std::erase_if(lookups_, [&](const Lookup& lookup) {
+      if (lookup.deadline > now) return false;
+      fail(lookup.promise,
+           NameNotFound("nobody holds the name '" + lookup.name + "' on " + channel_->describe() +
+                        " (asked for " + seconds(lookup.timeout) + ")"));
+      return true;
+    });
+    for (auto it = wanted_.begin(); it != wanted_.end();) {
+      auto& [name, want] = *it;
+      const bool looked_up = std::any_of(lookups_.begin(), lookups_.end(),
+                                         [&](const Lookup& lookup) { return lookup.name == name; });
+      const bool watched = std::any_of(watches_.begin(), watches_.end(), [&](const auto& entry) {
+        return entry.second.name == name;
+      });
+      // Watches alone ask until the back-off reaches a cycle; then a channel coming back or a
+      // member rejoining asks again.
+      if (!looked_up && (!watched || want.interval >= longest_cycle_)) {
+        it = wanted_.erase(it);
+        continue;
+      }
+      if (want.next <= now) {
+        table_.ask(name);
+        want.interval = std::min(want.interval * 2, longest_cycle_);
+        want.next = now + want.interval;
+      }
+      ++it;
+    }
+    arm();
+  }
+
+  // Makes sure a tick comes by the next thing due (timers already armed sooner are kept; a
+  // spare tick does nothing).
+  void arm() {
+    if (!running_) return;
+    auto next = clock_.now() + options_.check_members;
+    for (const auto& lookup : lookups_) next = std::min(next, lookup.deadline);
+    for (const auto& [name, want] : wanted_) next = std::min(next, want.next);
+    if (options_.refresh_cycles > 0 && next_refresh_ != Clock::time_point{}) {
+      next = std::min(next, next_refresh_);
+    }
+    for (const auto& [at, id] : timers_) {
+      if (at <= next) return;
+    }
+    const auto id = clock_.schedule(next, [this, next] { fire(next); });
+    timers_.emplace_back(next, id);
+  }
+
+  void fire(Clock::time_point at) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!running_) return;
+      std::erase_if(timers_, [&](const auto& timer) { return timer.first == at; });
+    }
+    const auto members = member_.members();  // outside our lock: it takes the member's
+    apply([&] { tick(members); });
+  }
+
+  template <class Failure>
+  void fail(const Promise<PID>& promise, Failure failure) {
+    calls_.push_back([promise, failure = std::move(failure)] { promise.fail(failure); });
+  }
+
+  static std::string seconds(Clock::duration duration) {
+    return fmt::format("{:g} s", std::chrono::duration<double>(duration).count());
+  }
+
+  // Queues outputs; true if the caller must deliver them (no other thread is delivering).
+  bool queue(Outputs outputs) {
+    if (outputs.broadcasts.empty() && outputs.calls.empty()) return false;
+    std::lock_guard lock(output_mutex_);
+    outputs_.push_back(std::move(outputs));
+    if (draining_) return false;
+    draining_ = true;
+    draining_on_ = std::this_thread::get_id();
+    return true;
+  }
+
+  void wait_until_delivered() {
+    std::unique_lock lock(output_mutex_);
+    drained_.wait(lock,
+                  [this] { return !draining_ || draining_on_ == std::this_thread::get_id(); });
+  }
+
+  void drain_outputs() {
+    for (;;) {
+      Outputs next;
+      {
+        std::lock_guard lock(output_mutex_);
+        if (outputs_.empty()) {
+          draining_ = false;
+          draining_on_ = {};
+          drained_.notify_all();
+          return;
+        }
+        next = std::move(outputs_.front());
+        outputs_.pop_front();
+      }
+      for (const auto& payload : next.broadcasts) send(payload);
+      for (const auto& call : next.calls) call();
+    }
+  }
+
+  void send(const std::string& payload) {
+    try {
+      channel_->send(payload);
+    } catch (const std::exception& error) {
+      // The channel says when it is down and back; one line per kind of failure is enough.
+      std::lock_guard lock(output_mutex_);
+      if (error.what() != last_send_error_) {
+        core::log().warn("names: cannot send on {}: {}", channel_->describe(), error.what());
+        last_send_error_ = error.what();
+      }
+    }
+  }
+
+  Member& member_;
+  std::unique_ptr<Channel> channel_;
+  const NamesOptions options_;
+  Clock& clock_;
+
+  mutable std::mutex mutex_;  // guards everything below up to output_mutex_
+  NameTable table_;
+  bool running_ = false;
+  bool channel_open_ = false;  // between open() and close(): broadcasts can go
+  Clock::duration longest_cycle_{};
+  std::vector<Lookup> lookups_;
+  std::map<WatchId, Watch> watches_;
+  WatchId last_watch_ = 0;
+  std::map<std::string, Want, std::less<>> wanted_;
+  std::set<std::string, std::less<>> gone_;  // members the group reported gone
+  Clock::time_point next_refresh_{};         // none yet: set by the first tick
+  std::vector<std::pair<Clock::time_point, Clock::TimerId>> timers_;
+  std::vector<std::function<void()>> calls_;  // produced by the change being applied
+  std::uint64_t ignored_ = 0;
+
+  std::mutex output_mutex_;  // taken after mutex_, never before
+  std::condition_variable drained_;
+  std::deque<Outputs> outputs_;
+  bool draining_ = false;
+  std::thread::id draining_on_;
+  std::string last_send_error_;
+};
+
+Names::Names(Member& member, std::unique_ptr<Channel> channel, NamesOptions options)
+    : driver_(std::make_unique<Driver>(member, std::move(channel), options)) {}
+Names::~Names() = default;
+
+void Names::start() { driver_->start(); }
+void Names::stop() { driver_->stop(); }
+std::uint64_t Names::publish(const std::string& name, const PID& pid) {
+  return driver_->publish(name, pid);
+}
+void Names::unpublish(const std::string& name) { driver_->unpublish(name); }
+std::optional<NameHolder> Names::find(const std::string& name) const { return driver_->find(name); }
+Future<PID> Names::lookup(const std::string& name, Clock::duration timeout) {
+  return driver_->lookup(name, timeout);
+}
+Names::WatchId Names::watch(const std::string& name,
+                            std::function<void(const NameEvent&)> callback) {
+  return driver_->watch(name, std::move(callback));
+}
+void Names::unwatch(WatchId id) { driver_->unwatch(id); }
+std::uint64_t Names::ignored_messages() const { return driver_->ignored_messages(); }
+
+}  // namespace compactor::beacon

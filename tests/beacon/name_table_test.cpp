@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "beacon/name_table.hpp"
+
+#include "beacon/messages.hpp"
+
+#include <gtest/gtest.h>
+
+namespace compactor::beacon {
+namespace {
+
+using Kind = NameMessage::Kind;
+
+NameMessage decoded(const std::string& payload) {
+  auto result = decode_name_message(payload);
+  if (auto* error = std::get_if<NameDecodeError>(&result)) {
+    ADD_FAILURE() << error->reason;
+    return {};
+  }
+  return std::get<NameMessage>(result);
+}
+
+std::string hold(const std::string& member, const std::string& name, const std::string& pid,
+                 std::uint64_t epoch) {
+  return encode(NameMessage{Kind::hold, member, name, pid, epoch});
+}
+
+std::vector<NameMessage> broadcasts_of(NameTable& table) {
+  std::vector<NameMessage> messages;
+  for (const auto& payload : table.take_broadcasts()) messages.push_back(decoded(payload));
+  return messages;
+}
+
+TEST(NameMessages, EachKindRoundTrips) {
+  const NameMessage messages[] = {{Kind::hold, "a", "svc", "svc@127.0.0.1:1", 7},
+                                  {Kind::drop, "a", "svc", "", 7},
+                                  {Kind::ask, "b", "svc", "", 0},
+                                  {Kind::bye, "c", "", "", 0}};
+  for (const auto& message : messages) {
+    const auto back = decoded(encode(message));
+    EXPECT_EQ(back.kind, message.kind);
+    EXPECT_EQ(back.member, message.member);
+    EXPECT_EQ(back.name, message.name);
+    EXPECT_EQ(back.pid, message.pid);
+    EXPECT_EQ(back.epoch, message.epoch);
+  }
+}
+
+TEST(NameMessages, WhatIsNotOneIsRefusedWithAReason) {
+  auto reason = [](std::string_view payload) {
+    auto result = decode_name_message(payload);
+    return std::holds_alternative<NameDecodeError>(result)
+               ? std::get<NameDecodeError>(result).reason
+               : std::string("(accepted)");
+  };
+  EXPECT_NE(reason("\xc1").find("not msgpack"), std::string::npos);
+  EXPECT_EQ(reason("\x91\x01"), "not a map");
+  // A beacon ping (the group's own channel) is not a name message.
+  EXPECT_EQ(reason(encode(Message{PingMessage{"a", Value(1), {"a"}}})), "no str 'names'");
+  NameMessage bad{Kind::hold, "a", "svc", "", 1};
+  EXPECT_EQ(reason(encode(bad)), "hold without a 'pid'");
+  bad = {Kind::ask, "a", "", "", 0};
+  EXPECT_EQ(reason(encode(bad)), "ask without a 'name'");
+  bad = {Kind::bye, "", "", "", 0};
+  EXPECT_EQ(reason(encode(bad)), "no 'member'");
+}
+
+TEST(NameTable, APublicationGoesAboveEveryEpochSeen) {
+  NameTable table("a");
+  EXPECT_EQ(table.publish("svc", "svc@127.0.0.1:1"), 1u);
+  auto sent = broadcasts_of(table);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].kind, Kind::hold);
+  EXPECT_EQ(sent[0].epoch, 1u);
+
+  table.receive(hold("b", "svc", "svc@127.0.0.1:2", 5));  // outbids ours
+  ASSERT_NE(table.find("svc"), nullptr);
+  EXPECT_EQ(table.find("svc")->member, "b");
+  const auto changes = table.take_changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].holding->epoch, 5u);
+  EXPECT_EQ(table.publish("svc", "svc@127.0.0.1:1"), 6u);
+}
+
+TEST(NameTable, TheHolderDefendsItsNameAgainstALowerEpoch) {
+  NameTable table("a");
+  table.publish("svc", "svc@127.0.0.1:1");
+  table.publish("svc", "svc@127.0.0.1:1");  // epoch 2
+  table.take_broadcasts();
+  table.receive(hold("b", "svc", "svc@127.0.0.1:2", 1));  // the other side of a healed cut
+  EXPECT_EQ(table.find("svc")->member, "a");
+  const auto sent = broadcasts_of(table);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].kind, Kind::hold);
+  EXPECT_EQ(sent[0].epoch, 2u);
+
+  // A tie goes to the greater member name, on every member alike.
+  NameTable other("x");
+  other.receive(hold("b", "svc", "svc@127.0.0.1:2", 3));
+  other.receive(hold("a", "svc", "svc@127.0.0.1:1", 3));
+  EXPECT_EQ(other.find("svc")->member, "b");
+}
+
+TEST(NameTable, OnlyTheHolderAnswersAnAsk) {
+  NameTable holder("a"), bystander("c");
+  holder.publish("svc", "svc@127.0.0.1:1");
+  bystander.receive(hold("a", "svc", "svc@127.0.0.1:1", 1));
+  holder.take_broadcasts();
+  const auto ask = encode(NameMessage{Kind::ask, "b", "svc", "", 0});
+  holder.receive(ask);
+  bystander.receive(ask);
+  EXPECT_EQ(broadcasts_of(holder).size(), 1u);
+  EXPECT_TRUE(bystander.take_broadcasts().empty());
+}
+
+TEST(NameTable, NamesGoWithTheirMember) {
+  NameTable table("x");
+  table.receive(hold("a", "one", "one@127.0.0.1:1", 1));
+  table.receive(hold("a", "two", "two@127.0.0.1:1", 1));
+  table.receive(hold("b", "three", "three@127.0.0.1:2", 1));
+  table.receive(encode(NameMessage{Kind::drop, "a", "one", "", 0}));  // an older holding's drop
+  EXPECT_NE(table.find("one"), nullptr);
+  table.receive(encode(NameMessage{Kind::bye, "a", "", "", 0}));
+  EXPECT_EQ(table.find("one"), nullptr);
+  EXPECT_EQ(table.find("two"), nullptr);
+  table.forget_member("b");
+  EXPECT_EQ(table.find("three"), nullptr);
+  EXPECT_EQ(table.take_changes().size(), 6u);
+}
+
+TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
+  NameTable table("a");
+  table.publish("svc", "svc@127.0.0.1:1");
+  table.take_broadcasts();
+  table.receive(hold("a", "svc", "svc@127.0.0.1:1", 1));  // our echo: nothing to do
+  EXPECT_TRUE(table.take_broadcasts().empty());
+  table.receive(table.farewell());  // the broker lost us for a moment and told everyone
+  const auto sent = broadcasts_of(table);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].name, "svc");
+  EXPECT_NE(table.find("svc"), nullptr);
+}
+
+TEST(NameTable, AFloodOfNamesIsBounded) {
+  NameTable table("x", /*max_names=*/3);
+  for (int i = 0; i < 10; ++i) {
+    table.receive(hold("a", "n" + std::to_string(i), "p@127.0.0.1:1", 1));
+  }
+  EXPECT_NE(table.find("n2"), nullptr);
+  EXPECT_EQ(table.find("n3"), nullptr);
+  EXPECT_EQ(table.take_ignored().size(), 7u);
+  EXPECT_THROW(table.publish("mine", "p@127.0.0.1:1"), std::length_error);
+}
+
+}  // namespace
+}  // namespace compactor::beacon
