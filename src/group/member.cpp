@@ -3,6 +3,7 @@
 
 #include "beacon/beacon_state.hpp"
 #include "core/logging.hpp"
+#include "core/serial_outbox.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -76,9 +77,10 @@ class Member::Driver {
       change(state_, std::max(now(), at_least));
       arm_timer();
       // Queued before the state lock is released, so that outputs leave in the order produced.
-      drain = queue({state_.take_warnings(), state_.take_broadcasts(), state_.take_events()});
+      drain =
+          outbox_.queue({state_.take_warnings(), state_.take_broadcasts(), state_.take_events()});
     }
-    if (drain) drain_outputs();
+    if (drain) outbox_.drain([this](Outputs& outputs) { deliver(outputs); });
   }
   Member::ChannelState channel_state() const {
     std::lock_guard lock(mutex_);
@@ -145,43 +147,21 @@ class Member::Driver {
     std::vector<Event> events;
   };
 
-  // Queues outputs; true if the caller must drain them (no other thread is draining).
-  bool queue(Outputs outputs) {
-    std::lock_guard lock(output_mutex_);
-    outputs_.push_back(std::move(outputs));
-    if (draining_) return false;  // the thread draining now delivers these too
-    draining_ = true;
-    return true;
-  }
-
-  // Delivers queued outputs in order, on one thread at a time and holding no lock, so that an
-  // on_event callback may call back into the Member (its outputs are queued and delivered
-  // here, after the callback returns).
-  void drain_outputs() {
-    for (;;) {
-      Outputs next;
-      {
-        std::lock_guard lock(output_mutex_);
-        if (outputs_.empty()) {
-          draining_ = false;
-          return;
-        }
-        next = std::move(outputs_.front());
-        outputs_.pop_front();
-      }
-      for (const auto& warning : next.warnings) {
-        core::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
-      }
-      for (const auto& payload : next.broadcasts) {
-        try {
-          channel_->send(payload);
-        } catch (const std::exception& error) {
-          core::log().error("beacon {}: cannot send on {}: {}", state_.name(), channel_->describe(),
-                            error.what());
-        }
-      }
-      for (auto& event : next.events) report(std::move(event));
+  // Delivers what one change produced; on one thread at a time, holding no lock, so that an
+  // on_event callback may call back into the Member (its outputs are delivered after it).
+  void deliver(Outputs& next) {
+    for (const auto& warning : next.warnings) {
+      core::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
     }
+    for (const auto& payload : next.broadcasts) {
+      try {
+        channel_->send(payload);
+      } catch (const std::exception& error) {
+        core::log().error("beacon {}: cannot send on {}: {}", state_.name(), channel_->describe(),
+                          error.what());
+      }
+    }
+    for (auto& event : next.events) report(std::move(event));
   }
 
   void report(Event event) {
@@ -204,9 +184,7 @@ class Member::Driver {
   Clock& clock_;
   std::mt19937_64 random_;
   mutable std::mutex mutex_;  // guards state_, running_ and timers_
-  std::mutex output_mutex_;   // guards outputs_ and draining_; taken after mutex_, never before
-  std::deque<Outputs> outputs_;
-  bool draining_ = false;  // a thread is in drain_outputs()
+  core::SerialOutbox<Outputs> outbox_;
   BeaconState state_;
   const Clock::time_point epoch_;
   bool running_ = false;

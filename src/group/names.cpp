@@ -5,22 +5,20 @@
 #include "beacon/name_table.hpp"
 #include "core/logging.hpp"
 #include "core/pid_text.hpp"
+#include "core/serial_outbox.hpp"
 
 #include <algorithm>
 #include <bit>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 namespace compactor::beacon {
 
 // Drives a NameTable: the channel's payloads, the caller's calls and the clock go in under one
 // lock; broadcasts, completed lookups and watch callbacks come out, delivered in order by one
-// thread at a time holding no lock (as Member's driver does).
+// thread at a time holding no lock (core::SerialOutbox, as Member's driver).
 class Names::Driver {
  public:
   Driver(Member& member, std::unique_ptr<Channel> channel, NamesOptions options)
@@ -74,13 +72,13 @@ class Names::Driver {
     });
     if (!was_running) return;
     for (const auto id : timers) clock_.cancel(id);  // outside the lock: it waits for a tick
-    wait_until_delivered();                          // the goodbye included
+    outbox_.wait_idle();                             // the goodbye included
     {
       std::lock_guard lock(mutex_);
       channel_open_ = false;
     }
     channel_->close();
-    wait_until_delivered();
+    outbox_.wait_idle();
   }
 
   std::uint64_t publish(const std::string& name, const PID& pid) {
@@ -179,9 +177,10 @@ class Names::Driver {
       collect();
       auto broadcasts = table_.take_broadcasts();
       if (!channel_open_) broadcasts.clear();  // published before start(): announced when up
-      drain = queue({std::move(broadcasts), std::exchange(calls_, {})});
+      drain = (!broadcasts.empty() || !calls_.empty()) &&
+              outbox_.queue({std::move(broadcasts), std::exchange(calls_, {})});
     }
-    if (drain) drain_outputs();
+    if (drain) outbox_.drain([this](const Outputs& outputs) { deliver(outputs); });
   }
 
   void receive(std::string_view payload) {
@@ -273,7 +272,8 @@ class Names::Driver {
       return true;
     });
     for (auto it = wanted_.begin(); it != wanted_.end();) {
-      auto& [name, want] = *it;
+      const std::string& name = it->first;  // not a structured binding: lambdas capture it
+      Want& want = it->second;
       const bool looked_up = std::any_of(lookups_.begin(), lookups_.end(),
                                          [&](const Lookup& lookup) { return lookup.name == name; });
       const bool watched = std::any_of(watches_.begin(), watches_.end(), [&](const auto& entry) {
@@ -331,40 +331,9 @@ class Names::Driver {
     return fmt::format("{:g} s", std::chrono::duration<double>(duration).count());
   }
 
-  // Queues outputs; true if the caller must deliver them (no other thread is delivering).
-  bool queue(Outputs outputs) {
-    if (outputs.broadcasts.empty() && outputs.calls.empty()) return false;
-    std::lock_guard lock(output_mutex_);
-    outputs_.push_back(std::move(outputs));
-    if (draining_) return false;
-    draining_ = true;
-    draining_on_ = std::this_thread::get_id();
-    return true;
-  }
-
-  void wait_until_delivered() {
-    std::unique_lock lock(output_mutex_);
-    drained_.wait(lock,
-                  [this] { return !draining_ || draining_on_ == std::this_thread::get_id(); });
-  }
-
-  void drain_outputs() {
-    for (;;) {
-      Outputs next;
-      {
-        std::lock_guard lock(output_mutex_);
-        if (outputs_.empty()) {
-          draining_ = false;
-          draining_on_ = {};
-          drained_.notify_all();
-          return;
-        }
-        next = std::move(outputs_.front());
-        outputs_.pop_front();
-      }
-      for (const auto& payload : next.broadcasts) send(payload);
-      for (const auto& call : next.calls) call();
-    }
+  void deliver(const Outputs& outputs) {
+    for (const auto& payload : outputs.broadcasts) send(payload);
+    for (const auto& call : outputs.calls) call();
   }
 
   void send(const std::string& payload) {
@@ -372,7 +341,7 @@ class Names::Driver {
       channel_->send(payload);
     } catch (const std::exception& error) {
       // The channel says when it is down and back; one line per kind of failure is enough.
-      std::lock_guard lock(output_mutex_);
+      std::lock_guard lock(send_error_mutex_);
       if (error.what() != last_send_error_) {
         core::log().warn("names: cannot send on {}: {}", channel_->describe(), error.what());
         last_send_error_ = error.what();
@@ -385,7 +354,7 @@ class Names::Driver {
   const NamesOptions options_;
   Clock& clock_;
 
-  mutable std::mutex mutex_;  // guards everything below up to output_mutex_
+  mutable std::mutex mutex_;  // guards everything below up to outbox_
   NameTable table_;
   bool running_ = false;
   bool channel_open_ = false;  // between open() and close(): broadcasts can go
@@ -400,11 +369,8 @@ class Names::Driver {
   std::vector<std::function<void()>> calls_;  // produced by the change being applied
   std::uint64_t ignored_ = 0;
 
-  std::mutex output_mutex_;  // taken after mutex_, never before
-  std::condition_variable drained_;
-  std::deque<Outputs> outputs_;
-  bool draining_ = false;
-  std::thread::id draining_on_;
+  core::SerialOutbox<Outputs> outbox_;
+  std::mutex send_error_mutex_;
   std::string last_send_error_;
 };
 

@@ -9,8 +9,13 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+
+namespace compactor::beacon {
+class Channel;
+}
 
 namespace compactor::tool {
 
@@ -23,6 +28,16 @@ struct ContextFlags {
   void add_to(CLI::App& command);
   // LIBPROCESS_* from the environment, overridden by the flags given.
   ContextOptions options() const;
+};
+
+// Where a beacon group is: an MQTT broker or a Serf agent, and the group's topic.
+struct GroupChannelFlags {
+  std::string mqtt, serf, topic;
+  std::string mqtt_ca, mqtt_cert, mqtt_key;
+
+  void add_to(CLI::App& command);
+  // The group's channel; std::invalid_argument without exactly one of --mqtt and --serf.
+  std::unique_ptr<beacon::Channel> open() const;
 };
 
 // A message body: the positional argument, `-` for standard input, or --file.
@@ -39,6 +54,7 @@ std::function<int()> add_send(CLI::App& app);
 std::function<int()> add_ask(CLI::App& app);
 std::function<int()> add_ping(CLI::App& app);
 std::function<int()> add_group(CLI::App& app);
+std::function<int()> add_lookup(CLI::App& app);
 std::function<int()> add_top(CLI::App& app);
 
 // Blocks SIGINT and SIGTERM in this and every thread started later, so that wait_for_signal()

@@ -7,8 +7,7 @@
 
 #include <compactor/beacon/discovery.hpp>
 #include <compactor/beacon/member.hpp>
-#include <compactor/beacon/mqtt_channel.hpp>
-#include <compactor/beacon/serf_channel.hpp>
+#include <compactor/beacon/names.hpp>
 #include <compactor/compactor.hpp>
 
 #include <fmt/core.h>
@@ -23,8 +22,8 @@ namespace compactor::tool {
 namespace {
 
 struct GroupFlags {
-  std::string mqtt, serf, topic, name, value;
-  std::string mqtt_ca, mqtt_cert, mqtt_key;
+  GroupChannelFlags channel;
+  std::string name, value, publish;
   bool pid = false, json = false, watch = false;
   std::int64_t priority = 0;
   std::string cycle, gap, nodes, splits, n_hosts, version;
@@ -48,35 +47,6 @@ beacon::Value parse_value(const std::string& text) {
   } catch (const std::exception&) {
   }
   return beacon::Value(text);
-}
-
-Address parse_address(const std::string& text, const char* flag) {
-  try {
-    return Address::parse(text);
-  } catch (const std::invalid_argument& error) {
-    throw std::invalid_argument(std::string(flag) + " wants HOST:PORT: " + error.what());
-  }
-}
-
-std::unique_ptr<beacon::Channel> open_channel(const GroupFlags& flags) {
-  if (!flags.mqtt.empty()) {
-    const auto address = parse_address(flags.mqtt, "--mqtt");
-    beacon::MqttOptions options;
-    options.host = address.ip;
-    options.port = address.port;
-    options.topic = flags.topic;
-    options.ca_file = flags.mqtt_ca;
-    options.cert_file = flags.mqtt_cert;
-    options.key_file = flags.mqtt_key;
-    return beacon::mqtt_channel(options);
-  }
-  const auto address = parse_address(flags.serf, "--serf");
-  beacon::SerfOptions options;
-  options.host = address.ip;
-  options.port = address.port;
-  options.name = flags.topic;  // asyncactor joins the topic parts with '.' for Serf
-  std::replace(options.name.begin(), options.name.end(), '/', '.');
-  return beacon::serf_channel(options);
 }
 
 beacon::Config config_of(const GroupFlags& flags) {
@@ -147,12 +117,13 @@ int run_group(const GroupFlags& flags) {
   std::optional<Inbox> inbox;
   std::optional<Context> context;
   beacon::Value value = parse_value(flags.value);
+  std::optional<PID> pid;
   if (flags.pid) {
     inbox.emplace(flags.name);
     context.emplace(flags.context.options());
-    const PID pid = context->spawn(*inbox);
-    fmt::print("PID {}\n", pid.to_string());
-    value = beacon::pid_value(flags.priority, pid);
+    pid = context->spawn(*inbox);
+    fmt::print("PID {}\n", pid->to_string());
+    value = beacon::pid_value(flags.priority, *pid);
   }
 
   std::mutex output;
@@ -172,12 +143,32 @@ int run_group(const GroupFlags& flags) {
     }
     std::fflush(stdout);
   };
-  beacon::Member member(flags.name, open_channel(flags), options);
+  auto channel = flags.channel.open();
+  auto names_channel = flags.publish.empty() ? nullptr : channel->sibling("names");
+  beacon::Member member(flags.name, std::move(channel), options);
   member.set_value(value);
   member.start();
   // With --pid, the context's status page and metrics show the member too.
   std::optional<beacon::Publication> publication;
   if (context) publication.emplace(member, *context);
+  // --publish: the inbox's PID under a name the group's members can look up.
+  std::optional<beacon::Names> names;
+  if (names_channel) {
+    names.emplace(member, std::move(names_channel));
+    names->start();
+    const auto epoch = names->publish(flags.publish, *pid);
+    std::lock_guard lock(output);
+    const EventFields published{"published",
+                                {{"name", flags.publish},
+                                 {"pid", pid->to_string()},
+                                 {"epoch", static_cast<std::int64_t>(epoch)}}};
+    if (flags.json) {
+      fmt::print("{}\n", as_json_line(seconds(), published));
+    } else {
+      fmt::print("{:8.3f} {}\n", seconds(), as_text(published));
+    }
+    std::fflush(stdout);
+  }
 
   const std::optional<std::chrono::duration<double>> duration =
       flags.duration > 0 ? std::optional(std::chrono::duration<double>(flags.duration))
@@ -193,6 +184,7 @@ int run_group(const GroupFlags& flags) {
   } else {
     wait_for_signal(duration);
   }
+  if (names) names->stop();  // says goodbye: the name goes at once
   member.stop();
   return failed ? 2 : 0;
 }
@@ -203,20 +195,15 @@ std::function<int()> add_group(CLI::App& app) {
   auto* command = app.add_subcommand(
       "group", "join a beacon group (asyncactor's algorithm) and print its events");
   auto flags = std::make_shared<GroupFlags>();
-  auto* mqtt = command->add_option("--mqtt", flags->mqtt, "MQTT broker HOST:PORT");
-  auto* serf = command->add_option("--serf", flags->serf, "Serf agent RPC HOST:PORT");
-  mqtt->excludes(serf);
-  command->add_option("--mqtt-ca", flags->mqtt_ca, "TLS to the broker: its CA file (PEM)")
-      ->needs(mqtt);
-  command->add_option("--mqtt-cert", flags->mqtt_cert, "with --mqtt-ca: a client certificate (PEM)")
-      ->needs(mqtt);
-  command->add_option("--mqtt-key", flags->mqtt_key, "with --mqtt-cert: its key (PEM)")
-      ->needs(mqtt);
-  command->add_option("--topic", flags->topic, "the group's topic, e.g. demo/actor")->required();
+  flags->channel.add_to(*command);
   command->add_option("--name", flags->name, "this member's name")->required();
   command->add_option("--value", flags->value, "this member's value: a number, none, or text");
   command->add_flag("--pid", flags->pid, "run a context and publish its PID as the value");
   command->add_option("--priority", flags->priority, "with --pid: the value's priority");
+  command
+      ->add_option("--publish", flags->publish,
+                   "with --pid: publish its PID under this name (compactor lookup finds it)")
+      ->needs("--pid");
   // asyncactor's configuration; every member of a group must use the same.
   const beacon::Config defaults;
   const std::tuple<const char*, std::string*, std::string> settings[] = {
@@ -240,12 +227,7 @@ std::function<int()> add_group(CLI::App& app) {
   command->add_flag("--watch", flags->watch,
                     "do not take part; show the channel, the holder and the members every second");
   flags->context.add_to(*command);
-  return [flags] {
-    if (flags->mqtt.empty() == flags->serf.empty()) {
-      throw std::invalid_argument("group needs --mqtt HOST:PORT or --serf HOST:PORT");
-    }
-    return run_group(*flags);
-  };
+  return [flags] { return run_group(*flags); };
 }
 
 }  // namespace compactor::tool

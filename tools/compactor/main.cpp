@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   const auto ask = add_ask(app);
   const auto ping = add_ping(app);
   const auto group = add_group(app);
+  const auto lookup = add_lookup(app);
   const auto top = add_top(app);
   CLI11_PARSE(app, argc, argv);
   try {
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("ask")) return ask();
     if (app.got_subcommand("ping")) return ping();
     if (app.got_subcommand("group")) return group();
+    if (app.got_subcommand("lookup")) return lookup();
     if (app.got_subcommand("top")) return top();
   } catch (const std::exception& error) {
     fmt::print(stderr, "error: {}\n", error.what());
