@@ -14,6 +14,7 @@
 #include <compactor/beacon/member_info.hpp>
 #include <compactor/beacon/names.hpp>
 #include <compactor/beacon/publication.hpp>
+#include <compactor/beacon/singleton.hpp>
 #include <compactor/beacon/value.hpp>
 #include <compactor/clock.hpp>
 #include <compactor/context.hpp>

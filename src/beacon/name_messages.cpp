@@ -14,12 +14,18 @@ namespace {
 const msgpack::unpack_limit kLimits(/*array=*/64, /*map=*/8, /*str=*/1024, /*bin=*/0, /*ext=*/0,
                                     /*depth=*/2);
 
-constexpr std::array<std::pair<NameMessage::Kind, std::string_view>, 4> kKinds{{
+constexpr std::array<std::pair<NameMessage::Kind, std::string_view>, 5> kKinds{{
     {NameMessage::Kind::hold, "hold"},
     {NameMessage::Kind::drop, "drop"},
     {NameMessage::Kind::ask, "ask"},
     {NameMessage::Kind::bye, "bye"},
+    {NameMessage::Kind::vacant, "vacant"},
 }};
+
+bool has_epoch(NameMessage::Kind kind) {
+  return kind == NameMessage::Kind::hold || kind == NameMessage::Kind::drop ||
+         kind == NameMessage::Kind::vacant;
+}
 
 std::string_view kind_text(NameMessage::Kind kind) {
   for (const auto& [k, text] : kKinds) {
@@ -38,7 +44,7 @@ void pack_str(msgpack::packer<msgpack::sbuffer>& packer, std::string_view text) 
 std::string encode(const NameMessage& message) {
   using Kind = NameMessage::Kind;
   const bool named = message.kind != Kind::bye;
-  const bool epoch = message.kind == Kind::hold || message.kind == Kind::drop;
+  const bool epoch = has_epoch(message.kind);
   const bool pid = message.kind == Kind::hold;
   msgpack::sbuffer buffer;
   msgpack::packer packer(buffer);
@@ -112,7 +118,7 @@ std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view 
     if (!pid || pid->empty()) return error("hold without a 'pid'");
     message.pid = *pid;
   }
-  if (message.kind == Kind::hold || message.kind == Kind::drop) {
+  if (has_epoch(message.kind)) {
     if (!epoch) return error(std::string(*kind) + " without an 'epoch'");
     message.epoch = *epoch;
   }

@@ -18,6 +18,8 @@ struct NameMessage {
     drop,  ///< `member` no longer holds `name` (the holding of `epoch`).
     ask,   ///< `member` wants to know who holds `name`: its holder answers with a hold.
     bye,   ///< `member` is leaving (or its channel's server saw it go): drop all its names.
+    vacant,  ///< nobody holds `name` as `member` knows; `epoch` was its highest (an answer to
+             ///< an ask, so that the next publication goes above every epoch used before).
   };
   Kind kind = Kind::ask;    ///< What it says.
   std::string member;       ///< Who says it: a group member's name.

@@ -90,14 +90,30 @@ void NameTable::receive(std::string_view payload) {
       }
       break;
     case NameMessage::Kind::ask:
-      if (const auto* current = find(message.name);
-          current != nullptr && current->member == member_) {
-        broadcast(NameMessage::Kind::hold, message.name, current);
+      on_ask(message.name);
+      break;
+    case NameMessage::Kind::vacant:
+      if (std::uint64_t* highest = highest_epoch(message.name)) {
+        *highest = std::max(*highest, message.epoch);
       }
       break;
     case NameMessage::Kind::bye:
       forget_member(message.member);
       break;
+  }
+}
+
+// The holder answers; while nobody holds the name, everyone who saw it held says how high its
+// epoch went, so that an asker who publishes it goes higher (a newcomer claiming a singleton).
+void NameTable::on_ask(const std::string& name) {
+  if (const auto* current = find(name)) {
+    if (current->member == member_) broadcast(NameMessage::Kind::hold, name, current);
+    return;
+  }
+  const auto highest = highest_epoch_.find(name);
+  if (highest != highest_epoch_.end() && highest->second > 0) {
+    const NameHolding vacancy{member_, {}, highest->second};
+    broadcast(NameMessage::Kind::vacant, name, &vacancy);
   }
 }
 

@@ -69,6 +69,7 @@ class NameTable {
 
  private:
   void on_hold(const NameMessage& message);
+  void on_ask(const std::string& name);
   // The highest epoch seen for `name`, made if there is room; null when the table is full.
   std::uint64_t* highest_epoch(const std::string& name);
   void set(const std::string& name, std::optional<NameHolding> holding);

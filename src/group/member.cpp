@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 
@@ -109,6 +110,22 @@ class Member::Driver {
 
   const std::string& name() const { return state_.name(); }
 
+  Member::SubscriptionId subscribe(std::function<void(const Event&)> listener) {
+    std::lock_guard lock(listeners_mutex_);
+    listeners_.emplace(++last_subscription_,
+                       std::make_shared<const std::function<void(const Event&)>>(
+                           std::move(listener)));
+    return last_subscription_;
+  }
+
+  void unsubscribe(Member::SubscriptionId id) {
+    {
+      std::lock_guard lock(listeners_mutex_);
+      listeners_.erase(id);
+    }
+    outbox_.wait_idle();  // a delivery that copied the listener before has finished
+  }
+
  private:
   Time now() const { return std::chrono::duration<double>(clock_.now() - epoch_).count(); }
 
@@ -166,6 +183,12 @@ class Member::Driver {
 
   void report(Event event) {
     if (options_.on_event) options_.on_event(event);
+    std::vector<std::shared_ptr<const std::function<void(const Event&)>>> listeners;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
+    }
+    for (const auto& listener : listeners) (*listener)(event);
     {
       std::lock_guard lock(events_mutex_);
       if (events_.size() >= options_.max_queued_events) {
@@ -190,6 +213,12 @@ class Member::Driver {
   bool running_ = false;
   std::string channel_detail_;                           // why it last went up or down
   std::vector<std::pair<Time, Clock::TimerId>> timers_;  // armed: due time, id
+
+  std::mutex listeners_mutex_;
+  std::map<Member::SubscriptionId,
+           std::shared_ptr<const std::function<void(const Event&)>>>
+      listeners_;
+  Member::SubscriptionId last_subscription_ = 0;
 
   mutable std::mutex events_mutex_;
   std::condition_variable event_ready_;
@@ -244,6 +273,10 @@ std::optional<std::string> Member::holder() const {
 std::vector<MemberInfo> Member::members() const {
   return driver_->read([](const BeaconState& state, Time now) { return state.members(now); });
 }
+Member::SubscriptionId Member::subscribe(std::function<void(const Event&)> listener) {
+  return driver_->subscribe(std::move(listener));
+}
+void Member::unsubscribe(SubscriptionId id) { driver_->unsubscribe(id); }
 std::optional<Event> Member::next_event(std::chrono::milliseconds timeout) {
   return driver_->next_event(timeout);
 }

@@ -136,8 +136,11 @@ class Names::Driver {
   }
 
   void unwatch(WatchId id) {
-    std::lock_guard lock(mutex_);
-    watches_.erase(id);
+    {
+      std::lock_guard lock(mutex_);
+      watches_.erase(id);
+    }
+    outbox_.wait_idle();  // a delivery that took the callback before has finished
   }
 
   std::uint64_t ignored_messages() const {

@@ -34,7 +34,8 @@ TEST(NameMessages, EachKindRoundTrips) {
   const NameMessage messages[] = {{Kind::hold, "a", "svc", "svc@127.0.0.1:1", 7},
                                   {Kind::drop, "a", "svc", "", 7},
                                   {Kind::ask, "b", "svc", "", 0},
-                                  {Kind::bye, "c", "", "", 0}};
+                                  {Kind::bye, "c", "", "", 0},
+                                  {Kind::vacant, "d", "svc", "", 4}};
   for (const auto& message : messages) {
     const auto back = decoded(encode(message));
     EXPECT_EQ(back.kind, message.kind);
@@ -110,6 +111,23 @@ TEST(NameTable, OnlyTheHolderAnswersAnAsk) {
   bystander.receive(ask);
   EXPECT_EQ(broadcasts_of(holder).size(), 1u);
   EXPECT_TRUE(bystander.take_broadcasts().empty());
+}
+
+TEST(NameTable, WhileNobodyHoldsANameEveryoneWhoSawItSaysHowHighItWent) {
+  NameTable witness("w"), newcomer("n");
+  witness.receive(hold("a", "svc", "svc@127.0.0.1:1", 4));
+  witness.receive(encode(NameMessage{Kind::bye, "a", "", "", 0}));
+  witness.take_broadcasts();
+  witness.receive(encode(NameMessage{Kind::ask, "n", "svc", "", 0}));
+  const auto sent = witness.take_broadcasts();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(decoded(sent[0]).kind, Kind::vacant);
+  newcomer.receive(sent[0]);
+  EXPECT_EQ(newcomer.find("svc"), nullptr);
+  EXPECT_EQ(newcomer.publish("svc", "svc@127.0.0.1:2"), 5u);
+  // A name never seen gets no answer from bystanders.
+  witness.receive(encode(NameMessage{Kind::ask, "n", "other", "", 0}));
+  EXPECT_TRUE(witness.take_broadcasts().empty());
 }
 
 TEST(NameTable, NamesGoWithTheirMember) {

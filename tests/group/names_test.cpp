@@ -4,71 +4,15 @@
 #include "beacon/messages.hpp"
 #include "beacon/name_messages.hpp"
 
-#include <compactor/beacon/local_bus.hpp>
-#include <compactor/beacon/member.hpp>
+#include "support/named_group.hpp"
 
 #include <gtest/gtest.h>
-
-#include <map>
 
 namespace compactor::beacon {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Members with names on a LocalBus on a ManualClock: hours of group life in a second.
-class NamedGroup {
- public:
-  struct Node {
-    Channel* channel = nullptr;  // the member's, for partitions (its sibling follows it)
-    std::unique_ptr<Member> member;
-    std::unique_ptr<Names> names;  // after the member: destroyed first
-  };
-
-  NamedGroup() : bus_("group", &clock_) {
-    bus_.set_default_link({.delay = 1ms});
-    // Every payload of either lane, to check what travels where.
-    for (auto* lane : {&group_payloads_, &name_payloads_}) {
-      auto& probe = probes_.emplace_back(
-          lane == &group_payloads_ ? bus_.channel() : bus_.channel()->sibling("names"));
-      probe->open([lane](std::string_view payload) { lane->emplace_back(payload); }, nullptr);
-    }
-  }
-
-  Node& add(const std::string& name) {
-    auto& node = nodes_[name];
-    auto channel = bus_.channel();
-    auto names_channel = channel->sibling("names");
-    node.channel = channel.get();
-    Member::Options options;
-    options.seed = nodes_.size();
-    options.clock = &clock_;
-    node.member = std::make_unique<Member>(name, std::move(channel), options);
-    node.member->set_value(1);
-    node.member->start();
-    node.names = std::make_unique<Names>(*node.member, std::move(names_channel),
-                                         NamesOptions{.clock = &clock_});
-    node.names->start();
-    return node;
-  }
-
-  Names& operator[](const std::string& name) { return *nodes_.at(name).names; }
-  void partition(const std::string& name, int partition) {
-    bus_.set_partition(*nodes_.at(name).channel, partition);
-  }
-  void run_for(Clock::duration duration) { clock_.advance(duration); }
-  std::unique_ptr<Channel> names_channel() { return bus_.channel()->sibling("names"); }
-
-  const std::vector<std::string>& group_payloads() const { return group_payloads_; }
-  const std::vector<std::string>& name_payloads() const { return name_payloads_; }
-
- private:
-  ManualClock clock_;
-  LocalBus bus_;
-  std::vector<std::string> group_payloads_, name_payloads_;
-  std::vector<std::unique_ptr<Channel>> probes_;
-  std::map<std::string, Node> nodes_;
-};
+using testing::NamedGroup;
 
 const PID kService = PID::parse("svc@127.0.0.1:4000");
 const PID kOtherService = PID::parse("svc@127.0.0.1:5000");

@@ -8,6 +8,7 @@
 #include <compactor/beacon/discovery.hpp>
 #include <compactor/beacon/member.hpp>
 #include <compactor/beacon/names.hpp>
+#include <compactor/beacon/singleton.hpp>
 #include <compactor/compactor.hpp>
 
 #include <fmt/core.h>
@@ -23,7 +24,7 @@ namespace {
 
 struct GroupFlags {
   GroupChannelFlags channel;
-  std::string name, value, publish;
+  std::string name, value, publish, singleton;
   bool pid = false, json = false, watch = false;
   std::int64_t priority = 0;
   std::string cycle, gap, nodes, splits, n_hosts, version;
@@ -131,10 +132,8 @@ int run_group(const GroupFlags& flags) {
   beacon::Member::Options options;
   options.config = config_of(flags);
   options.enabled = !flags.watch;
-  options.on_event = [&](const beacon::Event& event) {
-    if (std::holds_alternative<beacon::ErrorEvent>(event)) failed = true;
-    if (flags.watch && !std::holds_alternative<beacon::ChannelEvent>(event)) return;
-    const auto fields = fields_of(event);
+  // One line per event: the member's, a publication, a singleton's start or stop.
+  const auto print = [&](const EventFields& fields) {
     std::lock_guard lock(output);
     if (flags.json) {
       fmt::print("{}\n", as_json_line(seconds(), fields));
@@ -143,31 +142,50 @@ int run_group(const GroupFlags& flags) {
     }
     std::fflush(stdout);
   };
+  options.on_event = [&](const beacon::Event& event) {
+    if (std::holds_alternative<beacon::ErrorEvent>(event)) failed = true;
+    if (flags.watch && !std::holds_alternative<beacon::ChannelEvent>(event)) return;
+    print(fields_of(event));
+  };
   auto channel = flags.channel.open();
-  auto names_channel = flags.publish.empty() ? nullptr : channel->sibling("names");
+  const bool named = !flags.publish.empty() || !flags.singleton.empty();
+  auto names_channel = named ? channel->sibling("names") : nullptr;
   beacon::Member member(flags.name, std::move(channel), options);
   member.set_value(value);
   member.start();
   // With --pid, the context's status page and metrics show the member too.
   std::optional<beacon::Publication> publication;
   if (context) publication.emplace(member, *context);
-  // --publish: the inbox's PID under a name the group's members can look up.
   std::optional<beacon::Names> names;
   if (names_channel) {
     names.emplace(member, std::move(names_channel));
     names->start();
+  }
+  // --publish: the inbox's PID under a name the group's members can look up.
+  if (!flags.publish.empty()) {
     const auto epoch = names->publish(flags.publish, *pid);
-    std::lock_guard lock(output);
-    const EventFields published{"published",
-                                {{"name", flags.publish},
-                                 {"pid", pid->to_string()},
-                                 {"epoch", static_cast<std::int64_t>(epoch)}}};
-    if (flags.json) {
-      fmt::print("{}\n", as_json_line(seconds(), published));
-    } else {
-      fmt::print("{:8.3f} {}\n", seconds(), as_text(published));
-    }
-    std::fflush(stdout);
+    print({"published",
+           {{"name", flags.publish},
+            {"pid", pid->to_string()},
+            {"epoch", static_cast<std::int64_t>(epoch)}}});
+  }
+  // --singleton: an Inbox named so, run here while this member holds the singleton.
+  std::optional<beacon::Singleton> singleton;
+  if (!flags.singleton.empty()) {
+    beacon::SingletonOptions singleton_options;
+    singleton_options.on_event = [&](const beacon::SingletonEvent& event) {
+      const bool started = event.kind == beacon::SingletonEvent::Kind::started;
+      EventFields fields{started ? "singleton_started" : "singleton_stopped",
+                         {{"name", event.name},
+                          {"epoch", static_cast<std::int64_t>(event.epoch)},
+                          {"pid", event.pid.to_string()}}};
+      if (!started) fields.fields.emplace_back("why", event.why);
+      print(fields);
+    };
+    singleton.emplace(
+        member, *names, *context, flags.singleton,
+        [name = flags.singleton](std::uint64_t) { return std::make_unique<Inbox>(name); },
+        std::move(singleton_options));
   }
 
   const std::optional<std::chrono::duration<double>> duration =
@@ -184,7 +202,8 @@ int run_group(const GroupFlags& flags) {
   } else {
     wait_for_signal(duration);
   }
-  if (names) names->stop();  // says goodbye: the name goes at once
+  singleton.reset();         // stops the instance if it runs here
+  if (names) names->stop();  // says goodbye: the names go at once
   member.stop();
   return failed ? 2 : 0;
 }
@@ -203,6 +222,10 @@ std::function<int()> add_group(CLI::App& app) {
   command
       ->add_option("--publish", flags->publish,
                    "with --pid: publish its PID under this name (compactor lookup finds it)")
+      ->needs("--pid");
+  command
+      ->add_option("--singleton", flags->singleton,
+                   "with --pid: run a process of this name on one member of the group at a time")
       ->needs("--pid");
   // asyncactor's configuration; every member of a group must use the same.
   const beacon::Config defaults;

@@ -100,6 +100,14 @@ class COMPACTOR_API Member {
   /// Every node this member heard from (not itself), by name.
   std::vector<MemberInfo> members() const;
 
+  /// Identifies a subscription, for unsubscribe().
+  using SubscriptionId = std::uint64_t;
+  /// Calls `listener` for each event from now on, as `on_event` is called (after it): for the
+  /// parts built on a member (Singleton) beside the application's own callback.
+  SubscriptionId subscribe(std::function<void(const Event&)> listener);
+  /// Ends a subscription; once it returns, the listener is not running (unless it is the caller).
+  void unsubscribe(SubscriptionId id);
+
   /// The next event, waiting at most `timeout`.
   std::optional<Event> next_event(std::chrono::milliseconds timeout);
   /// How many events next_event()'s full queue dropped.

@@ -102,7 +102,7 @@ class COMPACTOR_API Names {
   /// Calls `callback` with the holder of `name` now if one is known, then at every change;
   /// asks the group if none is known.
   WatchId watch(const std::string& name, std::function<void(const NameEvent&)> callback);
-  /// Ends a watch; a callback running at that moment may still finish.
+  /// Ends a watch; once it returns, the callback is not running (unless it is the caller).
   void unwatch(WatchId id);
 
   /// Messages on the names channel that were not name messages, or were malformed (logged the
