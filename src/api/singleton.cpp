@@ -26,9 +26,8 @@ class Singleton::Driver {
         name_(std::move(name)),
         factory_(std::move(factory)),
         options_(std::move(options)) {
-    watch_ = names_.watch(name_, [this](const NameEvent& event) {
-      run([this, event] { on_name(event); });
-    });
+    watch_ = names_.watch(
+        name_, [this](const NameEvent& event) { run([this, event] { on_name(event); }); });
     subscription_ = member_.subscribe([this](const Event& event) {
       if (std::holds_alternative<TagEvent>(event)) {
         run([this] { claim_if_vacant(); });
@@ -79,8 +78,8 @@ class Singleton::Driver {
       pid_ = spawned;
       if (spawned != pid) {
         context_.terminate(spawned);
-        throw std::invalid_argument("the factory's process is " + spawned.to_string() +
-                                    ", not " + pid.to_string());
+        throw std::invalid_argument("the factory's process is " + spawned.to_string() + ", not " +
+                                    pid.to_string());
       }
     } catch (const std::exception& error) {
       names_.unpublish(name_);
@@ -100,8 +99,8 @@ class Singleton::Driver {
     if (!running()) return;
     if (!event.holder) return stop("the name was given up");
     if (event.holder->member != member_.name()) {
-      stop("outbid by " + event.holder->member + " (epoch " +
-           std::to_string(event.holder->epoch) + ")");
+      stop("outbid by " + event.holder->member + " (epoch " + std::to_string(event.holder->epoch) +
+           ")");
     }
   }
 
