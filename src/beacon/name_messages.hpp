@@ -14,10 +14,10 @@ namespace compactor::beacon {
 /// "pid": ..., "epoch": ...}, the fields each kind needs.
 struct NameMessage {
   enum class Kind {
-    hold,  ///< `member` holds `name` as `pid` since `epoch` (a publication, or an answer).
-    drop,  ///< `member` no longer holds `name` (the holding of `epoch`).
-    ask,   ///< `member` wants to know who holds `name`: its holder answers with a hold.
-    bye,   ///< `member` is leaving (or its channel's server saw it go): drop all its names.
+    hold,    ///< `member` holds `name` as `pid` since `epoch` (a publication, or an answer).
+    drop,    ///< `member` no longer holds `name` (the holding of `epoch`).
+    ask,     ///< `member` wants to know who holds `name`: its holder answers with a hold.
+    bye,     ///< `member` is leaving (or its channel's server saw it go): drop all its names.
     vacant,  ///< nobody holds `name` as `member` knows; `epoch` was its highest (an answer to
              ///< an ask, so that the next publication goes above every epoch used before).
   };

@@ -112,9 +112,9 @@ class Member::Driver {
 
   Member::SubscriptionId subscribe(std::function<void(const Event&)> listener) {
     std::lock_guard lock(listeners_mutex_);
-    listeners_.emplace(++last_subscription_,
-                       std::make_shared<const std::function<void(const Event&)>>(
-                           std::move(listener)));
+    listeners_.emplace(
+        ++last_subscription_,
+        std::make_shared<const std::function<void(const Event&)>>(std::move(listener)));
     return last_subscription_;
   }
 
@@ -215,8 +215,7 @@ class Member::Driver {
   std::vector<std::pair<Time, Clock::TimerId>> timers_;  // armed: due time, id
 
   std::mutex listeners_mutex_;
-  std::map<Member::SubscriptionId,
-           std::shared_ptr<const std::function<void(const Event&)>>>
+  std::map<Member::SubscriptionId, std::shared_ptr<const std::function<void(const Event&)>>>
       listeners_;
   Member::SubscriptionId last_subscription_ = 0;
 
