@@ -56,6 +56,9 @@ class Singleton::Driver {
   using Step = std::function<void()>;
   // How long a start waits for the previous instance here to be gone (its id is taken until).
   static constexpr std::chrono::seconds kTerminationWait{10};
+  // The instance's name is leased for this many of the group's longest cycles, repeated every
+  // half cycle: a vanished or cut-off holder loses it within 1.5 cycles.
+  static constexpr double kLeaseCycles = 1.5;
 
   void run(Step step) {
     if (steps_.queue(std::move(step))) steps_.drain([](const Step& next) { next(); });
@@ -70,7 +73,11 @@ class Singleton::Driver {
                         name_);
       return;
     }
-    const std::uint64_t epoch = names_.publish(name_, pid);
+    // Leased: if this member vanishes or is cut off, the name lapses everywhere (and here)
+    // within the lease, on any channel, and the instance stops.
+    const auto lease = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(kLeaseCycles * member_.config().longest_cycle_s()));
+    const std::uint64_t epoch = names_.publish(name_, pid, lease);
     try {
       auto process = factory_(epoch);
       if (!process) throw std::invalid_argument("the factory made no process");
@@ -97,7 +104,7 @@ class Singleton::Driver {
 
   void on_name(const NameEvent& event) {
     if (!running()) return;
-    if (!event.holder) return stop("the name was given up");
+    if (!event.holder) return stop("its name lapsed (cut off?) or was given up");
     if (event.holder->member != member_.name()) {
       stop("outbid by " + event.holder->member + " (epoch " + std::to_string(event.holder->epoch) +
            ")");

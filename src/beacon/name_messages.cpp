@@ -46,9 +46,10 @@ std::string encode(const NameMessage& message) {
   const bool named = message.kind != Kind::bye;
   const bool epoch = has_epoch(message.kind);
   const bool pid = message.kind == Kind::hold;
+  const bool lease = pid && message.lease_ms > 0;
   msgpack::sbuffer buffer;
   msgpack::packer packer(buffer);
-  packer.pack_map(2 + named + epoch + pid);
+  packer.pack_map(2 + named + epoch + pid + lease);
   pack_str(packer, "names");
   pack_str(packer, kind_text(message.kind));
   pack_str(packer, "member");
@@ -64,6 +65,10 @@ std::string encode(const NameMessage& message) {
   if (epoch) {
     pack_str(packer, "epoch");
     packer.pack_uint64(message.epoch);
+  }
+  if (lease) {
+    pack_str(packer, "lease");
+    packer.pack_uint64(message.lease_ms);
   }
   return std::string(buffer.data(), buffer.size());
 }
@@ -82,14 +87,16 @@ std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view 
   if (root.type != msgpack::type::MAP) return error("not a map");
 
   std::optional<std::string_view> kind, member, name, pid;
-  std::optional<std::uint64_t> epoch;
+  std::optional<std::uint64_t> epoch, lease;
   for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
     const auto& [key, value] = root.via.map.ptr[i];
     if (key.type != msgpack::type::STR) return error("a key that is not a str");
     const std::string_view field(key.via.str.ptr, key.via.str.size);
-    if (field == "epoch") {
-      if (value.type != msgpack::type::POSITIVE_INTEGER) return error("an epoch that is not >= 0");
-      epoch = value.via.u64;
+    if (field == "epoch" || field == "lease") {
+      if (value.type != msgpack::type::POSITIVE_INTEGER) {
+        return error("'" + std::string(field) + "' not an integer >= 0");
+      }
+      (field == "epoch" ? epoch : lease) = value.via.u64;
       continue;
     }
     std::optional<std::string_view>* slot = field == "names"    ? &kind
@@ -117,6 +124,7 @@ std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view 
   if (message.kind == Kind::hold) {
     if (!pid || pid->empty()) return error("hold without a 'pid'");
     message.pid = *pid;
+    message.lease_ms = lease.value_or(0);
   }
   if (has_epoch(message.kind)) {
     if (!epoch) return error(std::string(*kind) + " without an 'epoch'");

@@ -26,6 +26,9 @@ struct NameMessage {
   std::string name;         ///< The name it is about; empty for bye.
   std::string pid;          ///< With hold: the PID's text.
   std::uint64_t epoch = 0;  ///< With hold and drop.
+  /// With hold: the holder repeats it within this many milliseconds, and members forget the
+  /// name when it did not (a singleton's lease); 0: no lease, the field is left out.
+  std::uint64_t lease_ms = 0;
 };
 
 /// The message's bytes.

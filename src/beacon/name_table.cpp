@@ -2,11 +2,16 @@
 #include "beacon/name_table.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <tuple>
 
 namespace compactor::beacon {
 namespace {
+
+// A deadline this close to now is due: the driver's clock rounds the table's seconds to its
+// ticks, so a timer set for a deadline may fire a rounding error before it.
+constexpr double kSlack = 1e-6;
 
 // Which of two holdings of one name stands: the higher epoch, on a tie the greater member.
 bool outranks(const NameHolding& a, const NameHolding& b) {
@@ -25,15 +30,19 @@ std::uint64_t* NameTable::highest_epoch(const std::string& name) {
   return &highest_epoch_.emplace(name, 0).first->second;
 }
 
-std::uint64_t NameTable::publish(const std::string& name, std::string pid) {
+std::uint64_t NameTable::publish(const std::string& name, std::string pid, double lease) {
   std::uint64_t* highest = highest_epoch(name);
   if (highest == nullptr) {
     throw std::length_error("the group knows " + std::to_string(max_names_) +
                             " names already; cannot publish " + name);
   }
-  const NameHolding holding{member_, std::move(pid), ++*highest};
+  const NameHolding holding{member_, std::move(pid), ++*highest, lease};
   set(name, holding);
   broadcast(NameMessage::Kind::hold, name, &holding);
+  if (lease > 0) {
+    expires_.insert_or_assign(name, now_ + lease);
+    refresh_at_.insert_or_assign(name, now_ + lease / 3);
+  }
   return holding.epoch;
 }
 
@@ -74,8 +83,13 @@ void NameTable::receive(std::string_view payload) {
   const auto& message = std::get<NameMessage>(decoded);
   if (message.member == member_) {
     // Our own echo, or our will: the server lost us for a moment and the others forgot our
-    // names, so they hear them again.
+    // names, so they hear them again. A leased holding's echo renews it here too.
     if (message.kind == NameMessage::Kind::bye) announce();
+    if (const auto* current = find(message.name);
+        message.kind == NameMessage::Kind::hold && current != nullptr &&
+        current->member == member_ && current->epoch == message.epoch && current->lease > 0) {
+      expires_.insert_or_assign(message.name, now_ + current->lease);
+    }
     return;
   }
   switch (message.kind) {
@@ -124,16 +138,42 @@ void NameTable::on_hold(const NameMessage& message) {
     return;
   }
   *highest = std::max(*highest, message.epoch);
-  NameHolding offered{message.member, message.pid, message.epoch};
+  NameHolding offered{message.member, message.pid, message.epoch,
+                      static_cast<double>(message.lease_ms) / 1000};
   const NameHolding* current = find(message.name);
   if (current == nullptr ||
       (current->member == offered.member && offered.epoch >= current->epoch) ||
       outranks(offered, *current)) {
+    const double lease = offered.lease;
     set(message.name, std::move(offered));
+    if (lease > 0) expires_.insert_or_assign(message.name, now_ + lease);  // renewed
   } else if (current->member == member_) {
     // Ours stands: the other side of a healed partition learns that it lost the name.
     broadcast(NameMessage::Kind::hold, message.name, current);
   }
+}
+
+void NameTable::refresh() {
+  for (auto& [name, at] : refresh_at_) {
+    if (at > now_ + kSlack) continue;
+    broadcast(NameMessage::Kind::hold, name, find(name));
+    at = now_ + find(name)->lease / 3;
+  }
+}
+
+void NameTable::expire() {
+  std::vector<std::string> lapsed;
+  for (const auto& [name, at] : expires_) {
+    if (at <= now_ + kSlack) lapsed.push_back(name);
+  }
+  for (const auto& name : lapsed) set(name, std::nullopt);
+}
+
+double NameTable::next_deadline() const {
+  double next = std::numeric_limits<double>::infinity();
+  for (const auto& [name, at] : expires_) next = std::min(next, at);
+  for (const auto& [name, at] : refresh_at_) next = std::min(next, at);
+  return next;
 }
 
 void NameTable::forget_member(const std::string& member) {
@@ -153,6 +193,8 @@ const NameHolding* NameTable::find(std::string_view name) const {
 void NameTable::set(const std::string& name, std::optional<NameHolding> holding) {
   const auto found = holdings_.find(name);
   if (found == holdings_.end() ? !holding : holding && found->second == *holding) return;
+  if (!holding || holding->lease == 0) expires_.erase(name);
+  if (!holding || holding->member != member_ || holding->lease == 0) refresh_at_.erase(name);
   if (holding) {
     holdings_.insert_or_assign(name, *holding);
   } else {
@@ -167,6 +209,7 @@ void NameTable::broadcast(NameMessage::Kind kind, const std::string& name,
   if (holding != nullptr) {
     message.pid = holding->pid;
     message.epoch = holding->epoch;
+    message.lease_ms = static_cast<std::uint64_t>(holding->lease * 1000);
   }
   broadcasts_.push_back(encode(message));
 }

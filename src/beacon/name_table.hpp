@@ -21,6 +21,7 @@ struct NameHolding {
   std::string member;       ///< Who published it.
   std::string pid;          ///< The PID's text.
   std::uint64_t epoch = 0;  ///< Its publication's epoch.
+  double lease = 0;         ///< Seconds within which the holder repeats it; 0: no lease.
   friend bool operator==(const NameHolding&, const NameHolding&) = default;
 };
 
@@ -38,8 +39,14 @@ class NameTable {
 
   const std::string& member() const { return member_; }
 
+  /// The time (seconds, any origin) for the calls that follow: leases run on it.
+  void set_time(double now) { now_ = now; }
+
   /// This member holds `name` as `pid`, with an epoch above every one it saw for it; broadcast.
-  std::uint64_t publish(const std::string& name, std::string pid);
+  /// With a `lease` (seconds), it repeats the publication every third of it (refresh()), and
+  /// every member forgets the name when no repetition came within it (expire()), this one too
+  /// when its own did not come back: a holder cut off from the group loses the name.
+  std::uint64_t publish(const std::string& name, std::string pid, double lease = 0);
   /// Withdraws `name` if this member holds it; broadcast.
   void unpublish(const std::string& name);
   /// Asks the group who holds `name`.
@@ -55,6 +62,12 @@ class NameTable {
   void receive(std::string_view payload);
   /// `member` is gone from the group: its names are nobody's.
   void forget_member(const std::string& member);
+  /// Repeats this member's leased publications that are due; forgets the names whose lease ran
+  /// out. Both by set_time()'s time.
+  void refresh();
+  void expire();
+  /// When refresh() or expire() next has something to do (infinity: never).
+  double next_deadline() const;
 
   /// The holder of `name`, if any.
   const NameHolding* find(std::string_view name) const;
@@ -78,7 +91,10 @@ class NameTable {
   const std::string member_;
   const std::size_t max_names_;
   NameMap<NameHolding> holdings_;
-  NameMap<std::uint64_t> highest_epoch_;  // per name, ever seen: a new publication goes above
+  NameMap<std::uint64_t> highest_epoch_;
+  NameMap<double> expires_;     // leased holdings: when they lapse unless repeated
+  NameMap<double> refresh_at_;  // this member's leased holdings: when to repeat them
+  double now_ = 0;              // per name, ever seen: a new publication goes above
   std::vector<std::string> broadcasts_;
   std::vector<Change> changes_;
   std::vector<std::string> ignored_;

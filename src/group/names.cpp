@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -81,14 +82,15 @@ class Names::Driver {
     outbox_.wait_idle();
   }
 
-  std::uint64_t publish(const std::string& name, const PID& pid) {
+  std::uint64_t publish(const std::string& name, const PID& pid, Clock::duration lease) {
     std::string text = pid.to_string();
     if (name.empty() || !detail::parse_literal_pid(text)) {
       throw std::invalid_argument("Names::publish('" + name + "', '" + text +
                                   "'): a name and a PID with an IP address, please");
     }
     std::uint64_t epoch = 0;
-    apply([&] { epoch = table_.publish(name, std::move(text)); });
+    const double lease_s = std::chrono::duration<double>(lease).count();
+    apply([&] { epoch = table_.publish(name, std::move(text), lease_s); });
     return epoch;
   }
 
@@ -176,8 +178,10 @@ class Names::Driver {
     bool drain;
     {
       std::lock_guard lock(mutex_);
+      table_.set_time(seconds_since_start());
       change();
       collect();
+      arm();
       auto broadcasts = table_.take_broadcasts();
       if (!channel_open_) broadcasts.clear();  // published before start(): announced when up
       drain = (!broadcasts.empty() || !calls_.empty()) &&
@@ -267,6 +271,8 @@ class Names::Driver {
       next_refresh_ = now + std::chrono::duration_cast<Clock::duration>(longest_cycle_ *
                                                                         options_.refresh_cycles);
     }
+    table_.refresh();
+    table_.expire();
     std::erase_if(lookups_, [&](const Lookup& lookup) {
       if (lookup.deadline > now) return false;
       fail(lookup.promise,
@@ -308,6 +314,10 @@ class Names::Driver {
     if (options_.refresh_cycles > 0 && next_refresh_ != Clock::time_point{}) {
       next = std::min(next, next_refresh_);
     }
+    if (const double due = table_.next_deadline(); std::isfinite(due)) {
+      next = std::min(
+          next, start_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(due)));
+    }
     for (const auto& [at, id] : timers_) {
       if (at <= next) return;
     }
@@ -328,6 +338,11 @@ class Names::Driver {
   template <class Failure>
   void fail(const Promise<PID>& promise, Failure failure) {
     calls_.push_back([promise, failure = std::move(failure)] { promise.fail(failure); });
+  }
+
+  // The table's time: seconds since this driver was made, on its clock.
+  double seconds_since_start() const {
+    return std::chrono::duration<double>(clock_.now() - start_).count();
   }
 
   static std::string seconds(Clock::duration duration) {
@@ -356,6 +371,7 @@ class Names::Driver {
   std::unique_ptr<Channel> channel_;
   const NamesOptions options_;
   Clock& clock_;
+  const Clock::time_point start_ = clock_.now();
 
   mutable std::mutex mutex_;  // guards everything below up to outbox_
   NameTable table_;
@@ -383,8 +399,8 @@ Names::~Names() = default;
 
 void Names::start() { driver_->start(); }
 void Names::stop() { driver_->stop(); }
-std::uint64_t Names::publish(const std::string& name, const PID& pid) {
-  return driver_->publish(name, pid);
+std::uint64_t Names::publish(const std::string& name, const PID& pid, Clock::duration lease) {
+  return driver_->publish(name, pid, lease);
 }
 void Names::unpublish(const std::string& name) { driver_->unpublish(name); }
 std::optional<NameHolder> Names::find(const std::string& name) const { return driver_->find(name); }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace compactor::beacon {
 namespace {
 
@@ -156,6 +158,36 @@ TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].name, "svc");
   EXPECT_NE(table.find("svc"), nullptr);
+}
+
+TEST(NameTable, ALeasedNameLapsesUnlessRepeatedAndItsHolderHearsItself) {
+  NameTable holder("a"), other("b");
+  EXPECT_EQ(holder.publish("svc", "svc@127.0.0.1:1", /*lease=*/3), 1u);
+  const auto first = holder.take_broadcasts();
+  EXPECT_EQ(decoded(first[0]).lease_ms, 3000u);
+  other.receive(first[0]);
+  EXPECT_DOUBLE_EQ(holder.next_deadline(), 1);  // a third of the lease
+  holder.set_time(1);
+  holder.refresh();
+  const auto repeated = holder.take_broadcasts();
+  ASSERT_EQ(repeated.size(), 1u);
+  holder.receive(repeated[0]);  // its echo: renewed until 4
+  other.set_time(1);
+  other.receive(repeated[0]);
+  holder.set_time(3.5);
+  holder.expire();
+  other.set_time(3.5);
+  other.expire();
+  EXPECT_NE(holder.find("svc"), nullptr);
+  EXPECT_NE(other.find("svc"), nullptr);
+  // Cut off: nothing comes back, and nothing reaches the other.
+  holder.set_time(4);
+  holder.expire();
+  other.set_time(4);
+  other.expire();
+  EXPECT_EQ(holder.find("svc"), nullptr) << "its own echo stopped: it lost the name";
+  EXPECT_EQ(other.find("svc"), nullptr);
+  EXPECT_EQ(holder.next_deadline(), std::numeric_limits<double>::infinity());
 }
 
 TEST(NameTable, AFloodOfNamesIsBounded) {

@@ -86,8 +86,14 @@ class COMPACTOR_API Names {
   /// lookups still waiting. Idempotent.
   void stop();
 
-  /// Publishes `name` as `pid`, held by this member; returns its epoch.
-  std::uint64_t publish(const std::string& name, const PID& pid);
+  /// Publishes `name` as `pid`, held by this member; returns its epoch. With a `lease`, this
+  /// member repeats the publication every third of it, and every member forgets the name when
+  /// no repetition came within it, this one as well when its own did not come back through the
+  /// channel: a holder that vanishes, or is cut off, loses the name within the lease on any
+  /// channel (Singleton's instances hold their names so). Without, it is held until unpublished
+  /// or its member goes.
+  std::uint64_t publish(const std::string& name, const PID& pid,
+                        Clock::duration lease = Clock::duration::zero());
   /// Withdraws `name` if this member holds it.
   void unpublish(const std::string& name);
 
