@@ -10,8 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <regex>
@@ -32,6 +34,7 @@ class Members {
     Clock::time_point at;
     std::string member;
     std::string event;
+    std::string line;  // the whole JSON line
   };
 
   // `channel`: {"--mqtt", "127.0.0.1:P"} or {"--serf", ...} for each member. The gap must
@@ -47,6 +50,8 @@ class Members {
     if (inside) argv = inside->inside(std::move(argv));
     children_[name] = std::make_unique<ChildProcess>(std::move(argv));
   }
+
+  const std::vector<Seen>& seen() const { return seen_; }
 
   void kill(const std::string& name) {
     children_.at(name)->kill(SIGKILL);
@@ -70,7 +75,7 @@ class Members {
           if (what == "channel") {
             what += line->find(R"("up":true)") != std::string::npos ? "_up" : "_down";
           }
-          seen_.push_back({Clock::now(), name, std::move(what)});
+          seen_.push_back({Clock::now(), name, std::move(what), *line});
         }
       }
     }
@@ -344,6 +349,150 @@ TEST(GroupAcrossProcesses, WorkFollowsTheTagHolderOverMqtt) {
   EXPECT_GE(jobs, 10u) << "jobs after " << first << " died";
 }
 #endif
+
+// Issue 24: a singleton on three OS processes. One instance runs while the group is connected;
+// `kill -9` of its member moves it elsewhere with a higher epoch within 3 cycles (its name's
+// lease lapses in 1.5, the next tag holder claims it). Events are read as they come.
+class Singletons {
+ public:
+  explicit Singletons(Members& members) : members_(members) {}
+
+  // The members that run an instance now (started, not stopped, not killed), by the events.
+  std::set<std::string> running(const std::set<std::string>& killed = {}) const {
+    std::set<std::string> running;
+    for (const auto& s : members_.seen()) {
+      if (s.event == "singleton_started") running.insert(s.member);
+      if (s.event == "singleton_stopped") running.erase(s.member);
+    }
+    for (const auto& name : killed) running.erase(name);
+    return running;
+  }
+
+  // The most instances that ran at once, replaying the events (killed members stop at `kill`).
+  std::size_t most_at_once(const std::map<std::string, Clock::time_point>& killed) const {
+    std::set<std::string> running;
+    std::size_t most = 0;
+    for (const auto& s : members_.seen()) {
+      for (const auto& [name, at] : killed) {
+        if (at <= s.at) running.erase(name);
+      }
+      if (s.event == "singleton_started") running.insert(s.member);
+      if (s.event == "singleton_stopped") running.erase(s.member);
+      most = std::max(most, running.size());
+    }
+    return most;
+  }
+
+  // The epoch of `member`'s last start.
+  long epoch_of(const std::string& member) const {
+    static const std::regex epoch(R"re("epoch":(\d+))re");
+    long last = 0;
+    for (const auto& s : members_.seen()) {
+      std::smatch match;
+      if (s.member == member && s.event == "singleton_started" &&
+          std::regex_search(s.line, match, epoch)) {
+        last = std::stol(match[1]);
+      }
+    }
+    return last;
+  }
+
+ private:
+  Members& members_;
+};
+
+std::vector<std::string> singleton_flags(std::vector<std::string> channel, const std::string& ip) {
+  channel.insert(channel.end(), {"--pid", "--ip", ip, "--singleton", "svc"});
+  return channel;
+}
+
+void singleton_moves_when_its_member_is_killed(
+    const std::function<std::vector<std::string>(int)>& channel_of, const std::string& cycle,
+    const std::string& gap) {
+  Members members;
+  Singletons singletons(members);
+  for (int i = 1; i <= 3; ++i) {
+    members.start("m" + std::to_string(i), singleton_flags(channel_of(i), "127.0.0.1"), cycle, gap);
+  }
+  const double longest = std::stod(cycle) + 2.5 * std::stod(gap);
+  ASSERT_TRUE(members.read_until([&] { return singletons.running().size() == 1; }, 40s));
+  const std::string first = *singletons.running().begin();
+  // It stays put while the tag goes round.
+  members.read_until([] { return false; }, std::chrono::milliseconds(long(4 * longest * 1000)));
+  ASSERT_EQ(singletons.running(), std::set<std::string>{first});
+  EXPECT_EQ(members.count("singleton_stopped"), 0u);
+
+  members.kill(first);
+  const auto killed_at = Clock::now();
+  ASSERT_TRUE(members.read_until([&] { return singletons.running({first}).size() == 1; }, 30s));
+  const auto moved_after = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  const std::string second = *singletons.running({first}).begin();
+  EXPECT_GT(singletons.epoch_of(second), singletons.epoch_of(first));
+  EXPECT_LE(moved_after, 3 * longest) << "within 3 cycles";
+  members.read_until([] { return false; }, std::chrono::milliseconds(long(3 * longest * 1000)));
+  EXPECT_EQ(singletons.most_at_once({{first, killed_at}}), 1u) << "never two at once";
+  std::printf("the singleton moved %.1f s after kill -9 (longest cycle %.2f s), epoch %ld -> %ld\n",
+              moved_after, longest, singletons.epoch_of(first), singletons.epoch_of(second));
+}
+
+TEST(SingletonAcrossProcesses, MovesWithAHigherEpochWhenItsMemberIsKilledOnMosquitto) {
+  testing::MosquittoBroker broker;
+  singleton_moves_when_its_member_is_killed(
+      [&](int) {
+        return std::vector<std::string>{"--mqtt", broker.address()};
+      },
+      "2.0", "0.4");
+}
+
+TEST(SingletonAcrossProcesses, MovesWithAHigherEpochWhenItsMemberIsKilledOnSerf) {
+  testing::SerfAgent first("s1");
+  testing::SerfAgent second("s2", &first);
+  testing::SerfAgent third("s3", &first);
+  ASSERT_TRUE(testing::wait_until([&] { return first.alive_members() == 3; }, 10s));
+  const testing::SerfAgent* agents[] = {&first, &second, &third};
+  singleton_moves_when_its_member_is_killed(
+      [&](int i) {
+        return std::vector<std::string>{"--serf",
+                                        "127.0.0.1:" + std::to_string(agents[i - 1]->rpc_port())};
+      },
+      "2.0", "0.6");
+}
+
+// A member cut off from the broker (its link down: no RST, no FIN) stops its instance within 2
+// cycles (its name's lease lapses when its own repetitions stop coming back); the others start
+// one with a higher epoch; after the heal it does not start another.
+TEST(SingletonAcrossProcesses, ACutOffMemberStopsItsInstanceWithinTwoCycles) {
+  if (const auto why = NetworkNamespace::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
+  NetworkNamespace ns;
+  testing::MosquittoBroker broker({.ip = ns.host_ip()});
+  Members members;
+  Singletons singletons(members);
+  const std::string cycle = "2.0", gap = "0.4";
+  const double longest = 2.0 + 2.5 * 0.4;
+  members.start("cut", singleton_flags({"--mqtt", broker.address()}, ns.inside_ip()), cycle, gap,
+                &ns);
+  ASSERT_TRUE(members.read_until([&] { return singletons.running().size() == 1; }, 30s));
+  for (const char* name : {"m1", "m2"}) {
+    members.start(name, singleton_flags({"--mqtt", broker.address()}, "127.0.0.1"), cycle, gap);
+  }
+  members.read_until([] { return false; }, std::chrono::milliseconds(long(3 * longest * 1000)));
+  ASSERT_EQ(singletons.running(), std::set<std::string>{"cut"});
+
+  ns.cut();
+  const auto cut = Clock::now();
+  ASSERT_TRUE(members.read_until([&] { return !singletons.running().count("cut"); }, 20s));
+  const double stopped_after = std::chrono::duration<double>(Clock::now() - cut).count();
+  EXPECT_LE(stopped_after, 2 * longest) << "within 2 cycles";
+  ASSERT_TRUE(members.read_until([&] { return singletons.running().size() == 1; }, 20s));
+  const std::string next = *singletons.running().begin();
+  EXPECT_GT(singletons.epoch_of(next), singletons.epoch_of("cut"));
+
+  ns.heal();
+  members.read_until([] { return false; }, std::chrono::milliseconds(long(5 * longest * 1000)));
+  EXPECT_EQ(singletons.running(), std::set<std::string>{next}) << "the heal keeps one";
+  std::printf("the cut-off member stopped its instance %.1f s after the cut (cycle %.2f s)\n",
+              stopped_after, longest);
+}
 
 }  // namespace
 }  // namespace compactor
