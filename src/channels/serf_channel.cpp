@@ -76,14 +76,13 @@ class SerfChannel final : public Channel {
     }
     if (reconnect != 0) clock_.cancel(reconnect);
     asio::post(io_, [this] {
-      std::error_code ignored;
-      if (outbox_.empty()) {
-        // End the stream as the RPC says; a few bytes on loopback, so written at once.
-        const std::string bytes = session_.stop();
-        if (!bytes.empty()) asio::write(socket_, asio::buffer(bytes), ignored);
-      }
-      socket_.close(ignored);
-      io_.stop();
+      // Events sent before close() go out first (a member's goodbye), for at most a moment.
+      closing_ = true;
+      if (outbox_.empty()) return finish();
+      flush_timer_.expires_after(kFlushTimeout);
+      flush_timer_.async_wait([this](const asio::error_code& error) {
+        if (!error) finish();
+      });
     });
     thread_.join();
   }
@@ -100,6 +99,21 @@ class SerfChannel final : public Channel {
 
  private:
   // --- on the asio thread ---
+
+  // The end of close(): stops the stream as the RPC says, closes, and ends the thread.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    std::error_code ignored;
+    flush_timer_.cancel();
+    if (outbox_.empty() && socket_.is_open()) {
+      // A few bytes on loopback, so written at once.
+      const std::string bytes = session_.stop();
+      if (!bytes.empty()) asio::write(socket_, asio::buffer(bytes), ignored);
+    }
+    socket_.close(ignored);
+    io_.stop();
+  }
 
   void connect() {
     socket_ = asio::ip::tcp::socket(io_);
@@ -124,7 +138,8 @@ class SerfChannel final : public Channel {
                       [this](const asio::error_code& error, std::size_t) {
                         if (error) return fail("write: " + error.message());
                         outbox_.pop_front();
-                        if (!outbox_.empty()) write_next();
+                        if (!outbox_.empty()) return write_next();
+                        if (closing_) finish();
                       });
   }
 
@@ -160,6 +175,7 @@ class SerfChannel final : public Channel {
 
   // Drops the connection, says so, and tries again after the back-off.
   void fail(const std::string& problem) {
+    if (closing_) return finish();
     std::error_code ignored;
     socket_.close(ignored);
     const bool was_up = session_.end();
@@ -186,6 +202,10 @@ class SerfChannel final : public Channel {
   serf::RpcSession session_;  // on the asio thread
   std::array<char, 16 * 1024> read_buffer_;
   std::deque<std::string> outbox_;
+  static constexpr std::chrono::milliseconds kFlushTimeout{1'000};
+  asio::steady_timer flush_timer_{io_};
+  bool closing_ = false;   // close() was called: finish once the outbox is written
+  bool finished_ = false;  // finish() ran
   std::chrono::milliseconds backoff_;
   std::thread thread_;
   Receiver receiver_;

@@ -39,6 +39,23 @@ TEST(SerfChannel, EchoesOwnEventsAndEnforcesTheSizeLimitBeforeSending) {
   EXPECT_THROW(channel->send(std::string(465, 'x')), std::length_error);
 }
 
+// A member's goodbye is its last event: close() sends what was sent before it.
+TEST(SerfChannel, EventsSentJustBeforeCloseGoOut) {
+  SerfAgent agent("solo");
+  ChannelProbe listener;
+  auto listening = serf_channel(on(agent));
+  listener.open(*listening);
+  for (int i = 0; i < 5; ++i) {
+    ChannelProbe probe;
+    auto leaving = serf_channel(on(agent));
+    probe.open(*leaving);
+    const std::string words = "last words " + std::to_string(i) + std::string(400, '.');
+    leaving->send(words);
+    leaving->close();
+    EXPECT_TRUE(listener.wait_for_payload(words, 5s)) << i;
+  }
+}
+
 TEST(SerfChannel, AThreeAgentClusterCarriesEventsBetweenAgents) {
   SerfAgent first("a1");
   SerfAgent second("a2", &first);
