@@ -12,6 +12,7 @@
 #include <compactor/beacon/local_bus.hpp>
 #include <compactor/beacon/member.hpp>
 #include <compactor/beacon/member_info.hpp>
+#include <compactor/beacon/name_links.hpp>
 #include <compactor/beacon/names.hpp>
 #include <compactor/beacon/publication.hpp>
 #include <compactor/beacon/singleton.hpp>

@@ -178,11 +178,21 @@ double NameTable::next_deadline() const {
 
 void NameTable::forget_member(const std::string& member) {
   if (member == member_) return;
-  std::vector<std::string> theirs;
+  forget_if([&](const NameHolding& holding) { return holding.member == member; });
+}
+
+void NameTable::forget_pid(std::string_view pid) {
+  forget_if(
+      [&](const NameHolding& holding) { return holding.pid == pid && holding.member != member_; });
+}
+
+template <class Predicate>
+void NameTable::forget_if(Predicate&& forgotten) {
+  std::vector<std::string> names;
   for (const auto& [name, holding] : holdings_) {
-    if (holding.member == member) theirs.push_back(name);
+    if (forgotten(holding)) names.push_back(name);
   }
-  for (const auto& name : theirs) set(name, std::nullopt);
+  for (const auto& name : names) set(name, std::nullopt);
 }
 
 const NameHolding* NameTable::find(std::string_view name) const {

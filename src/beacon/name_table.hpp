@@ -62,6 +62,8 @@ class NameTable {
   void receive(std::string_view payload);
   /// `member` is gone from the group: its names are nobody's.
   void forget_member(const std::string& member);
+  /// The process `pid` cannot be reached from here: the names it holds are nobody's, here.
+  void forget_pid(std::string_view pid);
   /// Repeats this member's leased publications that are due; forgets the names whose lease ran
   /// out. Both by set_time()'s time.
   void refresh();
@@ -71,6 +73,8 @@ class NameTable {
 
   /// The holder of `name`, if any.
   const NameHolding* find(std::string_view name) const;
+  /// Every name held, with its holder.
+  const NameMap<NameHolding>& holdings() const { return holdings_; }
 
   /// What the calls above produced since the last take: payloads to broadcast, in order; the
   /// changes of holders, in order; why payloads were ignored.
@@ -86,6 +90,9 @@ class NameTable {
   // The highest epoch seen for `name`, made if there is room; null when the table is full.
   std::uint64_t* highest_epoch(const std::string& name);
   void set(const std::string& name, std::optional<NameHolding> holding);
+  // Every name whose holding `forgotten` says so is nobody's.
+  template <class Predicate>
+  void forget_if(Predicate&& forgotten);
   void broadcast(NameMessage::Kind kind, const std::string& name, const NameHolding* holding);
 
   const std::string member_;

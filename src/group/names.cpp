@@ -121,6 +121,7 @@ class Names::Driver {
   }
 
   WatchId watch(const std::string& name, std::function<void(const NameEvent&)> callback) {
+    if (name.empty()) throw std::invalid_argument("Names::watch: an empty name (watch_all?)");
     WatchId id = 0;
     apply([&] {
       id = ++last_watch_;
@@ -135,6 +136,30 @@ class Names::Driver {
       }
     });
     return id;
+  }
+
+  WatchId watch_all(std::function<void(const NameEvent&)> callback) {
+    WatchId id = 0;
+    apply([&] {
+      id = ++last_watch_;
+      auto shared =
+          std::make_shared<const std::function<void(const NameEvent&)>>(std::move(callback));
+      watches_.emplace(id, Watch{{}, shared});  // no name: every name
+      for (const auto& [name, holding] : table_.holdings()) {
+        if (auto holder = holder_of(name)) {
+          calls_.push_back(
+              [shared, event = NameEvent{name, std::move(holder)}] { (*shared)(event); });
+        }
+      }
+    });
+    return id;
+  }
+
+  void forget(const PID& pid) {
+    apply([&] {
+      table_.forget_pid(pid.to_string());
+      want_watched_names();  // another holder may answer
+    });
   }
 
   void unwatch(WatchId id) {
@@ -158,7 +183,7 @@ class Names::Driver {
     Clock::duration timeout;
   };
   struct Watch {
-    std::string name;
+    std::string name;  // empty: every name (watch_all)
     std::shared_ptr<const std::function<void(const NameEvent&)>> callback;
   };
   // A name being asked for: when next, and the back-off after that.
@@ -215,7 +240,7 @@ class Names::Driver {
         });
       }
       for (const auto& [id, watch] : watches_) {
-        if (watch.name != change.name) continue;
+        if (!watch.name.empty() && watch.name != change.name) continue;
         calls_.push_back([callback = watch.callback, event = NameEvent{change.name, holder}] {
           (*callback)(event);
         });
@@ -248,7 +273,7 @@ class Names::Driver {
 
   void want_watched_names() {
     for (const auto& [id, watch] : watches_) {
-      if (!holder_of(watch.name)) want(watch.name);
+      if (!watch.name.empty() && !holder_of(watch.name)) want(watch.name);
     }
   }
 
@@ -411,7 +436,11 @@ Names::WatchId Names::watch(const std::string& name,
                             std::function<void(const NameEvent&)> callback) {
   return driver_->watch(name, std::move(callback));
 }
+Names::WatchId Names::watch_all(std::function<void(const NameEvent&)> callback) {
+  return driver_->watch_all(std::move(callback));
+}
 void Names::unwatch(WatchId id) { driver_->unwatch(id); }
+void Names::forget(const PID& pid) { driver_->forget(pid); }
 std::uint64_t Names::ignored_messages() const { return driver_->ignored_messages(); }
 
 }  // namespace compactor::beacon

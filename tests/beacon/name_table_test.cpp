@@ -147,6 +147,20 @@ TEST(NameTable, NamesGoWithTheirMember) {
   EXPECT_EQ(table.take_changes().size(), 6u);
 }
 
+TEST(NameTable, AnUnreachablePidLosesItsNamesHereOnly) {
+  NameTable table("x");
+  table.publish("mine", "p@127.0.0.1:9");
+  table.receive(hold("a", "one", "p@127.0.0.1:1", 1));
+  table.receive(hold("a", "two", "q@127.0.0.1:1", 1));
+  table.take_broadcasts();
+  table.forget_pid("p@127.0.0.1:1");
+  EXPECT_EQ(table.find("one"), nullptr);
+  EXPECT_NE(table.find("two"), nullptr);
+  table.forget_pid("p@127.0.0.1:9");
+  EXPECT_NE(table.find("mine"), nullptr) << "its own names are not for its links to judge";
+  EXPECT_TRUE(table.take_broadcasts().empty()) << "a local view: nothing said";
+}
+
 TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
   NameTable table("a");
   table.publish("svc", "svc@127.0.0.1:1");

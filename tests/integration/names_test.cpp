@@ -2,10 +2,14 @@
 // Names across a group on real servers: a process publishes a name (`compactor group --publish`),
 // another OS process finds it (`compactor lookup`), a watcher here sees it come and go.
 
+#include <compactor/beacon/local_bus.hpp>
 #include <compactor/beacon/member.hpp>
 #include <compactor/beacon/mqtt_channel.hpp>
+#include <compactor/beacon/name_links.hpp>
 #include <compactor/beacon/names.hpp>
 #include <compactor/beacon/serf_channel.hpp>
+#include <compactor/context.hpp>
+#include <compactor/process.hpp>
 
 #include "support/child_process.hpp"
 #include "support/servers.hpp"
@@ -133,6 +137,41 @@ TEST(NamesOnSerf, ALookupThroughOneAgentFindsANamePublishedThroughAnother) {
   EXPECT_EQ(last, pid.to_string());
   holder.kill(SIGTERM);  // a clean stop says goodbye
   EXPECT_TRUE(testing::wait_until([&] { return !watcher.holder(); }, 10s));
+}
+
+// A holder whose member lives on but whose context is gone: the group does not say so, the
+// broken link does.
+TEST(NameLinks, ANameWhoseHoldersContextCannotBeReachedIsForgottenHere) {
+  LocalBus bus;
+  auto channel_a = bus.channel(), channel_b = bus.channel();
+  auto names_channel_a = channel_a->sibling("names");
+  auto names_channel_b = channel_b->sibling("names");
+  Member a("a", std::move(channel_a), {});
+  Member b("b", std::move(channel_b), {});
+  Names names_a(a, std::move(names_channel_a));
+  Names names_b(b, std::move(names_channel_b));
+  names_a.start();
+  names_b.start();
+  auto context_a = std::make_unique<Context>(ContextOptions{.workers = 1});
+  Context context_b(ContextOptions{.workers = 1});
+  Process service("svc");
+  const PID pid = context_a->spawn(service);
+  NameLinks links(names_b, context_b);
+  names_a.publish("svc", pid);
+  std::mutex mutex;
+  std::vector<std::optional<PID>> seen;
+  names_b.watch("svc", [&](const NameEvent& event) {
+    std::lock_guard lock(mutex);
+    seen.push_back(event.holder ? std::optional(event.holder->pid) : std::nullopt);
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return names_b.find("svc").has_value(); }, 5s));
+
+  context_a->shutdown();  // the member "a" lives on: only the link can tell
+  EXPECT_TRUE(testing::wait_until([&] { return !names_b.find("svc"); }, 10s));
+  std::lock_guard lock(mutex);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.front(), pid);
+  EXPECT_FALSE(seen.back());
 }
 
 }  // namespace

@@ -62,8 +62,10 @@ struct NamesOptions {
 /// they heard; a lookup of an unknown name asks, and only the holder answers; an idle group sends
 /// one message per name every `refresh_cycles` cycles, and one per name when a member comes
 /// back after being reported gone. A name disappears when its holder unpublishes it, stops, is
-/// reported gone by the group (Member's GoneEvent), or drops off its channel's server (MQTT: the
-/// broker sends the member's will at once on a crash or kill -9).
+/// reported gone by the group (Member's GoneEvent), cannot be reached from this member's
+/// context (NameLinks), drops off its channel's server (MQTT: the
+/// broker sends the member's will at once on a crash or kill -9), or, for a name published with
+/// a lease, stops repeating it (any channel; its holder forgets it too when cut off).
 ///
 /// Watch callbacks run one at a time, in order, on the thread that caused them (the channel's,
 /// the clock's, a caller's), holding no lock; they must not block.
@@ -108,8 +110,16 @@ class COMPACTOR_API Names {
   /// Calls `callback` with the holder of `name` now if one is known, then at every change;
   /// asks the group if none is known.
   WatchId watch(const std::string& name, std::function<void(const NameEvent&)> callback);
+  /// Calls `callback` with every holder known now, then at every change of any name; asks
+  /// nobody (NameLinks follows every holder so).
+  WatchId watch_all(std::function<void(const NameEvent&)> callback);
   /// Ends a watch; once it returns, the callback is not running (unless it is the caller).
   void unwatch(WatchId id);
+
+  /// Forgets, on this member only, every name held as `pid`, whose context cannot be reached
+  /// from here (NameLinks calls it when the connection to it breaks); they come back when their
+  /// holder says them again (an answer to an ask, a refresh, a member's return).
+  void forget(const PID& pid);
 
   /// Messages on the names channel that were not name messages, or were malformed (logged the
   /// first time and then at each power of two).
