@@ -195,6 +195,11 @@ void NameTable::forget_if(Predicate&& forgotten) {
   for (const auto& name : names) set(name, std::nullopt);
 }
 
+bool NameTable::holds_any() const {
+  return std::any_of(holdings_.begin(), holdings_.end(),
+                     [&](const auto& entry) { return entry.second.member == member_; });
+}
+
 const NameHolding* NameTable::find(std::string_view name) const {
   const auto found = holdings_.find(name);
   return found == holdings_.end() ? nullptr : &found->second;

@@ -73,6 +73,8 @@ class NameTable {
 
   /// The holder of `name`, if any.
   const NameHolding* find(std::string_view name) const;
+  /// True if this member holds a name.
+  bool holds_any() const;
   /// Every name held, with its holder.
   const NameMap<NameHolding>& holdings() const { return holdings_; }
 

@@ -38,7 +38,9 @@ class Names::Driver {
       running_ = true;
       longest_cycle_ = std::chrono::ceil<Clock::duration>(
           std::chrono::duration<double>(member_.config().longest_cycle_s()));
+      next_refresh_ = clock_.now() + refresh_period();
     }
+    subscription_ = member_.subscribe([this](const Event& event) { on_member_event(event); });
     channel_->expect_cycle(std::chrono::ceil<std::chrono::milliseconds>(longest_cycle_));
     channel_->set_farewell(table_.farewell());
     {
@@ -51,6 +53,7 @@ class Names::Driver {
                        if (up) apply([this] { on_channel_up(); });
                      });
     } catch (...) {
+      member_.unsubscribe(subscription_);
       std::lock_guard lock(mutex_);
       running_ = channel_open_ = false;
       throw;
@@ -72,6 +75,7 @@ class Names::Driver {
       for (const auto& [at, id] : std::exchange(timers_, {})) timers.push_back(id);
     });
     if (!was_running) return;
+    member_.unsubscribe(subscription_);
     for (const auto id : timers) clock_.cancel(id);  // outside the lock: it waits for a tick
     outbox_.wait_idle();                             // the goodbye included
     {
@@ -90,7 +94,10 @@ class Names::Driver {
     }
     std::uint64_t epoch = 0;
     const double lease_s = std::chrono::duration<double>(lease).count();
-    apply([&] { epoch = table_.publish(name, std::move(text), lease_s); });
+    apply([&] {
+      epoch = table_.publish(name, std::move(text), lease_s);
+      next_refresh_ = std::max(next_refresh_, clock_.now() + refresh_period() / 2);
+    });
     return epoch;
   }
 
@@ -156,10 +163,10 @@ class Names::Driver {
   }
 
   void forget(const PID& pid) {
-    apply([&] {
-      table_.forget_pid(pid.to_string());
-      want_watched_names();  // another holder may answer
-    });
+    // Not asked again at once: the holder, alive in the group, would answer, and be forgotten
+    // again as soon as linked. Its names come back when it repeats them (a refresh, a rejoin)
+    // or answers someone else's ask.
+    apply([&] { table_.forget_pid(pid.to_string()); });
   }
 
   void unwatch(WatchId id) {
@@ -277,24 +284,33 @@ class Names::Driver {
     }
   }
 
-  // What the clock brings: lookups that ran out, names to ask again, gone members.
-  void tick(const std::vector<MemberInfo>& members) {
+  // The group's view of its members: a gone member's names are nobody's; one back from a cut
+  // may hold what we watch, or what we hold.
+  void on_member_event(const Event& event) {
+    if (const auto* gone = std::get_if<GoneEvent>(&event)) {
+      apply([&] {
+        if (gone_.insert(gone->node).second) table_.forget_member(gone->node);
+      });
+    } else if (const auto* join = std::get_if<JoinEvent>(&event)) {
+      apply([&] {
+        if (gone_.erase(join->node) == 0) return;
+        want_watched_names();
+        table_.announce();
+      });
+    }
+  }
+
+  Clock::duration refresh_period() const {
+    return std::chrono::duration_cast<Clock::duration>(longest_cycle_ * options_.refresh_cycles);
+  }
+
+  // What the clock brings: lookups that ran out, names to ask again, leases, the refresh.
+  void tick() {
     if (!running_) return;
     const auto now = clock_.now();
-    bool rejoined = false;
-    for (const auto& info : members) {
-      if (info.gone && gone_.insert(info.name).second) table_.forget_member(info.name);
-      if (!info.gone && gone_.erase(info.name) > 0) rejoined = true;
-    }
-    if (rejoined) {
-      // Back from a cut: it may hold what we watch, or hold what we hold.
-      want_watched_names();
-      table_.announce();
-    }
     if (options_.refresh_cycles > 0 && now >= next_refresh_) {
-      if (next_refresh_ != Clock::time_point{}) table_.announce();
-      next_refresh_ = now + std::chrono::duration_cast<Clock::duration>(longest_cycle_ *
-                                                                        options_.refresh_cycles);
+      table_.announce();
+      next_refresh_ = now + refresh_period();
     }
     table_.refresh();
     table_.expire();
@@ -333,16 +349,15 @@ class Names::Driver {
   // spare tick does nothing).
   void arm() {
     if (!running_) return;
-    auto next = clock_.now() + options_.check_members;
+    auto next = Clock::time_point::max();  // nothing due: no timer, an idle member sleeps
     for (const auto& lookup : lookups_) next = std::min(next, lookup.deadline);
     for (const auto& [name, want] : wanted_) next = std::min(next, want.next);
-    if (options_.refresh_cycles > 0 && next_refresh_ != Clock::time_point{}) {
-      next = std::min(next, next_refresh_);
-    }
+    if (options_.refresh_cycles > 0 && table_.holds_any()) next = std::min(next, next_refresh_);
     if (const double due = table_.next_deadline(); std::isfinite(due)) {
       next = std::min(
           next, start_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(due)));
     }
+    if (next == Clock::time_point::max()) return;
     for (const auto& [at, id] : timers_) {
       if (at <= next) return;
     }
@@ -356,8 +371,7 @@ class Names::Driver {
       if (!running_) return;
       std::erase_if(timers_, [&](const auto& timer) { return timer.first == at; });
     }
-    const auto members = member_.members();  // outside our lock: it takes the member's
-    apply([&] { tick(members); });
+    apply([this] { tick(); });
   }
 
   template <class Failure>
@@ -408,7 +422,8 @@ class Names::Driver {
   WatchId last_watch_ = 0;
   std::map<std::string, Want, std::less<>> wanted_;
   std::set<std::string, std::less<>> gone_;  // members the group reported gone
-  Clock::time_point next_refresh_{};         // none yet: set by the first tick
+  Clock::time_point next_refresh_{};
+  Member::SubscriptionId subscription_ = 0;
   std::vector<std::pair<Clock::time_point, Clock::TimerId>> timers_;
   std::vector<std::function<void()>> calls_;  // produced by the change being applied
   std::uint64_t ignored_ = 0;

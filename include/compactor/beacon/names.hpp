@@ -45,8 +45,6 @@ struct NamesOptions {
   /// A lookup of an unknown name asks the group at once, then again after this, doubling up to
   /// the group's longest cycle, until its timeout.
   std::chrono::milliseconds ask_again{1'000};
-  /// How often the member's view of the group is read, to forget the names of gone members.
-  std::chrono::milliseconds check_members{1'000};
   /// A holder says again what it holds every this many of the group's longest cycles, so that
   /// two holders of one name (a short partition, each side publishing) find out; 0: never.
   double refresh_cycles = 10;
