@@ -47,9 +47,10 @@ std::string encode(const NameMessage& message) {
   const bool epoch = has_epoch(message.kind);
   const bool pid = message.kind == Kind::hold;
   const bool lease = pid && message.lease_ms > 0;
+  const bool seq = message.seq > 0;
   msgpack::sbuffer buffer;
   msgpack::packer packer(buffer);
-  packer.pack_map(2 + named + epoch + pid + lease);
+  packer.pack_map(2 + named + epoch + pid + lease + seq);
   pack_str(packer, "names");
   pack_str(packer, kind_text(message.kind));
   pack_str(packer, "member");
@@ -70,6 +71,10 @@ std::string encode(const NameMessage& message) {
     pack_str(packer, "lease");
     packer.pack_uint64(message.lease_ms);
   }
+  if (seq) {
+    pack_str(packer, "seq");
+    packer.pack_uint64(message.seq);
+  }
   return std::string(buffer.data(), buffer.size());
 }
 
@@ -87,16 +92,16 @@ std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view 
   if (root.type != msgpack::type::MAP) return error("not a map");
 
   std::optional<std::string_view> kind, member, name, pid;
-  std::optional<std::uint64_t> epoch, lease;
+  std::optional<std::uint64_t> epoch, lease, seq;
   for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
     const auto& [key, value] = root.via.map.ptr[i];
     if (key.type != msgpack::type::STR) return error("a key that is not a str");
     const std::string_view field(key.via.str.ptr, key.via.str.size);
-    if (field == "epoch" || field == "lease") {
+    if (field == "epoch" || field == "lease" || field == "seq") {
       if (value.type != msgpack::type::POSITIVE_INTEGER) {
         return error("'" + std::string(field) + "' not an integer >= 0");
       }
-      (field == "epoch" ? epoch : lease) = value.via.u64;
+      (field == "epoch" ? epoch : field == "lease" ? lease : seq) = value.via.u64;
       continue;
     }
     std::optional<std::string_view>* slot = field == "names"    ? &kind
@@ -116,6 +121,7 @@ std::variant<NameMessage, NameDecodeError> decode_name_message(std::string_view 
   message.kind = known->first;
   if (!member || member->empty()) return error("no 'member'");
   message.member = *member;
+  message.seq = seq.value_or(0);
   using Kind = NameMessage::Kind;
   if (message.kind != Kind::bye) {
     if (!name || name->empty()) return error(std::string(*kind) + " without a 'name'");

@@ -29,6 +29,10 @@ struct NameMessage {
   /// With hold: the holder repeats it within this many milliseconds, and members forget the
   /// name when it did not (a singleton's lease); 0: no lease, the field is left out.
   std::uint64_t lease_ms = 0;
+  /// The sender's count of its messages, growing across its restarts; a message from `member`
+  /// with a count not above the last one heard from it is late (Serf's gossip does not keep a
+  /// sender's events in order) and is dropped. 0: unordered, always taken (a will).
+  std::uint64_t seq = 0;
 };
 
 /// The message's bytes.

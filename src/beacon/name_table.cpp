@@ -20,8 +20,10 @@ bool outranks(const NameHolding& a, const NameHolding& b) {
 
 }  // namespace
 
-NameTable::NameTable(std::string member, std::size_t max_names)
-    : member_(std::move(member)), max_names_(max_names) {}
+NameTable::NameTable(std::string member, std::size_t max_names, std::uint64_t first_seq)
+    : member_(std::move(member)),
+      max_names_(max_names),
+      next_seq_(std::max<std::uint64_t>(first_seq, 1)) {}
 
 std::uint64_t* NameTable::highest_epoch(const std::string& name) {
   const auto found = highest_epoch_.find(name);
@@ -81,6 +83,7 @@ void NameTable::receive(std::string_view payload) {
     return;
   }
   const auto& message = std::get<NameMessage>(decoded);
+  if (message.seq != 0 && message.member != member_ && !in_order(message)) return;
   if (message.member == member_) {
     // Our own echo, or our will: the server lost us for a moment and the others forgot our
     // names, so they hear them again. A leased holding's echo renews it here too.
@@ -119,6 +122,19 @@ void NameTable::receive(std::string_view payload) {
 
 // The holder answers; while nobody holds the name, everyone who saw it held says how high its
 // epoch went, so that an asker who publishes it goes higher (a newcomer claiming a singleton).
+// True if `message` is its sender's newest so far; a late one (gossip overtook it) is dropped,
+// so that a goodbye is not undone by a publication sent before it.
+bool NameTable::in_order(const NameMessage& message) {
+  const auto last = last_seq_.find(message.member);
+  if (last != last_seq_.end()) {
+    if (message.seq <= last->second) return false;
+    last->second = message.seq;
+  } else if (last_seq_.size() < max_names_) {
+    last_seq_.emplace(message.member, message.seq);
+  }
+  return true;
+}
+
 void NameTable::on_ask(const std::string& name) {
   if (const auto* current = find(name)) {
     if (current->member == member_) broadcast(NameMessage::Kind::hold, name, current);
@@ -221,6 +237,7 @@ void NameTable::set(const std::string& name, std::optional<NameHolding> holding)
 void NameTable::broadcast(NameMessage::Kind kind, const std::string& name,
                           const NameHolding* holding) {
   NameMessage message{kind, member_, name, {}, 0};
+  message.seq = next_seq_++;
   if (holding != nullptr) {
     message.pid = holding->pid;
     message.epoch = holding->epoch;

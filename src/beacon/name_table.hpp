@@ -34,8 +34,11 @@ class NameTable {
   };
 
   /// The table of the member named `member`, knowing at most `max_names` names (a peer
-  /// publishing more is ignored for the new ones).
-  explicit NameTable(std::string member, std::size_t max_names = 10'000);
+  /// publishing more is ignored for the new ones). Its messages are counted from `first_seq`:
+  /// above the count of any earlier run under the same name (the driver takes the time in µs).
+  static constexpr std::size_t kMostNames = 10'000;  ///< The default bound.
+  explicit NameTable(std::string member, std::size_t max_names = kMostNames,
+                     std::uint64_t first_seq = 1);
 
   const std::string& member() const { return member_; }
 
@@ -89,6 +92,7 @@ class NameTable {
  private:
   void on_hold(const NameMessage& message);
   void on_ask(const std::string& name);
+  bool in_order(const NameMessage& message);
   // The highest epoch seen for `name`, made if there is room; null when the table is full.
   std::uint64_t* highest_epoch(const std::string& name);
   void set(const std::string& name, std::optional<NameHolding> holding);
@@ -103,7 +107,10 @@ class NameTable {
   NameMap<std::uint64_t> highest_epoch_;
   NameMap<double> expires_;     // leased holdings: when they lapse unless repeated
   NameMap<double> refresh_at_;  // this member's leased holdings: when to repeat them
-  double now_ = 0;              // per name, ever seen: a new publication goes above
+  double now_ = 0;
+  std::uint64_t next_seq_;           // of this member's next message
+  NameMap<std::uint64_t> last_seq_;  // per member: the count of its last message heard // per name,
+                                     // ever seen: a new publication goes above
   std::vector<std::string> broadcasts_;
   std::vector<Change> changes_;
   std::vector<std::string> ignored_;

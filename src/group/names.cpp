@@ -27,7 +27,11 @@ class Names::Driver {
         channel_(std::move(channel)),
         options_(options),
         clock_(options.clock ? *options.clock : Clock::system()),
-        table_(member.name()) {}
+        // Counted from the wall clock's µs: above any earlier run of this member.
+        table_(member.name(), NameTable::kMostNames,
+               static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count())) {}
 
   ~Driver() { stop(); }
 

@@ -161,6 +161,28 @@ TEST(NameTable, AnUnreachablePidLosesItsNamesHereOnly) {
   EXPECT_TRUE(table.take_broadcasts().empty()) << "a local view: nothing said";
 }
 
+// Serf's gossip does not keep one sender's events in order: a goodbye can come before a
+// publication sent earlier, which must not bring the name back.
+TEST(NameTable, ALateMessageFromAMemberIsDropped) {
+  NameTable sender("a", NameTable::kMostNames, /*first_seq=*/100), table("x");
+  sender.publish("svc", "svc@127.0.0.1:1");
+  const auto publication = sender.take_broadcasts();
+  sender.leave();
+  const auto goodbye = sender.take_broadcasts();
+  table.receive(goodbye[0]);
+  table.receive(publication[0]);  // overtaken on the way
+  EXPECT_EQ(table.find("svc"), nullptr);
+  // The same member run again counts from higher up (the driver: the time in µs).
+  NameTable again("a", NameTable::kMostNames, /*first_seq=*/1000);
+  again.publish("svc", "svc@127.0.0.1:2");
+  table.receive(again.take_broadcasts()[0]);
+  ASSERT_NE(table.find("svc"), nullptr);
+  EXPECT_EQ(table.find("svc")->pid, "svc@127.0.0.1:2");
+  // A will carries no count: always taken.
+  table.receive(again.farewell());
+  EXPECT_EQ(table.find("svc"), nullptr);
+}
+
 TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
   NameTable table("a");
   table.publish("svc", "svc@127.0.0.1:1");
