@@ -6,6 +6,7 @@
 #include "beacon/beacon_state.hpp"
 #include "beacon/messages.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -37,21 +38,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     coin = coin * 3.9 * (1 - coin);  // deterministic chaos in (0, 1)
     return coin;
   });
-  Time now = 0;
+  Time now{};
   member.start(now);
   member.on_payload(now, encode(InitMessage{"m"}));
   std::size_t at = 0;
   while (at + 2 <= input.size()) {
     const std::size_t length = static_cast<unsigned char>(input[at]);
-    now += static_cast<unsigned char>(input[at + 1]) / 16.0;
+    now += std::chrono::milliseconds(static_cast<unsigned char>(input[at + 1]) * 1000 / 16);
     at += 2;
     const auto payload = input.substr(at, std::min(length, input.size() - at));
     at += payload.size();
     for (int i = 0; i < 1000 && member.next_deadline() <= now; ++i)
-      member.on_timer(member.next_deadline());
+      member.on_deadline(member.next_deadline());
     member.on_payload(now, payload);
-    member.take_broadcasts();
-    member.take_events();
+    (void)member.take_actions();
   }
   return 0;
 }

@@ -19,7 +19,7 @@ using compactor::connection::InboundLifecycle;
 class Driver final {
  public:
   explicit Driver(InboundLifecycle& life) : life_(life) {}
-  void read(std::string_view bytes, compactor::connection::Time now) {
+  void read(std::string_view bytes, compactor::util::Time now) {
     life_.received(bytes);
     while (auto* request = life_.next_request()) {
       if (++count_ % 3 == 0) {

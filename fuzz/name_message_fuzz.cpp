@@ -33,16 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The same bytes as a session: [length][payload]..., the table holding a name of its own.
   NameTable table("m", /*max_names=*/16);
-  table.publish("own", "own@127.0.0.1:1");
+  table.publish({}, "own", "own@127.0.0.1:1");
   std::size_t at = 0;
   while (at < input.size()) {
     const std::size_t length = static_cast<unsigned char>(input[at++]);
     const auto payload = input.substr(at, std::min(length, input.size() - at));
     at += payload.size();
-    table.receive(payload);
-    table.take_broadcasts();
-    table.take_changes();
-    table.take_ignored();
+    table.receive({}, payload);
+    (void)table.take_actions();
   }
   return 0;
 }

@@ -55,7 +55,7 @@ BeaconState::BeaconState(std::string name, Config config, Options options,
       random_(std::move(random)),
       tag_(options.enabled ? Tag::idle : Tag::disabled),
       history_(bound(options.enabled ? config_.nodes_count() : 0)),
-      membership_(options.gone_after_cycles * config_.longest_cycle_s()),
+      membership_(util::seconds(options.gone_after_cycles * config_.longest_cycle_s())),
       setup_node_(name_) {
   config_.validate();
 }
@@ -64,15 +64,9 @@ long long BeaconState::nodes() const {
   return tag_ == Tag::disabled ? off_nodes_ : config_.nodes_count();
 }
 
-void BeaconState::send(const Message& message) { broadcasts_.push_back(encode(message)); }
+void BeaconState::send(const Message& message) { actions_.broadcasts.push_back(encode(message)); }
 
-void BeaconState::post(Event event) { events_.push_back(std::move(event)); }
-
-std::vector<std::string> BeaconState::take_broadcasts() { return std::exchange(broadcasts_, {}); }
-
-std::vector<Event> BeaconState::take_events() { return std::exchange(events_, {}); }
-
-std::vector<std::string> BeaconState::take_warnings() { return std::exchange(warnings_, {}); }
+void BeaconState::post(Event event) { actions_.events.push_back(std::move(event)); }
 
 std::optional<std::string> BeaconState::holder() const {
   if (tag_ != Tag::disabled && !history_.empty()) return history_[0];
@@ -99,7 +93,7 @@ void BeaconState::start(Time now) {
   started_ = true;
   send(InitMessage{name_});
   send(SetupMessage{setup_node_, config_});
-  startup_end_ = now + (random_() / 2 + 1.5) * config_.gap_s() + config_.cycle_s();
+  startup_end_ = now + util::seconds((random_() / 2 + 1.5) * config_.gap_s() + config_.cycle_s());
 }
 
 void BeaconState::on_payload(Time now, std::string_view payload) {
@@ -137,7 +131,7 @@ void BeaconState::on_message(Time now, SharedMessage shared) {
                                              !std::holds_alternative<SetupMessage>(message) &&
                                              !std::holds_alternative<HistoryMessage>(message)) {
     const auto* ping = std::get_if<PingMessage>(&message);
-    membership_.heard(now, speaker, ping ? &ping->value : nullptr, events_);
+    membership_.heard(now, speaker, ping ? &ping->value : nullptr, actions_.events);
   }
   if (startup_end_ != kNever || !started_) {
     startup_queue_.push_back(std::move(shared));  // processed once the start-up delay is over
@@ -171,7 +165,7 @@ Time BeaconState::next_deadline() const {
   return next;
 }
 
-void BeaconState::on_timer(Time now) {
+void BeaconState::on_deadline(Time now) {
   // Due timers run in deadline order, as the Python tasks would wake.
   for (Time due = next_deadline(); due <= now && !stopped_; due = next_deadline()) {
     if (startup_end_ == due) {
@@ -190,7 +184,7 @@ void BeaconState::on_timer(Time now) {
       }
       ping_window_last_ = nullptr;
     } else if (membership_.next_check() == due) {
-      membership_.check(now, events_);
+      membership_.check(now, actions_.events);
     } else if (version_resend_at_ == due) {
       version_resend_at_ = kNever;
       send(SetupMessage{setup_node_, config_});
@@ -262,12 +256,12 @@ void BeaconState::loop_step(Time now) {
     count_not_on_ = 0;
     tag_ = Tag::idle;
   }
-  t_dest_ = now + wait;
+  t_dest_ = now + util::seconds(wait);
   main_deadline_ = t_dest_;
 }
 
 void BeaconState::set_next_ping_time(Time now) {
-  next_ping_time_ = now + config_.cycle_s() + config_.gap_s() * time_to_next_ping();
+  next_ping_time_ = now + util::seconds(config_.cycle_s() + config_.gap_s() * time_to_next_ping());
 }
 
 double BeaconState::time_to_next_ping() {
@@ -323,7 +317,7 @@ void BeaconState::process(Time now, const SharedMessage& message) {
 }
 
 void BeaconState::queue_for_ping_event(Time now, const SharedMessage& message) {
-  if (ping_window_end_ == kNever) ping_window_end_ = now + 2 * config_.gap_s();
+  if (ping_window_end_ == kNever) ping_window_end_ = now + util::seconds(2 * config_.gap_s());
   ping_window_last_ = message;
 }
 
@@ -370,7 +364,7 @@ bool BeaconState::process_msg(Time now, const SharedMessage& shared) {
       if (tag_ == Tag::in_gap || tag_ == Tag::held) {
         send(SetupMessage{setup_node_, config_});
       } else if (const int pos = history_.index_of(name_); pos > 0) {
-        version_resend_at_ = now + staggered(config_.gap_s(), pos);
+        version_resend_at_ = now + util::seconds(staggered(config_.gap_s(), pos));
       }
     } else {
       version_resend_at_ = kNever;  // someone else re-sent it
@@ -440,7 +434,8 @@ void BeaconState::start_delayed_history(Time now, int pos, const NodeList& old_h
     return;
   }
   if (seen != recovered_pings_.end()) recovered_pings_.erase(seen);
-  delayed_histories_[node] = {now + staggered(config_.gap_s(), pos), old_history.names()};
+  delayed_histories_[node] = {now + util::seconds(staggered(config_.gap_s(), pos)),
+                              old_history.names()};
 }
 
 void BeaconState::enable(Time now, std::optional<long long> length) {

@@ -2,19 +2,19 @@
 #pragma once
 // The asyncactor 0.24.0 beacon algorithm as a sans-I/O state machine: payloads and timer expiries
 // in, payloads to broadcast and events out. No sockets, no threads, no clock of its own: the
-// caller passes the time (seconds on any monotonic scale) and asks when to call back.
+// caller passes the time and asks when to call back.
 
 #include "beacon/membership.hpp"
 #include "beacon/messages.hpp"
 #include "beacon/name_map.hpp"
 #include "beacon/node_list.hpp"
+#include "util/time.hpp"
 
 #include <compactor/beacon/events.hpp>
 #include <compactor/beacon/member_info.hpp>
 
 #include <deque>
 #include <functional>
-#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,12 +22,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace compactor::beacon {
 
-// Seconds on the caller's monotonic clock.
-using Time = double;
+using util::Time;
 
 // @note Not thread-safe: one owner drives it (a channel driver or a simulator).
 class BeaconState {
@@ -63,16 +63,20 @@ class BeaconState {
   void on_message(Time now, SharedMessage message);
 
   // Runs every timer due at `now`.
-  void on_timer(Time now);
+  void on_deadline(Time now);
 
-  // When on_timer() wants to be called next; +infinity if never.
+  // When on_deadline() wants to be called next; kNever if never.
   Time next_deadline() const;
 
-  // The outputs produced so far, handed over and cleared.
-  std::vector<std::string> take_broadcasts();
-  std::vector<Event> take_events();
-  // Things worth a log line (malformed payloads, incomparable values), rate-limited here.
-  std::vector<std::string> take_warnings();
+  // What the calls so far produced, handed over and cleared: payloads to broadcast and events,
+  // each in order, and things worth a log line (malformed payloads, incomparable values),
+  // rate-limited here.
+  struct Actions {
+    std::vector<std::string> broadcasts;
+    std::vector<Event> events;
+    std::vector<std::string> warnings;
+  };
+  Actions take_actions() { return std::exchange(actions_, {}); }
 
   // API of asyncactor's Actor.
   void set_value(Value value) { value_ = std::move(value); }
@@ -103,12 +107,12 @@ class BeaconState {
   std::size_t malformed() const { return malformed_; }
 
  private:
-  static constexpr Time kNever = std::numeric_limits<Time>::infinity();
+  static constexpr Time kNever = util::kNever;
 
   long long nodes() const;  // the history bound in force (disabled: the "off" bound)
   void send(const Message& message);
   void post(Event event);
-  void warn(std::string warning) { warnings_.push_back(std::move(warning)); }
+  void warn(std::string warning) { actions_.warnings.push_back(std::move(warning)); }
 
   void finish_startup(Time now);
   void send_ping(Time now);
@@ -131,9 +135,7 @@ class BeaconState {
   Options options_;
   std::function<double()> random_;
 
-  std::vector<std::string> broadcasts_;
-  std::vector<Event> events_;
-  std::vector<std::string> warnings_;
+  Actions actions_;
 
   bool started_ = false;
   bool stopped_ = false;
@@ -158,8 +160,8 @@ class BeaconState {
   Time startup_end_ = kNever;
   std::deque<SharedMessage>
       startup_queue_;  // received during the start-up delay, processed after it
-  Time next_ping_time_ = 0;
-  Time t_dest_ = 0;
+  Time next_ping_time_{};
+  Time t_dest_{};
   Time main_deadline_ = kNever;
 
   // The PingEvent window: opens with the first queued message, reports the last after 2G.

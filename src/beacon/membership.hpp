@@ -4,11 +4,11 @@
 // applications learn when a member falls silent. Sans-I/O, like BeaconState, which owns one.
 
 #include "beacon/name_map.hpp"
+#include "util/time.hpp"
 
 #include <compactor/beacon/events.hpp>
 #include <compactor/beacon/member_info.hpp>
 
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -16,11 +16,11 @@ namespace compactor::beacon {
 
 class Membership {
  public:
-  using Time = double;
+  using Time = util::Time;
 
-  // Reports a node gone after `silence` seconds without a message from it; 0 or less: never,
-  // and no JoinEvent either.
-  explicit Membership(Time silence) : silence_(silence) {}
+  // Reports a node gone after `silence` without a message from it; zero or less: never, and no
+  // JoinEvent either.
+  explicit Membership(util::Duration silence) : silence_(silence) {}
 
   // `node` spoke (an `init`, or a `ping` with its `value`) at `now`; a JoinEvent if it is new or
   // was gone.
@@ -41,19 +41,17 @@ class Membership {
   }
 
  private:
-  static constexpr Time kNever = std::numeric_limits<Time>::infinity();
-
   struct Heard {
-    Time at = 0;
+    Time at{};
     bool gone = false;
     Value value;  // from its last ping
   };
 
-  Time silence_;
+  util::Duration silence_;
   NameMap<Heard> nodes_;
   // At or before the earliest time a node can be gone; a message only pushes that later, so
   // heard() never moves it and check() recomputes it.
-  Time next_check_ = kNever;
+  Time next_check_ = util::kNever;
 };
 
 }  // namespace compactor::beacon

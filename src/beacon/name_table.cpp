@@ -2,16 +2,11 @@
 #include "beacon/name_table.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 #include <tuple>
 
 namespace compactor::beacon {
 namespace {
-
-// A deadline this close to now is due: the driver's clock rounds the table's seconds to its
-// ticks, so a timer set for a deadline may fire a rounding error before it.
-constexpr double kSlack = 1e-6;
 
 // Which of two holdings of one name stands: the higher epoch, on a tie the greater member.
 bool outranks(const NameHolding& a, const NameHolding& b) {
@@ -32,7 +27,8 @@ std::uint64_t* NameTable::highest_epoch(const std::string& name) {
   return &highest_epoch_.emplace(name, 0).first->second;
 }
 
-std::uint64_t NameTable::publish(const std::string& name, std::string pid, double lease) {
+std::uint64_t NameTable::publish(util::Time now, const std::string& name, std::string pid,
+                                 util::Duration lease) {
   std::uint64_t* highest = highest_epoch(name);
   if (highest == nullptr) {
     throw std::length_error("the group knows " + std::to_string(max_names_) +
@@ -41,9 +37,9 @@ std::uint64_t NameTable::publish(const std::string& name, std::string pid, doubl
   const NameHolding holding{member_, std::move(pid), ++*highest, lease};
   set(name, holding);
   broadcast(NameMessage::Kind::hold, name, &holding);
-  if (lease > 0) {
-    expires_.insert_or_assign(name, now_ + lease);
-    refresh_at_.insert_or_assign(name, now_ + lease / 3);
+  if (lease > util::Duration::zero()) {
+    expires_.insert_or_assign(name, now + lease);
+    refresh_at_.insert_or_assign(name, now + lease / 3);
   }
   return holding.epoch;
 }
@@ -76,10 +72,10 @@ std::string NameTable::farewell() const {
   return encode(NameMessage{NameMessage::Kind::bye, member_, {}, {}, 0});
 }
 
-void NameTable::receive(std::string_view payload) {
+void NameTable::receive(util::Time now, std::string_view payload) {
   auto decoded = decode_name_message(payload);
   if (auto* error = std::get_if<NameDecodeError>(&decoded)) {
-    ignored_.push_back(std::move(error->reason));
+    actions_.ignored.push_back(std::move(error->reason));
     return;
   }
   const auto& message = std::get<NameMessage>(decoded);
@@ -90,14 +86,15 @@ void NameTable::receive(std::string_view payload) {
     if (message.kind == NameMessage::Kind::bye) announce();
     if (const auto* current = find(message.name);
         message.kind == NameMessage::Kind::hold && current != nullptr &&
-        current->member == member_ && current->epoch == message.epoch && current->lease > 0) {
-      expires_.insert_or_assign(message.name, now_ + current->lease);
+        current->member == member_ && current->epoch == message.epoch &&
+        current->lease > util::Duration::zero()) {
+      expires_.insert_or_assign(message.name, now + current->lease);
     }
     return;
   }
   switch (message.kind) {
     case NameMessage::Kind::hold:
-      on_hold(message);
+      on_hold(now, message);
       break;
     case NameMessage::Kind::drop:
       if (const auto* current = find(message.name); current != nullptr &&
@@ -120,8 +117,6 @@ void NameTable::receive(std::string_view payload) {
   }
 }
 
-// The holder answers; while nobody holds the name, everyone who saw it held says how high its
-// epoch went, so that an asker who publishes it goes higher (a newcomer claiming a singleton).
 // True if `message` is its sender's newest so far; a late one (gossip overtook it) is dropped,
 // so that a goodbye is not undone by a publication sent before it.
 bool NameTable::in_order(const NameMessage& message) {
@@ -135,6 +130,8 @@ bool NameTable::in_order(const NameMessage& message) {
   return true;
 }
 
+// The holder answers; while nobody holds the name, everyone who saw it held says how high its
+// epoch went, so that an asker who publishes it goes higher (a newcomer claiming a singleton).
 void NameTable::on_ask(const std::string& name) {
   if (const auto* current = find(name)) {
     if (current->member == member_) broadcast(NameMessage::Kind::hold, name, current);
@@ -147,46 +144,44 @@ void NameTable::on_ask(const std::string& name) {
   }
 }
 
-void NameTable::on_hold(const NameMessage& message) {
+void NameTable::on_hold(util::Time now, const NameMessage& message) {
   std::uint64_t* highest = highest_epoch(message.name);
   if (highest == nullptr) {
-    ignored_.push_back("a hold of a new name while " + std::to_string(max_names_) + " are known");
+    actions_.ignored.push_back("a hold of a new name while " + std::to_string(max_names_) +
+                               " are known");
     return;
   }
   *highest = std::max(*highest, message.epoch);
   NameHolding offered{message.member, message.pid, message.epoch,
-                      static_cast<double>(message.lease_ms) / 1000};
+                      std::chrono::milliseconds(message.lease_ms)};
   const NameHolding* current = find(message.name);
   if (current == nullptr ||
       (current->member == offered.member && offered.epoch >= current->epoch) ||
       outranks(offered, *current)) {
-    const double lease = offered.lease;
+    const auto lease = offered.lease;
     set(message.name, std::move(offered));
-    if (lease > 0) expires_.insert_or_assign(message.name, now_ + lease);  // renewed
+    if (lease > util::Duration::zero()) expires_.insert_or_assign(message.name, now + lease);
   } else if (current->member == member_) {
     // Ours stands: the other side of a healed partition learns that it lost the name.
     broadcast(NameMessage::Kind::hold, message.name, current);
   }
 }
 
-void NameTable::refresh() {
+void NameTable::on_deadline(util::Time now) {
   for (auto& [name, at] : refresh_at_) {
-    if (at > now_ + kSlack) continue;
+    if (at > now) continue;
     broadcast(NameMessage::Kind::hold, name, find(name));
-    at = now_ + find(name)->lease / 3;
+    at = now + find(name)->lease / 3;
   }
-}
-
-void NameTable::expire() {
   std::vector<std::string> lapsed;
   for (const auto& [name, at] : expires_) {
-    if (at <= now_ + kSlack) lapsed.push_back(name);
+    if (at <= now) lapsed.push_back(name);
   }
   for (const auto& name : lapsed) set(name, std::nullopt);
 }
 
-double NameTable::next_deadline() const {
-  double next = std::numeric_limits<double>::infinity();
+util::Time NameTable::next_deadline() const {
+  util::Time next = util::kNever;
   for (const auto& [name, at] : expires_) next = std::min(next, at);
   for (const auto& [name, at] : refresh_at_) next = std::min(next, at);
   return next;
@@ -224,14 +219,15 @@ const NameHolding* NameTable::find(std::string_view name) const {
 void NameTable::set(const std::string& name, std::optional<NameHolding> holding) {
   const auto found = holdings_.find(name);
   if (found == holdings_.end() ? !holding : holding && found->second == *holding) return;
-  if (!holding || holding->lease == 0) expires_.erase(name);
-  if (!holding || holding->member != member_ || holding->lease == 0) refresh_at_.erase(name);
+  const bool leased = holding && holding->lease > util::Duration::zero();
+  if (!leased) expires_.erase(name);
+  if (!leased || holding->member != member_) refresh_at_.erase(name);
   if (holding) {
     holdings_.insert_or_assign(name, *holding);
   } else {
     holdings_.erase(found);
   }
-  changes_.push_back({name, std::move(holding)});
+  actions_.changes.push_back({name, std::move(holding)});
 }
 
 void NameTable::broadcast(NameMessage::Kind kind, const std::string& name,
@@ -241,9 +237,10 @@ void NameTable::broadcast(NameMessage::Kind kind, const std::string& name,
   if (holding != nullptr) {
     message.pid = holding->pid;
     message.epoch = holding->epoch;
-    message.lease_ms = static_cast<std::uint64_t>(holding->lease * 1000);
+    message.lease_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(holding->lease).count());
   }
-  broadcasts_.push_back(encode(message));
+  actions_.broadcasts.push_back(encode(message));
 }
 
 }  // namespace compactor::beacon

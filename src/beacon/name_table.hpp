@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The names one group member knows, sans I/O: its own calls and the payloads of the names
-// channel in; payloads to broadcast and changes of holders out. No clock: when to ask again,
-// and which members are gone, is the driver's (group/names.cpp).
+// channel in; payloads to broadcast and changes of holders out (take_actions()), and when its
+// leases are next due. No clock: the driver passes the time; when to ask again, and which
+// members are gone, is the driver's (group/names.cpp).
 
 #include "beacon/name_map.hpp"
 #include "beacon/name_messages.hpp"
+#include "util/time.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -21,7 +23,7 @@ struct NameHolding {
   std::string member;       ///< Who published it.
   std::string pid;          ///< The PID's text.
   std::uint64_t epoch = 0;  ///< Its publication's epoch.
-  double lease = 0;         ///< Seconds within which the holder repeats it; 0: no lease.
+  util::Duration lease{};   ///< Within which the holder repeats it; zero: no lease.
   friend bool operator==(const NameHolding&, const NameHolding&) = default;
 };
 
@@ -42,14 +44,12 @@ class NameTable {
 
   const std::string& member() const { return member_; }
 
-  /// The time (seconds, any origin) for the calls that follow: leases run on it.
-  void set_time(double now) { now_ = now; }
-
   /// This member holds `name` as `pid`, with an epoch above every one it saw for it; broadcast.
-  /// With a `lease` (seconds), it repeats the publication every third of it (refresh()), and
-  /// every member forgets the name when no repetition came within it (expire()), this one too
-  /// when its own did not come back: a holder cut off from the group loses the name.
-  std::uint64_t publish(const std::string& name, std::string pid, double lease = 0);
+  /// With a `lease`, it repeats the publication every third of it, and every member forgets the
+  /// name when no repetition came within it, this one too when its own did not come back: a
+  /// holder cut off from the group loses the name (both by on_deadline()).
+  std::uint64_t publish(util::Time now, const std::string& name, std::string pid,
+                        util::Duration lease = {});
   /// Withdraws `name` if this member holds it; broadcast.
   void unpublish(const std::string& name);
   /// Asks the group who holds `name`.
@@ -61,18 +61,17 @@ class NameTable {
   /// What the others should hear if this member vanishes (MQTT's will).
   std::string farewell() const;
 
-  /// A payload of the names channel, own echoes included (and ignored).
-  void receive(std::string_view payload);
+  /// A payload of the names channel, own echoes included (they renew this member's leases).
+  void receive(util::Time now, std::string_view payload);
   /// `member` is gone from the group: its names are nobody's.
   void forget_member(const std::string& member);
   /// The process `pid` cannot be reached from here: the names it holds are nobody's, here.
   void forget_pid(std::string_view pid);
   /// Repeats this member's leased publications that are due; forgets the names whose lease ran
-  /// out. Both by set_time()'s time.
-  void refresh();
-  void expire();
-  /// When refresh() or expire() next has something to do (infinity: never).
-  double next_deadline() const;
+  /// out.
+  void on_deadline(util::Time now);
+  /// When on_deadline() next has something to do (kNever: never).
+  util::Time next_deadline() const;
 
   /// The holder of `name`, if any.
   const NameHolding* find(std::string_view name) const;
@@ -83,14 +82,15 @@ class NameTable {
 
   /// What the calls above produced since the last take: payloads to broadcast, in order; the
   /// changes of holders, in order; why payloads were ignored.
-  ///@{
-  std::vector<std::string> take_broadcasts() { return std::exchange(broadcasts_, {}); }
-  std::vector<Change> take_changes() { return std::exchange(changes_, {}); }
-  std::vector<std::string> take_ignored() { return std::exchange(ignored_, {}); }
-  ///@}
+  struct Actions {
+    std::vector<std::string> broadcasts;
+    std::vector<Change> changes;
+    std::vector<std::string> ignored;
+  };
+  Actions take_actions() { return std::exchange(actions_, {}); }
 
  private:
-  void on_hold(const NameMessage& message);
+  void on_hold(util::Time now, const NameMessage& message);
   void on_ask(const std::string& name);
   bool in_order(const NameMessage& message);
   // The highest epoch seen for `name`, made if there is room; null when the table is full.
@@ -105,15 +105,11 @@ class NameTable {
   const std::size_t max_names_;
   NameMap<NameHolding> holdings_;
   NameMap<std::uint64_t> highest_epoch_;
-  NameMap<double> expires_;     // leased holdings: when they lapse unless repeated
-  NameMap<double> refresh_at_;  // this member's leased holdings: when to repeat them
-  double now_ = 0;
+  NameMap<util::Time> expires_;      // leased holdings: when they lapse unless repeated
+  NameMap<util::Time> refresh_at_;   // this member's leased holdings: when to repeat them
   std::uint64_t next_seq_;           // of this member's next message
-  NameMap<std::uint64_t> last_seq_;  // per member: the count of its last message heard // per name,
-                                     // ever seen: a new publication goes above
-  std::vector<std::string> broadcasts_;
-  std::vector<Change> changes_;
-  std::vector<std::string> ignored_;
+  NameMap<std::uint64_t> last_seq_;  // per member: the count of its last message heard
+  Actions actions_;
 };
 
 }  // namespace compactor::beacon

@@ -6,7 +6,7 @@
 // (net::InboundConnection) moves the bytes and delivers the requests this hands out.
 
 #include "connection/record_sealer.hpp"
-#include "connection/time.hpp"
+#include "util/time.hpp"
 #include "wire/byte_budget.hpp"
 #include "wire/request_decoder.hpp"
 #include "wire/response_writer.hpp"
@@ -22,6 +22,9 @@
 #include <string_view>
 
 namespace compactor::connection {
+
+using util::kNever;
+using util::Time;
 
 struct InboundRules {
   std::size_t max_body_size = 0;

@@ -102,7 +102,13 @@ bool OutboundLifecycle::wrote_directly(std::size_t size) {
   return false;
 }
 
-OutboundLifecycle::Next OutboundLifecycle::take_for_writing(Time now) {
+OutboundLifecycle::WriteStep OutboundLifecycle::take_for_writing(Time now) {
+  const Next next = take_next(now);
+  return {next, std::string_view(writing_), next_deadline()};
+}
+
+OutboundLifecycle::Next OutboundLifecycle::take_next(Time now) {
+  if (state_ != State::open && state_ != State::closing) return Next::idle;
   if (sealing_failed_) return Next::fail;
   if (nothing_queued()) {
     write_in_flight_ = false;
@@ -119,20 +125,16 @@ OutboundLifecycle::Next OutboundLifecycle::take_for_writing(Time now) {
   return Next::write;
 }
 
-std::string_view OutboundLifecycle::unwritten() const {
-  return std::string_view(writing_).substr(written_);
-}
-
-bool OutboundLifecycle::wrote(std::size_t size, Time now) {
+std::string_view OutboundLifecycle::wrote(std::size_t size, Time now) {
   written_ += size;
   bytes_written_ += size;
   last_write_progress_ = now;  // a slow peer is fine, a stuck one is not
-  if (written_ < writing_.size()) return false;
+  if (written_ < writing_.size()) return std::string_view(writing_).substr(written_);
   writing_.clear();
   written_ = 0;
   writing_messages_ = 0;
   last_write_progress_ = kNever;
-  return true;
+  return {};
 }
 
 bool OutboundLifecycle::add_link(const PID& linker, const PID& target) {

@@ -5,8 +5,8 @@
 // (net::OutboundConnection) moves the bytes and arms one timer for next_deadline().
 
 #include "connection/record_sealer.hpp"
-#include "connection/time.hpp"
 #include "core/connection_stats.hpp"
+#include "util/time.hpp"
 #include "wire/message_encoder.hpp"
 
 #include <compactor/pid.hpp>
@@ -20,6 +20,9 @@
 #include <vector>
 
 namespace compactor::connection {
+
+using util::kNever;
+using util::Time;
 
 // The rules an outbound connection lives by (ContextOptions; zero durations mean "none").
 struct OutboundRules {
@@ -100,18 +103,24 @@ class OutboundLifecycle {
 
   // --- Asynchronous writes
   enum class Next {
-    write,  // unwritten() is to be written
-    idle,   // nothing queued: the write is over
+    write,  // `bytes` are to be written
+    idle,   // nothing queued (or not open): the write is over
     close,  // nothing queued and the connection is to close (asked to, or temporary with no
             // idle time)
     fail,   // the TLS session could not seal the queue: kSealingFailed
   };
   static constexpr const char* kSealingFailed = "TLS session failed while sealing records";
+  // What the writer does next, all decided here: what to write, and when a deadline is next due
+  // (the write's own, or the idle timeout once nothing is left).
+  struct WriteStep {
+    Next next = Next::idle;
+    std::string_view bytes;  // for write: valid until wrote() says all of them went out
+    Time deadline = kNever;
+  };
   // Takes what is queued for writing; congestion, if any, is relieved.
-  Next take_for_writing(Time now);
-  std::string_view unwritten() const;
-  // `size` bytes of unwritten() were written: true once all of them are.
-  bool wrote(std::size_t size, Time now);
+  WriteStep take_for_writing(Time now);
+  // `size` bytes of the write were written: what is left of it (empty once all of it went).
+  std::string_view wrote(std::size_t size, Time now);
 
   // --- Links, closing, failing
   // Makes it persistent and remembers (linker, target); false if closing or closed.
@@ -148,6 +157,7 @@ class OutboundLifecycle {
  private:
   bool nothing_queued() const { return pending_.empty() && sealed_.empty(); }
   bool idle() const { return !write_in_flight_ && nothing_queued(); }
+  Next take_next(Time now);
   // False if sealing failed: the queue is lost with the connection.
   bool take_queued(std::string& out);
 

@@ -23,8 +23,7 @@ class Member::Driver {
         random_(options_.seed ? *options_.seed : std::random_device{}()),
         state_(std::move(name), options_.config,
                {options_.enabled, options_.send_raw, options_.gone_after_cycles},
-               [this] { return std::uniform_real_distribution<double>(0, 1)(random_); }),
-        epoch_(clock_.now()) {}
+               [this] { return std::uniform_real_distribution<double>(0, 1)(random_); }) {}
 
   ~Driver() { stop(); }
 
@@ -69,19 +68,17 @@ class Member::Driver {
   }
 
   // Runs `change` on the state under the lock, then sends and reports what it produced.
-  // `at_least`: a timer's due time, which now() may miss by a rounding error.
   template <class Change>
-  void apply(Change&& change, Time at_least = 0) {
+  void apply(Change&& change) {
     bool drain;
     {
       std::lock_guard lock(mutex_);
-      change(state_, std::max(now(), at_least));
+      change(state_, now());
       arm_timer();
       // Queued before the state lock is released, so that outputs leave in the order produced.
-      drain =
-          outbox_.queue({state_.take_warnings(), state_.take_broadcasts(), state_.take_events()});
+      drain = outbox_.queue(state_.take_actions());
     }
-    if (drain) outbox_.drain([this](Outputs& outputs) { deliver(outputs); });
+    if (drain) outbox_.drain([this](BeaconState::Actions& actions) { deliver(actions); });
   }
   Member::ChannelState channel_state() const {
     std::lock_guard lock(mutex_);
@@ -127,7 +124,7 @@ class Member::Driver {
   }
 
  private:
-  Time now() const { return std::chrono::duration<double>(clock_.now() - epoch_).count(); }
+  Time now() const { return clock_.now(); }
 
   void receive(std::string_view payload) {
     apply([&](BeaconState& state, Time now) { state.on_payload(now, payload); });
@@ -138,13 +135,11 @@ class Member::Driver {
   // where the lock is held.
   void arm_timer() {
     const Time deadline = state_.next_deadline();
-    if (!running_ || deadline == std::numeric_limits<Time>::infinity()) return;
+    if (!running_ || deadline == util::kNever) return;
     for (const auto& [at, id] : timers_) {
       if (at <= deadline) return;
     }
-    const auto when =
-        epoch_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(deadline));
-    const auto id = clock_.schedule(when, [this, deadline] { fire(deadline); });
+    const auto id = clock_.schedule(deadline, [this, deadline] { fire(deadline); });
     timers_.emplace_back(deadline, id);
   }
 
@@ -154,19 +149,12 @@ class Member::Driver {
       if (!running_) return;
       std::erase_if(timers_, [&](const auto& timer) { return timer.first == deadline; });
     }
-    apply([](BeaconState& state, Time now) { state.on_timer(now); }, deadline);
+    apply([](BeaconState& state, Time now) { state.on_deadline(now); });
   }
-
-  // What one change of the state produced, to be delivered outside every lock.
-  struct Outputs {
-    std::vector<std::string> warnings;
-    std::vector<std::string> broadcasts;
-    std::vector<Event> events;
-  };
 
   // Delivers what one change produced; on one thread at a time, holding no lock, so that an
   // on_event callback may call back into the Member (its outputs are delivered after it).
-  void deliver(Outputs& next) {
+  void deliver(BeaconState::Actions& next) {
     for (const auto& warning : next.warnings) {
       core::log().warn("beacon {} on {}: {}", state_.name(), channel_->describe(), warning);
     }
@@ -207,9 +195,8 @@ class Member::Driver {
   Clock& clock_;
   std::mt19937_64 random_;
   mutable std::mutex mutex_;  // guards state_, running_ and timers_
-  core::SerialOutbox<Outputs> outbox_;
+  core::SerialOutbox<BeaconState::Actions> outbox_;
   BeaconState state_;
-  const Clock::time_point epoch_;
   bool running_ = false;
   std::string channel_detail_;                           // why it last went up or down
   std::vector<std::pair<Time, Clock::TimerId>> timers_;  // armed: due time, id

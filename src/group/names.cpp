@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -97,9 +96,8 @@ class Names::Driver {
                                   "'): a name and a PID with an IP address, please");
     }
     std::uint64_t epoch = 0;
-    const double lease_s = std::chrono::duration<double>(lease).count();
     apply([&] {
-      epoch = table_.publish(name, std::move(text), lease_s);
+      epoch = table_.publish(clock_.now(), name, std::move(text), lease);
       next_refresh_ = std::max(next_refresh_, clock_.now() + refresh_period() / 2);
     });
     return epoch;
@@ -214,11 +212,11 @@ class Names::Driver {
     bool drain;
     {
       std::lock_guard lock(mutex_);
-      table_.set_time(seconds_since_start());
       change();
-      collect();
+      auto actions = table_.take_actions();
+      collect(actions);
       arm();
-      auto broadcasts = table_.take_broadcasts();
+      auto& broadcasts = actions.broadcasts;
       if (!channel_open_) broadcasts.clear();  // published before start(): announced when up
       drain = (!broadcasts.empty() || !calls_.empty()) &&
               outbox_.queue({std::move(broadcasts), std::exchange(calls_, {})});
@@ -227,7 +225,7 @@ class Names::Driver {
   }
 
   void receive(std::string_view payload) {
-    apply([&] { table_.receive(payload); });
+    apply([&] { table_.receive(clock_.now(), payload); });
   }
 
   // The channel is back (or up for the first time): its server may have lost us meanwhile and
@@ -238,8 +236,8 @@ class Names::Driver {
   }
 
   // The table's changes become completed lookups and watch callbacks; its refusals are counted.
-  void collect() {
-    for (auto& change : table_.take_changes()) {
+  void collect(const NameTable::Actions& actions) {
+    for (const auto& change : actions.changes) {
       auto holder = holder_of(change.name);
       if (holder) {
         wanted_.erase(change.name);
@@ -257,7 +255,7 @@ class Names::Driver {
         });
       }
     }
-    for (const auto& reason : table_.take_ignored()) {
+    for (const auto& reason : actions.ignored) {
       if (std::has_single_bit(++ignored_)) {
         core::log().warn("names on {}: ignored a message ({}); {} so far", channel_->describe(),
                          reason, ignored_);
@@ -316,8 +314,7 @@ class Names::Driver {
       table_.announce();
       next_refresh_ = now + refresh_period();
     }
-    table_.refresh();
-    table_.expire();
+    table_.on_deadline(now);
     std::erase_if(lookups_, [&](const Lookup& lookup) {
       if (lookup.deadline > now) return false;
       fail(lookup.promise,
@@ -353,15 +350,12 @@ class Names::Driver {
   // spare tick does nothing).
   void arm() {
     if (!running_) return;
-    auto next = Clock::time_point::max();  // nothing due: no timer, an idle member sleeps
+    auto next = util::kNever;  // nothing due: no timer, an idle member sleeps
     for (const auto& lookup : lookups_) next = std::min(next, lookup.deadline);
     for (const auto& [name, want] : wanted_) next = std::min(next, want.next);
     if (options_.refresh_cycles > 0 && table_.holds_any()) next = std::min(next, next_refresh_);
-    if (const double due = table_.next_deadline(); std::isfinite(due)) {
-      next = std::min(
-          next, start_ + std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(due)));
-    }
-    if (next == Clock::time_point::max()) return;
+    next = std::min(next, table_.next_deadline());
+    if (next == util::kNever) return;
     for (const auto& [at, id] : timers_) {
       if (at <= next) return;
     }
@@ -381,11 +375,6 @@ class Names::Driver {
   template <class Failure>
   void fail(const Promise<PID>& promise, Failure failure) {
     calls_.push_back([promise, failure = std::move(failure)] { promise.fail(failure); });
-  }
-
-  // The table's time: seconds since this driver was made, on its clock.
-  double seconds_since_start() const {
-    return std::chrono::duration<double>(clock_.now() - start_).count();
   }
 
   static std::string seconds(Clock::duration duration) {
@@ -414,7 +403,6 @@ class Names::Driver {
   std::unique_ptr<Channel> channel_;
   const NamesOptions options_;
   Clock& clock_;
-  const Clock::time_point start_ = clock_.now();
 
   mutable std::mutex mutex_;  // guards everything below up to outbox_
   NameTable table_;

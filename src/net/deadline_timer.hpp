@@ -2,7 +2,7 @@
 #pragma once
 // One asio timer for a sans-I/O lifecycle's next deadline (src/connection/).
 
-#include "connection/time.hpp"
+#include "util/time.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -22,17 +22,17 @@ class DeadlineTimer {
   explicit DeadlineTimer(asio::io_context& io) : timer_(io) {}
 
   // True if `due` comes before the deadline armed (arm() it then).
-  bool sooner(connection::Time due) const { return due < armed_for_; }
+  bool sooner(util::Time due) const { return due < armed_for_; }
 
   // Calls `on_due` (which must keep the timer's owner alive) at `due`, instead of at the
   // deadline armed.
   template <typename OnDue>
-  void arm(connection::Time due, OnDue on_due) {
+  void arm(util::Time due, OnDue on_due) {
     armed_for_ = due;
     timer_.expires_at(due);
     timer_.async_wait([this, on_due = std::move(on_due)](const std::error_code& error) mutable {
       if (error) return;  // cancelled: armed again sooner, or closed
-      armed_for_ = connection::kNever;
+      armed_for_ = util::kNever;
       on_due();
     });
   }
@@ -41,7 +41,7 @@ class DeadlineTimer {
 
  private:
   asio::steady_timer timer_;
-  connection::Time armed_for_ = connection::kNever;
+  util::Time armed_for_ = util::kNever;
 };
 
 }  // namespace compactor::net

@@ -29,7 +29,7 @@ std::string canonical_peer_ip(const asio::ip::address& address) {
   return address.to_string();
 }
 
-connection::Time now() { return std::chrono::steady_clock::now(); }
+util::Time now() { return std::chrono::steady_clock::now(); }
 
 // The socket's peer; the unspecified address and port 0 if it is gone already.
 asio::ip::tcp::endpoint peer_of(const asio::ip::tcp::socket& socket) {

@@ -17,7 +17,7 @@ namespace {
 
 using connection::OutboundLifecycle;
 
-connection::Time now() { return std::chrono::steady_clock::now(); }
+util::Time now() { return std::chrono::steady_clock::now(); }
 
 connection::OutboundRules rules_of(Network& network) {
   const auto& options = network.core().options();
@@ -220,22 +220,17 @@ void OutboundConnection::write_pending() {
 }
 
 void OutboundConnection::write_pending(std::unique_lock<std::mutex>& lock) {
-  if (life_.state() != OutboundLifecycle::State::open &&
-      life_.state() != OutboundLifecycle::State::closing) {
-    return;
-  }
-  const auto next = life_.take_for_writing(now());
-  const auto due = life_.next_deadline();  // write_timeout, or idle_connection_timeout
-  const auto bytes = life_.unwritten();    // stays put: only this thread changes it
-  if (next == OutboundLifecycle::Next::write) {
+  // The bytes stay put after the unlock: only this thread changes them.
+  const auto step = life_.take_for_writing(now());
+  if (step.next == OutboundLifecycle::Next::write) {
     relieve(lock);  // the queue is empty again: held senders go on
   } else {
     lock.unlock();
   }
-  watch_deadlines(due);
-  switch (next) {
+  watch_deadlines(step.deadline);
+  switch (step.next) {
     case OutboundLifecycle::Next::write:
-      write(bytes);
+      write(step.bytes);
       return;
     case OutboundLifecycle::Next::close:
       asio::post(network_.io(), [self = shared_from_this()] { self->begin_close(); });
@@ -253,14 +248,13 @@ void OutboundConnection::write(std::string_view bytes) {
       asio::buffer(bytes.data(), bytes.size()),
       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
         std::unique_lock lock(self->mutex_);
-        const bool done = self->life_.wrote(size, now());
+        const auto rest = self->life_.wrote(size, now());
         if (error) {
           lock.unlock();
           self->fail("write failed: " + error.message());
-        } else if (done) {
+        } else if (rest.empty()) {
           self->write_pending(lock);  // the next batch, under the same lock
         } else {
-          const auto rest = self->life_.unwritten();
           lock.unlock();
           self->write(rest);
         }
@@ -325,7 +319,7 @@ void OutboundConnection::begin_close() {
 }
 
 void OutboundConnection::watch_deadlines() {
-  connection::Time due;
+  util::Time due;
   {
     std::lock_guard lock(mutex_);
     due = life_.next_deadline();
@@ -333,7 +327,7 @@ void OutboundConnection::watch_deadlines() {
   watch_deadlines(due);
 }
 
-void OutboundConnection::watch_deadlines(connection::Time due) {
+void OutboundConnection::watch_deadlines(util::Time due) {
   if (timer_.sooner(due)) timer_.arm(due, [self = shared_from_this()] { self->on_deadline(); });
 }
 

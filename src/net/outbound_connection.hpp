@@ -105,7 +105,7 @@ class OutboundConnection final : public std::enable_shared_from_this<OutboundCon
   void relieve(std::unique_lock<std::mutex>& lock);
   // I/O thread: the timer follows the lifecycle's next deadline.
   void watch_deadlines();
-  void watch_deadlines(connection::Time due);
+  void watch_deadlines(util::Time due);
   void on_deadline();
 
   Network& network_;

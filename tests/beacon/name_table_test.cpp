@@ -2,15 +2,21 @@
 #include "beacon/name_table.hpp"
 
 #include "beacon/messages.hpp"
+#include "support/virtual_time.hpp"
 
 #include <gtest/gtest.h>
 
-#include <limits>
+#include <chrono>
 
 namespace compactor::beacon {
 namespace {
 
 using Kind = NameMessage::Kind;
+using testing::time_at;
+using namespace std::chrono_literals;
+
+// Tests without leases do not care what time it is.
+const util::Time kT0{};
 
 NameMessage decoded(const std::string& payload) {
   auto result = decode_name_message(payload);
@@ -28,7 +34,7 @@ std::string hold(const std::string& member, const std::string& name, const std::
 
 std::vector<NameMessage> broadcasts_of(NameTable& table) {
   std::vector<NameMessage> messages;
-  for (const auto& payload : table.take_broadcasts()) messages.push_back(decoded(payload));
+  for (const auto& payload : table.take_actions().broadcasts) messages.push_back(decoded(payload));
   return messages;
 }
 
@@ -69,27 +75,27 @@ TEST(NameMessages, WhatIsNotOneIsRefusedWithAReason) {
 
 TEST(NameTable, APublicationGoesAboveEveryEpochSeen) {
   NameTable table("a");
-  EXPECT_EQ(table.publish("svc", "svc@127.0.0.1:1"), 1u);
+  EXPECT_EQ(table.publish(kT0, "svc", "svc@127.0.0.1:1"), 1u);
   auto sent = broadcasts_of(table);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].kind, Kind::hold);
   EXPECT_EQ(sent[0].epoch, 1u);
 
-  table.receive(hold("b", "svc", "svc@127.0.0.1:2", 5));  // outbids ours
+  table.receive(kT0, hold("b", "svc", "svc@127.0.0.1:2", 5));  // outbids ours
   ASSERT_NE(table.find("svc"), nullptr);
   EXPECT_EQ(table.find("svc")->member, "b");
-  const auto changes = table.take_changes();
-  ASSERT_EQ(changes.size(), 2u);
-  EXPECT_EQ(changes[1].holding->epoch, 5u);
-  EXPECT_EQ(table.publish("svc", "svc@127.0.0.1:1"), 6u);
+  const auto changes = table.take_actions().changes;  // since broadcasts_of() took ours
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].holding->epoch, 5u);
+  EXPECT_EQ(table.publish(kT0, "svc", "svc@127.0.0.1:1"), 6u);
 }
 
 TEST(NameTable, TheHolderDefendsItsNameAgainstALowerEpoch) {
   NameTable table("a");
-  table.publish("svc", "svc@127.0.0.1:1");
-  table.publish("svc", "svc@127.0.0.1:1");  // epoch 2
-  table.take_broadcasts();
-  table.receive(hold("b", "svc", "svc@127.0.0.1:2", 1));  // the other side of a healed cut
+  table.publish(kT0, "svc", "svc@127.0.0.1:1");
+  table.publish(kT0, "svc", "svc@127.0.0.1:1");  // epoch 2
+  table.take_actions().broadcasts;
+  table.receive(kT0, hold("b", "svc", "svc@127.0.0.1:2", 1));  // the other side of a healed cut
   EXPECT_EQ(table.find("svc")->member, "a");
   const auto sent = broadcasts_of(table);
   ASSERT_EQ(sent.size(), 1u);
@@ -98,98 +104,99 @@ TEST(NameTable, TheHolderDefendsItsNameAgainstALowerEpoch) {
 
   // A tie goes to the greater member name, on every member alike.
   NameTable other("x");
-  other.receive(hold("b", "svc", "svc@127.0.0.1:2", 3));
-  other.receive(hold("a", "svc", "svc@127.0.0.1:1", 3));
+  other.receive(kT0, hold("b", "svc", "svc@127.0.0.1:2", 3));
+  other.receive(kT0, hold("a", "svc", "svc@127.0.0.1:1", 3));
   EXPECT_EQ(other.find("svc")->member, "b");
 }
 
 TEST(NameTable, OnlyTheHolderAnswersAnAsk) {
   NameTable holder("a"), bystander("c");
-  holder.publish("svc", "svc@127.0.0.1:1");
-  bystander.receive(hold("a", "svc", "svc@127.0.0.1:1", 1));
-  holder.take_broadcasts();
+  holder.publish(kT0, "svc", "svc@127.0.0.1:1");
+  bystander.receive(kT0, hold("a", "svc", "svc@127.0.0.1:1", 1));
+  holder.take_actions().broadcasts;
   const auto ask = encode(NameMessage{Kind::ask, "b", "svc", "", 0});
-  holder.receive(ask);
-  bystander.receive(ask);
+  holder.receive(kT0, ask);
+  bystander.receive(kT0, ask);
   EXPECT_EQ(broadcasts_of(holder).size(), 1u);
-  EXPECT_TRUE(bystander.take_broadcasts().empty());
+  EXPECT_TRUE(bystander.take_actions().broadcasts.empty());
 }
 
 TEST(NameTable, WhileNobodyHoldsANameEveryoneWhoSawItSaysHowHighItWent) {
   NameTable witness("w"), newcomer("n");
-  witness.receive(hold("a", "svc", "svc@127.0.0.1:1", 4));
-  witness.receive(encode(NameMessage{Kind::bye, "a", "", "", 0}));
-  witness.take_broadcasts();
-  witness.receive(encode(NameMessage{Kind::ask, "n", "svc", "", 0}));
-  const auto sent = witness.take_broadcasts();
+  witness.receive(kT0, hold("a", "svc", "svc@127.0.0.1:1", 4));
+  witness.receive(kT0, encode(NameMessage{Kind::bye, "a", "", "", 0}));
+  witness.take_actions().broadcasts;
+  witness.receive(kT0, encode(NameMessage{Kind::ask, "n", "svc", "", 0}));
+  const auto sent = witness.take_actions().broadcasts;
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(decoded(sent[0]).kind, Kind::vacant);
-  newcomer.receive(sent[0]);
+  newcomer.receive(kT0, sent[0]);
   EXPECT_EQ(newcomer.find("svc"), nullptr);
-  EXPECT_EQ(newcomer.publish("svc", "svc@127.0.0.1:2"), 5u);
+  EXPECT_EQ(newcomer.publish(kT0, "svc", "svc@127.0.0.1:2"), 5u);
   // A name never seen gets no answer from bystanders.
-  witness.receive(encode(NameMessage{Kind::ask, "n", "other", "", 0}));
-  EXPECT_TRUE(witness.take_broadcasts().empty());
+  witness.receive(kT0, encode(NameMessage{Kind::ask, "n", "other", "", 0}));
+  EXPECT_TRUE(witness.take_actions().broadcasts.empty());
 }
 
 TEST(NameTable, NamesGoWithTheirMember) {
   NameTable table("x");
-  table.receive(hold("a", "one", "one@127.0.0.1:1", 1));
-  table.receive(hold("a", "two", "two@127.0.0.1:1", 1));
-  table.receive(hold("b", "three", "three@127.0.0.1:2", 1));
-  table.receive(encode(NameMessage{Kind::drop, "a", "one", "", 0}));  // an older holding's drop
+  table.receive(kT0, hold("a", "one", "one@127.0.0.1:1", 1));
+  table.receive(kT0, hold("a", "two", "two@127.0.0.1:1", 1));
+  table.receive(kT0, hold("b", "three", "three@127.0.0.1:2", 1));
+  table.receive(kT0,
+                encode(NameMessage{Kind::drop, "a", "one", "", 0}));  // an older holding's drop
   EXPECT_NE(table.find("one"), nullptr);
-  table.receive(encode(NameMessage{Kind::bye, "a", "", "", 0}));
+  table.receive(kT0, encode(NameMessage{Kind::bye, "a", "", "", 0}));
   EXPECT_EQ(table.find("one"), nullptr);
   EXPECT_EQ(table.find("two"), nullptr);
   table.forget_member("b");
   EXPECT_EQ(table.find("three"), nullptr);
-  EXPECT_EQ(table.take_changes().size(), 6u);
+  EXPECT_EQ(table.take_actions().changes.size(), 6u);
 }
 
 TEST(NameTable, AnUnreachablePidLosesItsNamesHereOnly) {
   NameTable table("x");
-  table.publish("mine", "p@127.0.0.1:9");
-  table.receive(hold("a", "one", "p@127.0.0.1:1", 1));
-  table.receive(hold("a", "two", "q@127.0.0.1:1", 1));
-  table.take_broadcasts();
+  table.publish(kT0, "mine", "p@127.0.0.1:9");
+  table.receive(kT0, hold("a", "one", "p@127.0.0.1:1", 1));
+  table.receive(kT0, hold("a", "two", "q@127.0.0.1:1", 1));
+  table.take_actions().broadcasts;
   table.forget_pid("p@127.0.0.1:1");
   EXPECT_EQ(table.find("one"), nullptr);
   EXPECT_NE(table.find("two"), nullptr);
   table.forget_pid("p@127.0.0.1:9");
   EXPECT_NE(table.find("mine"), nullptr) << "its own names are not for its links to judge";
-  EXPECT_TRUE(table.take_broadcasts().empty()) << "a local view: nothing said";
+  EXPECT_TRUE(table.take_actions().broadcasts.empty()) << "a local view: nothing said";
 }
 
 // Serf's gossip does not keep one sender's events in order: a goodbye can come before a
 // publication sent earlier, which must not bring the name back.
 TEST(NameTable, ALateMessageFromAMemberIsDropped) {
   NameTable sender("a", NameTable::kMostNames, /*first_seq=*/100), table("x");
-  sender.publish("svc", "svc@127.0.0.1:1");
-  const auto publication = sender.take_broadcasts();
+  sender.publish(kT0, "svc", "svc@127.0.0.1:1");
+  const auto publication = sender.take_actions().broadcasts;
   sender.leave();
-  const auto goodbye = sender.take_broadcasts();
-  table.receive(goodbye[0]);
-  table.receive(publication[0]);  // overtaken on the way
+  const auto goodbye = sender.take_actions().broadcasts;
+  table.receive(kT0, goodbye[0]);
+  table.receive(kT0, publication[0]);  // overtaken on the way
   EXPECT_EQ(table.find("svc"), nullptr);
   // The same member run again counts from higher up (the driver: the time in µs).
   NameTable again("a", NameTable::kMostNames, /*first_seq=*/1000);
-  again.publish("svc", "svc@127.0.0.1:2");
-  table.receive(again.take_broadcasts()[0]);
+  again.publish(kT0, "svc", "svc@127.0.0.1:2");
+  table.receive(kT0, again.take_actions().broadcasts[0]);
   ASSERT_NE(table.find("svc"), nullptr);
   EXPECT_EQ(table.find("svc")->pid, "svc@127.0.0.1:2");
   // A will carries no count: always taken.
-  table.receive(again.farewell());
+  table.receive(kT0, again.farewell());
   EXPECT_EQ(table.find("svc"), nullptr);
 }
 
 TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
   NameTable table("a");
-  table.publish("svc", "svc@127.0.0.1:1");
-  table.take_broadcasts();
-  table.receive(hold("a", "svc", "svc@127.0.0.1:1", 1));  // our echo: nothing to do
-  EXPECT_TRUE(table.take_broadcasts().empty());
-  table.receive(table.farewell());  // the broker lost us for a moment and told everyone
+  table.publish(kT0, "svc", "svc@127.0.0.1:1");
+  table.take_actions().broadcasts;
+  table.receive(kT0, hold("a", "svc", "svc@127.0.0.1:1", 1));  // our echo: nothing to do
+  EXPECT_TRUE(table.take_actions().broadcasts.empty());
+  table.receive(kT0, table.farewell());  // the broker lost us for a moment and told everyone
   const auto sent = broadcasts_of(table);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].name, "svc");
@@ -198,43 +205,37 @@ TEST(NameTable, OurOwnWillMakesUsAnnounceAgain) {
 
 TEST(NameTable, ALeasedNameLapsesUnlessRepeatedAndItsHolderHearsItself) {
   NameTable holder("a"), other("b");
-  EXPECT_EQ(holder.publish("svc", "svc@127.0.0.1:1", /*lease=*/3), 1u);
-  const auto first = holder.take_broadcasts();
+  EXPECT_EQ(holder.publish(time_at(0), "svc", "svc@127.0.0.1:1", /*lease=*/3s), 1u);
+  const auto first = holder.take_actions().broadcasts;
   EXPECT_EQ(decoded(first[0]).lease_ms, 3000u);
-  other.receive(first[0]);
-  EXPECT_DOUBLE_EQ(holder.next_deadline(), 1);  // a third of the lease
-  holder.set_time(1);
-  holder.refresh();
-  const auto repeated = holder.take_broadcasts();
+  other.receive(time_at(0), first[0]);
+  EXPECT_EQ(holder.next_deadline(), time_at(1));  // a third of the lease
+  holder.on_deadline(time_at(1));
+  const auto repeated = holder.take_actions().broadcasts;
   ASSERT_EQ(repeated.size(), 1u);
-  holder.receive(repeated[0]);  // its echo: renewed until 4
-  other.set_time(1);
-  other.receive(repeated[0]);
-  holder.set_time(3.5);
-  holder.expire();
-  other.set_time(3.5);
-  other.expire();
+  holder.receive(time_at(1), repeated[0]);  // its echo: renewed until 4
+  other.receive(time_at(1), repeated[0]);
+  holder.on_deadline(time_at(3.5));
+  other.on_deadline(time_at(3.5));
   EXPECT_NE(holder.find("svc"), nullptr);
   EXPECT_NE(other.find("svc"), nullptr);
   // Cut off: nothing comes back, and nothing reaches the other.
-  holder.set_time(4);
-  holder.expire();
-  other.set_time(4);
-  other.expire();
+  holder.on_deadline(time_at(4));
+  other.on_deadline(time_at(4));
   EXPECT_EQ(holder.find("svc"), nullptr) << "its own echo stopped: it lost the name";
   EXPECT_EQ(other.find("svc"), nullptr);
-  EXPECT_EQ(holder.next_deadline(), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(holder.next_deadline(), util::kNever);
 }
 
 TEST(NameTable, AFloodOfNamesIsBounded) {
   NameTable table("x", /*max_names=*/3);
   for (int i = 0; i < 10; ++i) {
-    table.receive(hold("a", "n" + std::to_string(i), "p@127.0.0.1:1", 1));
+    table.receive(kT0, hold("a", "n" + std::to_string(i), "p@127.0.0.1:1", 1));
   }
   EXPECT_NE(table.find("n2"), nullptr);
   EXPECT_EQ(table.find("n3"), nullptr);
-  EXPECT_EQ(table.take_ignored().size(), 7u);
-  EXPECT_THROW(table.publish("mine", "p@127.0.0.1:1"), std::length_error);
+  EXPECT_EQ(table.take_actions().ignored.size(), 7u);
+  EXPECT_THROW(table.publish(kT0, "mine", "p@127.0.0.1:1"), std::length_error);
 }
 
 }  // namespace

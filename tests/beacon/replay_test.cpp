@@ -6,6 +6,7 @@
 #include "beacon/beacon_state.hpp"
 
 #include "support/raw_client.hpp"
+#include "support/virtual_time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +17,12 @@
 namespace compactor::beacon {
 namespace {
 
+using testing::seconds_of;
+using testing::time_at;
+
+// Times in seconds, as the captures have them.
 struct Payload {
-  Time at;
+  double at;
   std::string bytes;
 };
 
@@ -34,7 +39,7 @@ std::vector<Payload> capture(const std::string& name) {
 }
 
 struct Reported {
-  Time at;
+  double at;
   std::string node;
 };
 
@@ -54,37 +59,37 @@ std::vector<Reported> real_pings(const std::string& name) {
 
 std::vector<Reported> replay(const std::vector<Payload>& payloads, const Config& config) {
   BeaconState observer("observer", config, {.enabled = false}, [] { return 0.5; });
-  const Time start = payloads.front().at - 20;  // its start-up delay is over before traffic
+  const Time start = time_at(payloads.front().at - 20);  // the start-up is over before traffic
   observer.start(start);
   observer.on_payload(start, encode(InitMessage{"observer"}));  // the channel's echo
   std::vector<Reported> seen;
   auto collect = [&](Time t) {
-    for (const auto& event : observer.take_events()) {
-      if (const auto* ping = std::get_if<PingEvent>(&event)) seen.push_back({t, ping->node});
+    for (const auto& event : observer.take_actions().events) {
+      if (const auto* ping = std::get_if<PingEvent>(&event)) {
+        seen.push_back({seconds_of(t), ping->node});
+      }
+    }
+  };
+  auto run_until = [&](Time until) {
+    while (observer.next_deadline() <= until) {
+      const Time due = observer.next_deadline();
+      observer.on_deadline(due);
+      collect(due);
     }
   };
   for (const auto& payload : payloads) {
-    while (observer.next_deadline() <= payload.at) {
-      const Time due = observer.next_deadline();
-      observer.on_timer(due);
-      collect(due);
-    }
-    observer.on_payload(payload.at, payload.bytes);
-    collect(payload.at);
+    run_until(time_at(payload.at));
+    observer.on_payload(time_at(payload.at), payload.bytes);
+    collect(time_at(payload.at));
   }
-  const Time end = payloads.back().at + 10;
-  while (observer.next_deadline() <= end) {
-    const Time due = observer.next_deadline();
-    observer.on_timer(due);
-    collect(due);
-  }
+  run_until(time_at(payloads.back().at + 10));
   return seen;
 }
 
 // Every real PING report in [from, to) has a passive-member PingEvent for the same node within
 // `tolerance` seconds (broker delivery differs by a few ms between subscribers).
 void expect_same_pings(const std::vector<Reported>& real, const std::vector<Reported>& seen,
-                       Time from, Time to, double tolerance, std::size_t at_least) {
+                       double from, double to, double tolerance, std::size_t at_least) {
   std::size_t matched = 0;
   for (const auto& r : real) {
     if (r.at < from || r.at >= to) continue;
@@ -111,7 +116,7 @@ TEST(BeaconReplay, SplitAndHealWithFastTiming) {
   ASSERT_GT(payloads.size(), 20u);
   const auto seen = replay(payloads, Config{.cycle = 2.0, .gap = 0.3});
   const auto real = real_pings("split.jsonl");
-  const Time t0 = payloads.front().at;
+  const double t0 = payloads.front().at;
   // Before the split (the recording saw both sides during it, which no real member did).
   expect_same_pings(real, seen, t0 + 5, t0 + 15, 0.05, 5);
   // And once the sides heard each other again and settled.

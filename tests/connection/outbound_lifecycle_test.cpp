@@ -42,9 +42,10 @@ OutboundLifecycle open_at_t0(OutboundRules given = rules()) {
 
 // Writes everything queued through the asynchronous path, in one write.
 std::string write_all(OutboundLifecycle& life, Time now) {
-  EXPECT_EQ(life.take_for_writing(now), OutboundLifecycle::Next::write);
-  std::string bytes(life.unwritten());
-  EXPECT_TRUE(life.wrote(bytes.size(), now));
+  const auto step = life.take_for_writing(now);
+  EXPECT_EQ(step.next, OutboundLifecycle::Next::write);
+  std::string bytes(step.bytes);
+  EXPECT_TRUE(life.wrote(bytes.size(), now).empty());
   return bytes;
 }
 
@@ -58,7 +59,7 @@ TEST(OutboundLifecycle, QueuesWhileConnectingAndWritesOnceEstablished) {
   const auto bytes = write_all(life, t0);
   EXPECT_NE(bytes.find("one"), std::string::npos);
   EXPECT_LT(bytes.find("one"), bytes.find("two"));  // in the order queued
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::idle);
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::idle);
   EXPECT_EQ(life.stats().messages, 2U);
   EXPECT_EQ(life.stats().bytes, bytes.size());
 }
@@ -102,7 +103,7 @@ TEST(OutboundLifecycle, IdleTemporaryConnectionClosesGracefully) {
   auto life = open_at_t0();
   life.enqueue(message(), t0);
   write_all(life, t0);
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::idle);
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::idle);
   EXPECT_EQ(life.next_deadline(), t0 + 1s);  // idle_timeout after the last message
   EXPECT_EQ(life.on_deadline(t0 + 999ms).what, What::nothing);
   EXPECT_EQ(life.on_deadline(t0 + 1s).what, What::close);
@@ -126,7 +127,7 @@ TEST(OutboundLifecycle, NewMessagesPostponeTheIdleClose) {
   life.enqueue(message(), t0 + 500ms);
   EXPECT_FALSE(life.begin_closing(t0 + 500ms));  // not idle: something is queued
   write_all(life, t0 + 600ms);
-  EXPECT_EQ(life.take_for_writing(t0 + 600ms), OutboundLifecycle::Next::idle);
+  EXPECT_EQ(life.take_for_writing(t0 + 600ms).next, OutboundLifecycle::Next::idle);
   EXPECT_EQ(life.on_deadline(t0 + 1s).what, What::nothing);
   EXPECT_EQ(life.next_deadline(), t0 + 1500ms);
 }
@@ -140,13 +141,24 @@ TEST(OutboundLifecycle, LinkedConnectionIsPersistentUntilAskedToClose) {
   EXPECT_TRUE(life.begin_closing(t0 + 1h));
 }
 
+TEST(OutboundLifecycle, NothingIsTakenForWritingBeforeItIsOpen) {
+  OutboundLifecycle life(rules(), t0);
+  life.start(t0);
+  life.enqueue(message(), t0);
+  const auto step = life.take_for_writing(t0);
+  EXPECT_EQ(step.next, OutboundLifecycle::Next::idle);
+  EXPECT_EQ(step.deadline, life.next_deadline());  // the connect deadline
+  EXPECT_EQ(life.established("plaintext", nullptr), OutboundLifecycle::Opened::write);
+}
+
 TEST(OutboundLifecycle, CloseRequestedWhileWritingClosesOnceWritten) {
   auto life = open_at_t0();
   life.enqueue(message(), t0);
-  ASSERT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::write);
+  const auto step = life.take_for_writing(t0);
+  ASSERT_EQ(step.next, OutboundLifecycle::Next::write);
   EXPECT_FALSE(life.request_close());
-  EXPECT_TRUE(life.wrote(life.unwritten().size(), t0));
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::close);
+  EXPECT_TRUE(life.wrote(step.bytes.size(), t0).empty());
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::close);
 }
 
 TEST(OutboundLifecycle, ZeroIdleTimeoutClosesAsSoonAsWrittenAndWritesOnTheDriversSide) {
@@ -156,15 +168,17 @@ TEST(OutboundLifecycle, ZeroIdleTimeoutClosesAsSoonAsWrittenAndWritesOnTheDriver
   EXPECT_FALSE(life.may_write_directly());
   life.enqueue(message(), t0);
   write_all(life, t0);
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::close);
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::close);
 }
 
 TEST(OutboundLifecycle, StuckWriteFailsAfterWriteTimeoutButASlowOneDoesNot) {
   auto life = open_at_t0();
   life.enqueue(message(std::string(100, 'x')), t0);
-  ASSERT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::write);
-  EXPECT_EQ(life.next_deadline(), t0 + 10s);
-  EXPECT_FALSE(life.wrote(10, t0 + 9s));  // slow progress moves the deadline
+  const auto step = life.take_for_writing(t0);
+  ASSERT_EQ(step.next, OutboundLifecycle::Next::write);
+  EXPECT_EQ(step.deadline, t0 + 10s);
+  EXPECT_EQ(life.wrote(10, t0 + 9s).size(),
+            step.bytes.size() - 10);  // slow progress moves the deadline
   EXPECT_EQ(life.on_deadline(t0 + 10s).what, What::nothing);
   EXPECT_EQ(life.next_deadline(), t0 + 19s);
   const auto due = life.on_deadline(t0 + 19s);
@@ -182,7 +196,7 @@ TEST(OutboundLifecycle, FlowControlHoldsSendersUntilTheQueueIsTakenForWriting) {
   EXPECT_EQ(life.enqueue(message(body), t0), OutboundLifecycle::Queued::later);
   EXPECT_TRUE(life.congested());  // over high_water_bytes: the driver holds its senders
   life.count_held_sender();
-  ASSERT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::write);
+  ASSERT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::write);
   EXPECT_FALSE(life.congested());  // relieved: senders go on while the write is under way
   EXPECT_EQ(life.stats().pauses, 1U);
 }
@@ -195,8 +209,9 @@ TEST(OutboundLifecycle, PartialDirectWriteLeavesTheRestToTheWriter) {
   EXPECT_FALSE(life.wrote_directly(10));
   life.hand_to_writer();
   EXPECT_EQ(life.enqueue(message(), t0), OutboundLifecycle::Queued::later);  // behind the rest
-  ASSERT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::write);
-  EXPECT_EQ(life.unwritten().substr(0, all.size() - 10), all.substr(10));
+  const auto step = life.take_for_writing(t0);
+  ASSERT_EQ(step.next, OutboundLifecycle::Next::write);
+  EXPECT_EQ(step.bytes.substr(0, all.size() - 10), all.substr(10));
 }
 
 TEST(OutboundLifecycle, BatchFlushWritesOnceAtTheEnd) {
@@ -266,7 +281,7 @@ TEST(OutboundLifecycle, TlsRecordsLeaveInTheOrderSealed) {
   const auto first = write_all(life, t0);
   EXPECT_EQ(first.front(), '[');
   EXPECT_NE(first.find("ONE"), std::string::npos);
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::idle);
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::idle);
   life.enqueue(message("two"), t0);
   const std::string& sealed = *life.bytes_for_direct_write();
   EXPECT_NE(sealed.find("TWO"), std::string::npos);
@@ -283,7 +298,7 @@ TEST(OutboundLifecycle, FailedTlsSessionFailsTheConnectionAndCountsWhatItHeld) {
   EXPECT_EQ(life.bytes_for_direct_write(), nullptr);  // nothing goes out unsealed
   life.hand_to_writer();
   life.enqueue(message("two"), t0);
-  EXPECT_EQ(life.take_for_writing(t0), OutboundLifecycle::Next::fail);
+  EXPECT_EQ(life.take_for_writing(t0).next, OutboundLifecycle::Next::fail);
   EXPECT_EQ(life.end().lost_messages, 2U);  // counted, not silently dropped
 }
 

@@ -2,19 +2,21 @@
 #pragma once
 // Beacon members on virtual time over a simulated broadcast channel (every member, the sender
 // included, gets every message, in one order, after a fixed latency), with kill and partition
-// controls: an hour of a large group runs in a fraction of a second.
+// controls: an hour of a large group runs in a fraction of a second. Its calls count time in
+// seconds from 0; the members run on beacon::Time from Time{}.
 
 #include "beacon/beacon_state.hpp"
+#include "support/virtual_time.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
 #include <queue>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace compactor::testing {
@@ -22,23 +24,23 @@ namespace compactor::testing {
 class BeaconSimulation {
  public:
   struct Record {
-    beacon::Time time;
+    double time;  // seconds
     std::string member;
     beacon::Event event;
   };
 
-  explicit BeaconSimulation(std::uint64_t seed, beacon::Time latency = 0.001)
-      : random_(seed), latency_(latency) {}
+  explicit BeaconSimulation(std::uint64_t seed, double latency = 0.001)
+      : random_(seed), latency_(util::seconds(latency)) {}
 
   // Adds a member that starts at `start`.
-  beacon::BeaconState& add(const std::string& name, beacon::Value value, beacon::Time start = 0,
+  beacon::BeaconState& add(const std::string& name, beacon::Value value, double start = 0,
                            beacon::Config config = {}, beacon::BeaconState::Options options = {}) {
     auto member = std::make_unique<Member>();
     member->state = std::make_unique<beacon::BeaconState>(name, std::move(config), options, [this] {
       return std::uniform_real_distribution<double>(0, 1)(random_);
     });
     member->state->set_value(std::move(value));
-    member->start = start;
+    member->start = time_at(start);
     auto& state = *member->state;
     auto& added = *(members_[name] = std::move(member));
     if (primed_) schedule(name, added);
@@ -66,35 +68,40 @@ class BeaconSimulation {
   }
 
   // Runs everything due up to `end`.
-  void run_until(beacon::Time end);
+  void run_until(double end);
 
-  beacon::Time now() const { return now_; }
+  double now() const { return seconds_of(now_); }
   const std::vector<Record>& records() const { return records_; }
   // Keep only the times of TagEvents, not every event (a large group's events take more memory
   // than its members).
   void drop_records() { keep_records_ = false; }
-  const std::vector<beacon::Time>& tag_times() const { return tag_times_; }
+  const std::vector<double>& tag_times() const { return tag_times_; }
   std::size_t broadcasts() const { return broadcast_times_.size(); }
   // Every broadcast's message, with its time and sender, when recording them was asked for.
   void record_messages() { recording_messages_ = true; }
   const std::vector<std::pair<Record, beacon::Message>>& messages() const { return messages_; }
   // Broadcasts sent at or after `from`.
-  std::size_t broadcasts_since(beacon::Time from) const {
+  std::size_t broadcasts_since(double from) const {
     return static_cast<std::size_t>(
         broadcast_times_.end() -
         std::lower_bound(broadcast_times_.begin(), broadcast_times_.end(), from));
   }
   beacon::BeaconState& member(const std::string& name) { return *members_.at(name)->state; }
+  // The member's warnings since the last take.
+  std::vector<std::string> take_warnings(const std::string& name) {
+    return std::exchange(members_.at(name)->warnings, {});
+  }
 
  private:
   struct Member {
     std::unique_ptr<beacon::BeaconState> state;
-    beacon::Time start = 0;
+    beacon::Time start{};
     bool started = false;
     bool alive = true;
     bool cut = false;
     int group = 0;
-    beacon::Time scheduled_at = -1;  // the deadline queued in timers_ for this member
+    std::vector<std::string> warnings;
+    beacon::Time scheduled_at = util::kNever;  // the deadline queued in timers_ for this member
   };
   struct Delivery {
     beacon::Time at;
@@ -110,10 +117,10 @@ class BeaconSimulation {
   void schedule(const std::string& name, Member& member);
 
   std::mt19937_64 random_;
-  beacon::Time latency_;
-  beacon::Time now_ = 0;
+  util::Duration latency_;
+  beacon::Time now_{};
   std::uint64_t sequence_ = 0;
-  std::vector<beacon::Time> broadcast_times_;
+  std::vector<double> broadcast_times_;
   std::map<std::string, std::unique_ptr<Member>> members_;
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> deliveries_;
   // Members' next deadlines (a Delivery without payload); stale entries are skipped.
@@ -121,23 +128,25 @@ class BeaconSimulation {
   bool primed_ = false;
   std::vector<Record> records_;
   bool keep_records_ = true;
-  std::vector<beacon::Time> tag_times_;
+  std::vector<double> tag_times_;
   bool recording_messages_ = false;
   std::vector<std::pair<Record, beacon::Message>> messages_;
 };
 
 inline void BeaconSimulation::collect(const std::string& name, Member& member) {
-  for (auto& event : member.state->take_events()) {
-    if (std::holds_alternative<beacon::TagEvent>(event)) tag_times_.push_back(now_);
-    if (keep_records_) records_.push_back({now_, name, std::move(event)});
+  auto actions = member.state->take_actions();
+  for (auto& event : actions.events) {
+    if (std::holds_alternative<beacon::TagEvent>(event)) tag_times_.push_back(now());
+    if (keep_records_) records_.push_back({now(), name, std::move(event)});
   }
-  for (auto& payload : member.state->take_broadcasts()) {
+  for (auto& warning : actions.warnings) member.warnings.push_back(std::move(warning));
+  for (auto& payload : actions.broadcasts) {
     if (member.cut) continue;
-    broadcast_times_.push_back(now_);
+    broadcast_times_.push_back(now());
     auto decoded = beacon::decode(payload);
     if (!std::holds_alternative<beacon::Message>(decoded)) continue;  // never: we encoded it
     auto message = std::make_shared<const beacon::Message>(std::get<beacon::Message>(decoded));
-    if (recording_messages_) messages_.push_back({{now_, name, beacon::RawEvent{}}, *message});
+    if (recording_messages_) messages_.push_back({{now(), name, beacon::RawEvent{}}, *message});
     for (const auto& [to, receiver] : members_) {
       if (receiver->group != member.group) continue;
       deliveries_.push({now_ + latency_, sequence_++, to, message});
@@ -147,13 +156,14 @@ inline void BeaconSimulation::collect(const std::string& name, Member& member) {
 
 inline void BeaconSimulation::schedule(const std::string& name, Member& member) {
   const beacon::Time at = member.started ? member.state->next_deadline() : member.start;
-  if (member.alive && at != member.scheduled_at && at < std::numeric_limits<double>::infinity()) {
+  if (member.alive && at != member.scheduled_at && at != util::kNever) {
     member.scheduled_at = at;
     timers_.push({at, sequence_++, name, nullptr});
   }
 }
 
-inline void BeaconSimulation::run_until(beacon::Time end) {
+inline void BeaconSimulation::run_until(double end_seconds) {
+  const beacon::Time end = time_at(end_seconds);
   if (!primed_) {
     for (auto& [name, member] : members_) schedule(name, *member);
     primed_ = true;
@@ -188,12 +198,12 @@ inline void BeaconSimulation::run_until(beacon::Time end) {
     const std::string name = timers_.top().to;
     timers_.pop();
     auto& member = *members_.at(name);
-    member.scheduled_at = -1;
+    member.scheduled_at = util::kNever;
     if (!member.started) {
       member.started = true;
       member.state->start(now_);
     } else {
-      member.state->on_timer(now_);
+      member.state->on_deadline(now_);
     }
     collect(name, member);
     schedule(name, member);
