@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -63,7 +64,10 @@ class SerfChannel final : public Channel {
       std::lock_guard lock(mutex_);
       if (!streaming_) throw std::runtime_error(describe() + " is not connected");
     }
-    asio::post(io_, [this, payload = std::string(payload)] { write(session_.event(payload)); });
+    asio::post(io_, [this, payload = std::string(payload)] {
+      write(session_.event(payload));
+      awaited_echo_ = payload;
+    });
   }
 
   void close() override {
@@ -76,9 +80,12 @@ class SerfChannel final : public Channel {
     }
     if (reconnect != 0) clock_.cancel(reconnect);
     asio::post(io_, [this] {
-      // Events sent before close() go out first (a member's goodbye), for at most a moment.
+      // Events sent before close() go out first (a member's goodbye), for at most a moment, and
+      // the connection stays until the last one came back: Serf's agent (0.8.2, and its source
+      // today) panics with "send on closed channel" when a client leaves while an event is being
+      // handed to its stream, and takes every member on it down.
       closing_ = true;
-      if (outbox_.empty()) return finish();
+      if (may_finish()) return finish();
       flush_timer_.expires_after(kFlushTimeout);
       flush_timer_.async_wait([this](const asio::error_code& error) {
         if (!error) finish();
@@ -100,6 +107,8 @@ class SerfChannel final : public Channel {
  private:
   // --- on the asio thread ---
 
+  bool may_finish() const { return outbox_.empty() && !awaited_echo_; }
+
   // The end of close(): stops the stream as the RPC says, closes, and ends the thread.
   void finish() {
     if (finished_) return;
@@ -118,6 +127,7 @@ class SerfChannel final : public Channel {
   void connect() {
     socket_ = asio::ip::tcp::socket(io_);
     outbox_.clear();
+    awaited_echo_.reset();
     asio::error_code error;
     const auto address = asio::ip::make_address(options_.host, error);
     if (error) return fail("bad agent address " + options_.host);
@@ -139,7 +149,7 @@ class SerfChannel final : public Channel {
                         if (error) return fail("write: " + error.message());
                         outbox_.pop_front();
                         if (!outbox_.empty()) return write_next();
-                        if (closing_) finish();
+                        if (closing_ && may_finish()) finish();
                       });
   }
 
@@ -152,11 +162,15 @@ class SerfChannel final : public Channel {
           }
           const auto received = session_.received({read_buffer_.data(), length});
           if (received.stream_began) stream_up();  // the acknowledgement precedes the records
-          for (const auto& payload : received.payloads) receiver_(payload);
+          for (const auto& payload : received.payloads) {
+            if (payload == awaited_echo_) awaited_echo_.reset();
+            receiver_(payload);
+          }
           for (const auto& refusal : received.refused_events) {
             core::log().warn("{}: the agent refused an event: {}", describe(), refusal);
           }
           if (received.failure) return fail(*received.failure);
+          if (closing_ && may_finish()) return finish();
           read();
         });
   }
@@ -204,7 +218,8 @@ class SerfChannel final : public Channel {
   std::deque<std::string> outbox_;
   static constexpr std::chrono::milliseconds kFlushTimeout{1'000};
   asio::steady_timer flush_timer_{io_};
-  bool closing_ = false;   // close() was called: finish once the outbox is written
+  std::optional<std::string> awaited_echo_;  // the last event sent, until it comes back
+  bool closing_ = false;   // close() was called: finish once the outbox is written and echoed
   bool finished_ = false;  // finish() ran
   std::chrono::milliseconds backoff_;
   std::thread thread_;
