@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a context answers on its listening port: limits, sender checks, plain HTTP, resets.
+// net::InboundConnection, on loopback: what a context answers on its listening port (limits,
+// sender checks, plain HTTP, resets).
 
 #include <compactor/context.hpp>
 
@@ -27,7 +28,7 @@ std::string message(const std::string& from, const std::string& body) {
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-TEST(InboundLimits, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
+TEST(InboundConnection, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
   testing::Recorder sink("sink");
   Context context({.max_body_size = 1024});
   context.spawn(sink);
@@ -42,7 +43,7 @@ TEST(InboundLimits, BodyOverTheLimitIs413BeforeTheBodyIsSent) {
   EXPECT_EQ(context.stats().requests_rejected, 1u);
 }
 
-TEST(InboundLimits, PeerAddressMatchOffAcceptsAnySenderIp) {
+TEST(InboundConnection, PeerAddressMatchOffAcceptsAnySenderIp) {
   testing::Recorder sink("sink");
   Context context;
   context.spawn(sink);
@@ -53,7 +54,7 @@ TEST(InboundLimits, PeerAddressMatchOffAcceptsAnySenderIp) {
   EXPECT_TRUE(sink.wait_messages(1));
 }
 
-TEST(InboundLimits, PeerAddressMatchOnRejectsSpoofedSenders) {
+TEST(InboundConnection, PeerAddressMatchOnRejectsSpoofedSenders) {
   testing::Recorder sink("sink");
   Context context({.require_peer_address_ip_match = true});
   context.spawn(sink);
@@ -69,7 +70,7 @@ TEST(InboundLimits, PeerAddressMatchOnRejectsSpoofedSenders) {
   EXPECT_EQ(sink.messages()[0].body, "honest");
 }
 
-TEST(InboundLimits, PlainHttpWithoutRoutesIs404) {
+TEST(InboundConnection, PlainHttpWithoutRoutesIs404) {
   Context context;
   RawClient client("127.0.0.1", context.address().port);
   client.write("GET /anything/here HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -77,7 +78,7 @@ TEST(InboundLimits, PlainHttpWithoutRoutesIs404) {
   EXPECT_TRUE(client.read_until_close(10s).starts_with("HTTP/1.1 404 Not Found\r\n"));
 }
 
-TEST(InboundLimits, RequestsParsedBeforeAResetAreDelivered) {
+TEST(InboundConnection, RequestsParsedBeforeAResetAreDelivered) {
   testing::Recorder sink("sink");
   Context context;
   context.spawn(sink);
@@ -94,7 +95,7 @@ TEST(InboundLimits, RequestsParsedBeforeAResetAreDelivered) {
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(messages[i].body, std::to_string(i));
 }
 
-TEST(InboundLimits, AChunkSizeOverTheLimitIsRefusedAtOnce) {
+TEST(InboundConnection, AChunkSizeOverTheLimitIsRefusedAtOnce) {
   testing::Recorder sink("sink");
   Context context({.max_body_size = 1024});
   context.spawn(sink);
@@ -111,7 +112,7 @@ TEST(InboundLimits, AChunkSizeOverTheLimitIsRefusedAtOnce) {
 
 // Two connections each declare a body that fits max_body_size; together they do not fit the
 // context's body budget, so the second is refused before any of its body arrives.
-TEST(InboundLimits, TheBodyBudgetIsSharedByAllConnections) {
+TEST(InboundConnection, TheBodyBudgetIsSharedByAllConnections) {
   testing::Recorder sink("sink");
   Context context({.max_body_size = 1000, .max_buffered_body_bytes = 1500});
   context.spawn(sink);
@@ -139,7 +140,7 @@ TEST(InboundLimits, TheBodyBudgetIsSharedByAllConnections) {
 
 // Slowloris: a request dribbled in is answered 408 and closed once request_timeout passed since
 // its first byte; a connection idle between requests is left alone (libprocess holds those).
-TEST(InboundLimits, ARequestNotWholeInTimeIs408ButIdleConnectionsStay) {
+TEST(InboundConnection, ARequestNotWholeInTimeIs408ButIdleConnectionsStay) {
   testing::Recorder sink("sink");
   Context context({.request_timeout = 300ms});
   context.spawn(sink);
@@ -162,7 +163,7 @@ TEST(InboundLimits, ARequestNotWholeInTimeIs408ButIdleConnectionsStay) {
 
 // The deadline is each request's own: a healthy stream whose every read ends inside a message
 // (so the connection is never between requests when a read ends) must not be timed out.
-TEST(InboundLimits, AStreamThatAlwaysEndsMidMessageIsNotTimedOut) {
+TEST(InboundConnection, AStreamThatAlwaysEndsMidMessageIsNotTimedOut) {
   testing::Recorder sink("sink");
   Context context({.request_timeout = 300ms});
   context.spawn(sink);
@@ -181,7 +182,7 @@ TEST(InboundLimits, AStreamThatAlwaysEndsMidMessageIsNotTimedOut) {
   EXPECT_EQ(context.stats().requests_timed_out, 0u);
 }
 
-TEST(InboundLimits, ConnectionsOverTheCapAreClosedAndCounted) {
+TEST(InboundConnection, ConnectionsOverTheCapAreClosedAndCounted) {
   Context context({.max_inbound_connections = 2});
   RawClient first("127.0.0.1", context.address().port);
   RawClient second("127.0.0.1", context.address().port);
@@ -250,7 +251,7 @@ std::string pipelined(const std::string& path, int from, int count) {
 
 // A peer that pipelines requests and never reads the answers: past 1 MiB of answers not taken
 // the connection stops reading requests, and after write_timeout without progress it is closed.
-TEST(InboundLimits, APeerThatDoesNotReadItsAnswersIsPausedThenClosed) {
+TEST(InboundConnection, APeerThatDoesNotReadItsAnswersIsPausedThenClosed) {
   Pages pages;
   // write_timeout well beyond the batches below: a connection that times out is reset, and a
   // write after that fails.
@@ -278,7 +279,7 @@ TEST(InboundLimits, APeerThatDoesNotReadItsAnswersIsPausedThenClosed) {
 
 // A route that does not answer: past 1,024 awaited answers the connection stops reading, so its
 // mailbox does not grow with what the peer pipelines; once it answers, all come, in order.
-TEST(InboundLimits, ASlowRouteStopsTheReadingAtItsBacklog) {
+TEST(InboundConnection, ASlowRouteStopsTheReadingAtItsBacklog) {
   Pages pages;
   Context context;
   context.spawn(pages);

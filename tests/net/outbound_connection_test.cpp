@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a context sends: exact bytes to a raw sink, graceful close, links and exited.
+// net::OutboundConnection, on loopback: what a context sends (exact bytes to a raw sink,
+// graceful close, links and exited).
 
 #include <compactor/context.hpp>
 
@@ -14,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(Outbound, SendsWhatLibprocessSendsAndClosesGracefullyWhenIdle) {
+TEST(OutboundConnection, SendsWhatLibprocessSendsAndClosesGracefullyWhenIdle) {
   testing::RawListener listener;
   testing::Recorder sender("sender");
   Context context({.idle_connection_timeout = 100ms});
@@ -34,7 +35,7 @@ TEST(Outbound, SendsWhatLibprocessSendsAndClosesGracefullyWhenIdle) {
   EXPECT_EQ(context.stats().connections_failed, 0u);
 }
 
-TEST(Outbound, RemoteLinkPutsNoBytesOnTheWireAndStaysOpen) {
+TEST(OutboundConnection, RemoteLinkPutsNoBytesOnTheWireAndStaysOpen) {
   testing::RawListener listener;
   testing::Recorder linker("linker");
   Context context({.idle_connection_timeout = 50ms});
@@ -51,7 +52,7 @@ TEST(Outbound, RemoteLinkPutsNoBytesOnTheWireAndStaysOpen) {
   EXPECT_EQ(linker.exited_pids()[0], remote);
 }
 
-TEST(Outbound, LinkToAClosedPortFiresExited) {
+TEST(OutboundConnection, LinkToAClosedPortFiresExited) {
   testing::RefusingPort refusing;
   const std::uint16_t port = refusing.port();
   testing::Recorder linker("linker");
@@ -66,7 +67,7 @@ TEST(Outbound, LinkToAClosedPortFiresExited) {
 
 // An ask does not wait for its timeout when the connection to its target cannot be made, or
 // breaks while the ask waits: it ends with PeerExited, as a link's exited() would fire.
-TEST(Outbound, AnAskEndsWithPeerExitedWhenItsConnectionCannotBeMadeOrBreaks) {
+TEST(OutboundConnection, AnAskEndsWithPeerExitedWhenItsConnectionCannotBeMadeOrBreaks) {
   testing::RefusingPort refusing;
   testing::RawListener listener;
   testing::Recorder asker("asker");
@@ -88,7 +89,7 @@ TEST(Outbound, AnAskEndsWithPeerExitedWhenItsConnectionCannotBeMadeOrBreaks) {
   EXPECT_EQ(context.stats().late_replies, 0U);
 }
 
-TEST(Outbound, MessagesToAClosedPortAreCountedAsDropped) {
+TEST(OutboundConnection, MessagesToAClosedPortAreCountedAsDropped) {
   testing::RefusingPort refusing;
   const std::uint16_t port = refusing.port();
   Process sender("sender");
@@ -99,7 +100,7 @@ TEST(Outbound, MessagesToAClosedPortAreCountedAsDropped) {
   EXPECT_EQ(context.stats().messages_dropped, 1u);
 }
 
-TEST(Outbound, ShutdownWritesWhatIsQueuedFirst) {
+TEST(OutboundConnection, ShutdownWritesWhatIsQueuedFirst) {
   testing::RawListener listener;
   Process sender("sender");
   Context context({.idle_connection_timeout = 60000ms});
@@ -124,7 +125,7 @@ TEST(Outbound, ShutdownWritesWhatIsQueuedFirst) {
 // A peer that accepts and never reads: once the socket buffers are full, no write makes progress,
 // and after write_timeout the connection fails, the linker is told, and what was queued is
 // counted as unsent.
-TEST(Outbound, AWriteWithoutProgressFailsTheConnection) {
+TEST(OutboundConnection, AWriteWithoutProgressFailsTheConnection) {
   testing::RawListener listener;
   testing::Recorder linker("linker");
   Context context({.write_timeout = 300ms});
