@@ -209,6 +209,13 @@ void InboundLifecycle::consume(std::size_t size) {
 }
 
 InboundLifecycle::Step InboundLifecycle::next_write(Time now) {
+  Step step = decide_write(now);
+  step.reads_paused = reads_paused();
+  if (step.what == Step::What::write) step.slices = unwritten();
+  return step;
+}
+
+InboundLifecycle::Step InboundLifecycle::decide_write(Time now) {
   Step step;
   if (write_in_flight_) return step;
   if (paused_for_answers_ && !answers_backlogged()) {

@@ -111,8 +111,11 @@ class InboundLifecycle final {
   // --- Writing
   struct Step {
     bool resume_reading = false;  // the backlog of answers went down: read again
+    bool reads_paused = false;    // reads_paused() after this step
     // finish: all answered, close; fail: the TLS session could not seal the answers, close
     enum class What { wait, write, finish, fail } what = What::wait;
+    // For write: unwritten(), the buffers of one gathering write.
+    std::span<const std::string_view> slices;
   };
   // What follows now that no write is under way.
   Step next_write(Time now);
@@ -153,6 +156,7 @@ class InboundLifecycle final {
   static constexpr std::size_t kSealSlice = 64 * 1024;  // plaintext sealed at a time (TLS)
 
   bool answers_backlogged() const;
+  Step decide_write(Time now);  // next_write() but for what it reports of the state
   // Starts timing the request under way (from the read that began it), or stops timing.
   void time_request(Time now);
   // Where a ready answer goes, behind the others.

@@ -297,7 +297,7 @@ void InboundConnection::write() {
   if (closed_) return;
   const auto step = life_.next_write(now());
   if (step.resume_reading) read();
-  reads_paused_ = life_.reads_paused();
+  reads_paused_ = step.reads_paused;
   using What = connection::InboundLifecycle::Step::What;
   if (step.what == What::finish) {
     finish();
@@ -315,7 +315,7 @@ void InboundConnection::write() {
   auto written = [self = shared_from_this()](const std::error_code& error, std::size_t size) {
     self->on_written(error, size);
   };
-  const auto slices = life_.unwritten();
+  const auto slices = step.slices;
   if (slices.size() == 1) {  // the common case: small answers, one buffer
     socket_.async_write_some(asio::buffer(slices[0].data(), slices[0].size()), std::move(written));
     return;

@@ -66,7 +66,7 @@ class Harness final {
   std::string write_all(Time now) {
     std::string out;
     for (auto step = life.next_write(now); step.what == What::write; step = life.next_write(now)) {
-      for (const auto slice : life.unwritten()) out += slice;
+      for (const auto slice : step.slices) out += slice;
       life.wrote(life.unwritten_size(), now);
     }
     return out;
