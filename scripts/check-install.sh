@@ -62,7 +62,15 @@ cmake --build "$work/user/build" >/dev/null
 "$work/user/build/user_lookup" | tail -1
 
 echo "--- shared install"
-configure_build_install shared -DBUILD_SHARED_LIBS=ON
+# CHECK_INSTALL_SHARED_TREE: a configured and built shared tree to install (CI passes the one its
+# tests ran in) instead of building one here.
+shared_tree=${CHECK_INSTALL_SHARED_TREE:-}
+if [[ -n $shared_tree ]]; then
+  cmake --install "$shared_tree" --prefix "$work/shared-prefix" >/dev/null
+else
+  configure_build_install shared -DBUILD_SHARED_LIBS=ON
+  shared_tree=$work/shared
+fi
 prefix=$work/shared-prefix
 libdir=$prefix/lib
 [[ -d $libdir ]] || libdir=$(dirname "$(find "$prefix" -name 'libcompactor.so' | head -1)")
@@ -169,14 +177,14 @@ moved_pc=$(find "$work/moved-prefix" -name compactor.pc)
 echo "pkg-config follows a moved install"
 
 echo "--- cpack -G DEB"
-(cd "$work/shared" && cpack -G DEB >/dev/null)
-for deb in "$work"/shared/*.deb; do
+(cd "$shared_tree" && cpack -G DEB >/dev/null)
+for deb in "$shared_tree"/*.deb; do
   echo "$(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
   dpkg -c "$deb" | awk '{print "   " $6 ($7 ? " " $7 " " $8 : "")}' | grep -v '/$'
 done
-ls "$work"/shared/*.deb | grep -q 'libcompactor0.1_' || fail "no library package"
-ls "$work"/shared/*.deb | grep -q 'libcompactor-dev_' || fail "no -dev package"
-ls "$work"/shared/*.deb | grep -q '/compactor_' || fail "no tool package"
+ls "$shared_tree"/*.deb | grep -q 'libcompactor0.1_' || fail "no library package"
+ls "$shared_tree"/*.deb | grep -q 'libcompactor-dev_' || fail "no -dev package"
+ls "$shared_tree"/*.deb | grep -q '/compactor_' || fail "no tool package"
 
 echo "--- add_subdirectory"
 # A parent that leaves the build type empty keeps it empty (compactor alone defaults it to
