@@ -9,7 +9,8 @@ build=${BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCOMPACTOR_BUILD_FUZZ=ON -DCOMPACTOR_BUILD_TESTS=OFF -DCOMPACTOR_BUILD_EXAMPLES=OFF \
   -DCOMPACTOR_BUILD_TOOLS=OFF -DCOMPACTOR_SANITIZERS=address,undefined >/dev/null
-cmake --build "$build"
+targets=$(basename -s .cpp fuzz/*_fuzz.cpp)
+cmake --build "$build" --target $targets  # not the whole library: the fuzzed layers
 for source in fuzz/*_fuzz.cpp; do
   target=$(basename "$source" .cpp)
   corpus="$build/corpus/$target"
