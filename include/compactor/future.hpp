@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <coroutine>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -40,6 +41,17 @@ namespace detail {
 template <class T>
 struct FutureAwaiter;  // task.hpp
 
+// A task's step waiting for a future (co_await, task.hpp), kept in the future's state as it is:
+// without the allocation of a std::function. `queue` queues it on its process's mailbox, from
+// whichever thread completes the future; nothing if the process terminated meanwhile (it
+// destroyed the task then).
+struct AwaitingStep {
+  std::weak_ptr<void> process;          // its runtime::ProcessRecord
+  std::coroutine_handle<> step;         // the coroutine waiting
+  void* root;                           // the frame of the task it is a part of
+  void (*queue)(const AwaitingStep&);  // defined by the runtime
+};
+
 template <class T>
 struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::mutex mutex;
@@ -47,8 +59,9 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::optional<T> value;
   std::optional<std::string> failure;
   std::exception_ptr error;  ///< a typed failure (Promise::fail(E)), thrown as it is by get()
-  /// Run once, on completion, in the order they came: the first (mostly the only one, as for a
-  /// co_await) without a vector.
+  /// Queued on completion before the callbacks run: the first co_await (mostly the only one).
+  std::optional<AwaitingStep> awaiting;
+  /// Run once, on completion, in the order they came: the first without a vector.
   std::function<void()> first_callback;
   std::vector<std::function<void()>> more_callbacks;
 
@@ -57,6 +70,7 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   /// Completes with `set`'s effect unless complete already; runs the callbacks outside the lock.
   template <class Set>
   bool complete(Set&& set) {
+    std::optional<AwaitingStep> step;
     std::function<void()> first;
     std::vector<std::function<void()>> more;
     // Alive until its callbacks ran, even if one of them drops the last holder.
@@ -65,12 +79,26 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
       std::lock_guard lock(mutex);
       if (complete_locked()) return false;
       set(*this);
+      step.swap(awaiting);
       first.swap(first_callback);
       more.swap(more_callbacks);
     }
     completed.notify_all();
+    if (step) step->queue(*step);
     if (first) first();
     for (auto& callback : more) callback();
+    return true;
+  }
+
+  /// Queues `step` on completion; false, and nothing queued, if complete already.
+  bool resume_when_complete(AwaitingStep step) {
+    std::lock_guard lock(mutex);
+    if (complete_locked()) return false;
+    if (!awaiting) {
+      awaiting.emplace(std::move(step));
+    } else {  // a second task awaits a copy of this future
+      add_callback_locked([step = std::move(step)] { step.queue(step); });
+    }
     return true;
   }
 
@@ -79,15 +107,19 @@ struct FutureState : std::enable_shared_from_this<FutureState<T>> {
     {
       std::lock_guard lock(mutex);
       if (!complete_locked()) {
-        if (!first_callback) {
-          first_callback = std::move(callback);
-        } else {
-          more_callbacks.push_back(std::move(callback));
-        }
+        add_callback_locked(std::move(callback));
         return;
       }
     }
     callback();
+  }
+
+  void add_callback_locked(std::function<void()> callback) {
+    if (!first_callback) {
+      first_callback = std::move(callback);
+    } else {
+      more_callbacks.push_back(std::move(callback));
+    }
   }
 };
 
@@ -192,7 +224,10 @@ class Future {
 
   /// Not complete yet; ready with a value; failed with a reason.
   ///@{
-  bool is_pending() const { return !is_ready() && !is_failed(); }
+  bool is_pending() const {
+    std::lock_guard lock(state_->mutex);
+    return !state_->complete_locked();
+  }
   bool is_ready() const {
     std::lock_guard lock(state_->mutex);
     return state_->value.has_value();

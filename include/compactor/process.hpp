@@ -227,7 +227,7 @@ class COMPACTOR_API Process {
  private:
   friend class runtime::ContextCore;
   friend class runtime::ProcessRecord;
-  friend class detail::TaskResumer;
+  friend detail::AwaitingStep detail::awaiting_step(std::coroutine_handle<>, void*);
   friend class ProtobufProcess;  // launch_keeping_sender
   friend class Supervisor;       // spawns its children on its context
 

@@ -27,19 +27,9 @@ class Task;
 
 namespace detail {
 
-// Where the steps of a task run: its process, which resumes them from its mailbox. Taken on the
-// process's thread when a task waits; used from whichever thread completes what it waits for.
-class COMPACTOR_API TaskResumer {
- public:
-  // The process running on this thread (std::logic_error if none: a Task runs on a process).
-  static TaskResumer current();
-  // Queues the resumption of `step`, a coroutine of the task launched as `root`, on the process;
-  // nothing if the process terminated meanwhile (it destroyed the task then). Any thread.
-  void resume(std::coroutine_handle<> step, void* root) const;
-
- private:
-  std::weak_ptr<void> record_;  // the process's runtime::ProcessRecord
-};
+// A step of the task launched as `root`, waiting on the process running on this thread
+// (std::logic_error if none: a Task runs on a process).
+COMPACTOR_API AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root);
 
 // co_await'ed first by a coroutine handler's task: the sender it keeps in its frame is the one
 // Process::current_sender() gives while the task runs (a launched task's promise holds it).
@@ -111,9 +101,8 @@ struct FutureAwaiter {
   Future<T> future;
   void* root;
   bool await_ready() const { return !future.is_pending(); }
-  void await_suspend(std::coroutine_handle<> step) {
-    future.state_->when_complete(
-        [resumer = TaskResumer::current(), step, root = root] { resumer.resume(step, root); });
+  bool await_suspend(std::coroutine_handle<> step) {  // false: complete meanwhile, go on
+    return future.state_->resume_when_complete(awaiting_step(step, root));
   }
   T await_resume() {
     // Nobody else holds the state (the promise has gone): the value is moved out, not copied.

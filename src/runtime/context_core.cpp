@@ -144,8 +144,9 @@ void ContextCore::send(const PID& from, const PID& to, std::string_view name,
   send_if(from, to, name, body, false);
 }
 
-bool ContextCore::send_if(const PID& from, const PID& to, std::string_view name,
-                          std::string_view body, bool only_to_running) {
+template <class From>
+bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std::string_view body,
+                          bool only_to_running) {
   // In memory: a process of this context or of another one in this OS process.
   const auto hand_over = [&](ContextCore& context) {
     std::shared_ptr<ProcessRecord> holder;
@@ -154,8 +155,9 @@ bool ContextCore::send_if(const PID& from, const PID& to, std::string_view name,
       if (record == nullptr || record->terminated()) return false;
     }
     StatsCounters::add(counters_.messages_sent_local);
-    context.deliver_from_sender(
-        to.id, Event(std::in_place_type<MessageEvent>, from, std::string(name), std::string(body)));
+    context.deliver_from_sender(to.id, Event(std::in_place_type<MessageEvent>,
+                                             std::forward<From>(from), std::string(name),
+                                             std::string(body)));
     return true;
   };
   if (is_local(to.address)) return hand_over(*this);
@@ -228,6 +230,7 @@ bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message
 }
 
 std::optional<bool> ContextCore::answer_ask(std::string_view receiver, Event& message) {
+  if (!receiver.starts_with(detail::ask_id_prefix)) return std::nullopt;  // most messages
   auto* event = std::get_if<MessageEvent>(&message);
   if (event == nullptr) return std::nullopt;
   switch (replies_->answer(receiver, *event)) {
@@ -283,6 +286,7 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
     return Future<Message>::failed(fmt::format("ask: {} asks are in flight (max_asks_in_flight)",
                                                options_.max_asks_in_flight));
   }
+  // The asker's PID, its id's only copy when the request stays in memory.
   if (!send_if(PID(Replies::id_of(opened->number), address_), to, name, body, true)) {
     replies_->fail(opened->number, PeerExited("ask: no process " + to.to_string()));
   }

@@ -163,8 +163,10 @@ class ContextCore {
  private:
   void link_local(const PID& linker, const PID& target);
   // As send(); with `only_to_running`, sends nothing and returns false when `to` is a process of
-  // this OS process that does not run (an ask's target: the ask fails at once).
-  bool send_if(const PID& from, const PID& to, std::string_view name, std::string_view body,
+  // this OS process that does not run (an ask's target: the ask fails at once). `from` is a
+  // const PID& or, when the caller gives it up, a PID&& that an in-memory message takes over.
+  template <class From>
+  bool send_if(From&& from, const PID& to, std::string_view name, std::string_view body,
                bool only_to_running);
   // A message for an ask's id completes that ask (true) or is a late reply, counted and dropped
   // (false); none for a message to anyone else. Asked first: no process has such an id.

@@ -170,17 +170,18 @@ Future<Nothing> Process::after(Clock::duration duration) {
 void Process::resume_task(std::coroutine_handle<> step, void* root) {
   const auto running = tasks_.find(root);
   if (running == tasks_.end()) return;  // ended with its process
+  // Alive while the step runs: the task is erased only below (a process ends its tasks between
+  // events, never inside a step), so one look-up serves the step.
+  const auto frame = running->second.frame;
   {
     // A step resumed from the mailbox has none current: it takes its task's. A task's first step
     // runs inside launch() and keeps the one there, until it has its own.
-    const PID* const kept = running->second.frame.promise().sender;
+    const PID* const kept = frame.promise().sender;
     const SenderScope scope(*this, kept != nullptr ? kept : sender_);
     step.resume();
   }
-  const auto found = tasks_.find(root);
-  if (found == tasks_.end() || !found->second.frame.done()) return;
-  const auto frame = found->second.frame;
-  tasks_.erase(found);
+  if (!frame.done()) return;
+  tasks_.erase(root);
   // Counted before the frame goes: destroying it may answer (a route's 500), and whoever gets
   // that answer may read the count.
   if (auto error = frame.promise().error) {
@@ -201,21 +202,18 @@ void Process::end_tasks() {
 
 namespace detail {
 
-TaskResumer TaskResumer::current() {
+AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root) {
   auto* record = runtime::ProcessRecord::current();
   if (record == nullptr) {
     throw std::logic_error("a Task waits only on a process: launch it from one");
   }
-  TaskResumer resumer;
-  resumer.record_ = record->weak_from_this();
-  return resumer;
-}
-
-void TaskResumer::resume(std::coroutine_handle<> step, void* root) const {
-  const auto record = std::static_pointer_cast<runtime::ProcessRecord>(record_.lock());
-  if (!record) return;
-  record->enqueue(
-      runtime::CallEvent{[step, root](Process& process) { process.resume_task(step, root); }});
+  const auto queue = [](const AwaitingStep& waiting) {
+    const auto alive = std::static_pointer_cast<runtime::ProcessRecord>(waiting.process.lock());
+    if (!alive) return;
+    alive->enqueue(runtime::CallEvent{[step = waiting.step, root = waiting.root](
+                                          Process& process) { process.resume_task(step, root); }});
+  };
+  return {record->weak_from_this(), step, root, queue};
 }
 
 }  // namespace detail

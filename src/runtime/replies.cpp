@@ -43,16 +43,16 @@ std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration 
     number = next_++;
     pending_.emplace(number, std::move(pending));
     deadlines_.push({deadline, number});
-    arm = rearm_locked();
+    if (!armed_for_ || deadline < *armed_for_) arm = armed_for_ = deadline;
   }
   if (arm) schedule(*arm);
   return Opened{number, std::move(reply)};
 }
 
-std::optional<Replies::Pending> Replies::take_locked(std::uint64_t number) {
+std::optional<Promise<Message>> Replies::take_locked(std::uint64_t number) {
   const auto found = pending_.find(number);
   if (found == pending_.end()) return std::nullopt;
-  std::optional<Pending> taken(std::move(found->second));
+  std::optional<Promise<Message>> taken(std::move(found->second.promise));
   pending_.erase(found);
   // Mostly answered asks' leftovers: keep them at most about as many as the asks in flight.
   if (deadlines_.size() > 64 && deadlines_.size() > 2 * pending_.size()) {
@@ -64,15 +64,6 @@ std::optional<Replies::Pending> Replies::take_locked(std::uint64_t number) {
   return taken;
 }
 
-std::optional<Clock::time_point> Replies::rearm_locked() {
-  while (!deadlines_.empty() && !pending_.contains(deadlines_.top().number)) deadlines_.pop();
-  if (deadlines_.empty()) return std::nullopt;
-  const auto next = deadlines_.top().when;
-  if (armed_for_ && *armed_for_ <= next) return std::nullopt;
-  armed_for_ = next;
-  return next;
-}
-
 void Replies::schedule(Clock::time_point when) {
   clock_.schedule(when, [weak = weak_from_this()] {
     if (const auto alive = weak.lock()) alive->expire();
@@ -80,7 +71,11 @@ void Replies::schedule(Clock::time_point when) {
 }
 
 void Replies::expire() {
-  std::vector<Pending> expired;
+  struct Expired {
+    Promise<Message> promise;
+    std::string why;
+  };
+  std::vector<Expired> expired;
   std::optional<Clock::time_point> arm;
   {
     std::lock_guard lock(mutex_);
@@ -89,30 +84,39 @@ void Replies::expire() {
     while (!deadlines_.empty() && deadlines_.top().when <= now) {
       const auto number = deadlines_.top().number;
       deadlines_.pop();
-      if (auto ask = take_locked(number)) expired.push_back(std::move(*ask));
+      const auto found = pending_.find(number);
+      if (found == pending_.end()) continue;  // answered
+      const auto& ask = found->second;
+      auto why =
+          fmt::format("ask: no reply from {} in {} ms", ask.target.to_string(),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count());
+      expired.push_back({std::move(*take_locked(number)), std::move(why)});
     }
-    arm = rearm_locked();
+    // Answered asks' deadlines before the next live one need no timer.
+    while (!deadlines_.empty() && !pending_.contains(deadlines_.top().number)) deadlines_.pop();
+    if (!deadlines_.empty() && (!armed_for_ || deadlines_.top().when < *armed_for_)) {
+      arm = armed_for_ = deadlines_.top().when;
+    }
   }
   if (arm) schedule(*arm);
-  for (auto& ask : expired) {
-    ask.promise.fail(AskTimeout(
-        fmt::format("ask: no reply from {} in {} ms", ask.target.to_string(),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count())));
-  }
+  for (auto& ask : expired) ask.promise.fail(AskTimeout(std::move(ask.why)));
 }
 
 void Replies::fail_where(const std::function<bool(const PID&)>& gone, std::string_view why) {
-  std::vector<Pending> ended;
+  std::vector<std::pair<Promise<Message>, PID>> ended;
   {
     std::lock_guard lock(mutex_);
     std::vector<std::uint64_t> numbers;
     for (const auto& [number, ask] : pending_) {
       if (gone(ask.target)) numbers.push_back(number);
     }
-    for (const auto number : numbers) ended.push_back(std::move(*take_locked(number)));
+    for (const auto number : numbers) {
+      auto target = pending_.at(number).target;
+      ended.emplace_back(std::move(*take_locked(number)), std::move(target));
+    }
   }
-  for (auto& ask : ended) {
-    ask.promise.fail(PeerExited(fmt::format("ask: {} exited: {}", ask.target.to_string(), why)));
+  for (auto& [promise, target] : ended) {
+    promise.fail(PeerExited(fmt::format("ask: {} exited: {}", target.to_string(), why)));
   }
 }
 
@@ -127,14 +131,13 @@ void Replies::peer_exited(const Address& address, std::string_view why) {
 Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message) {
   const std::uint64_t number = number_of(receiver);
   if (number == 0) return Answer::unknown;
-  std::optional<Pending> ask;
+  std::optional<Promise<Message>> ask;
   {
     std::lock_guard lock(mutex_);
     ask = take_locked(number);
     if (!ask) return number < next_ ? Answer::late : Answer::unknown;
   }
-  ask->promise.set_value(
-      {std::move(message.from), std::move(message.name), std::move(message.body)});
+  ask->set_value({std::move(message.from), std::move(message.name), std::move(message.body)});
   return Answer::answered;
 }
 

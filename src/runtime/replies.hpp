@@ -8,7 +8,13 @@
 // One clock timer serves all the asks: it is armed for the earliest deadline, and each time it
 // fires it ends the asks that are due and arms itself for the next. An answered ask leaves its
 // deadline behind, skipped when it comes up; the deadlines are compacted when more than half of
-// them are such leftovers, so that memory follows the asks in flight, not the ask rate.
+// them are such leftovers, so that memory follows the asks in flight, not the ask rate. A new ask
+// re-arms the timer only if it ends before the one armed: a timer that fires for an answered
+// ask finds nothing due and arms itself for the next (about once per timeout).
+//
+// An ask is opened by a worker and answered by another thread: both hold the lock for a few
+// table operations, and the table's nodes come from a pool under that lock, not from malloc
+// (which frees a node allocated by another thread slowly).
 
 #include "core/spin_lock.hpp"
 #include "runtime/event.hpp"
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -50,12 +57,12 @@ class Replies : public std::enable_shared_from_this<Replies> {
   // Ends the ask N with `error` (PeerExited, ...), if it is still in flight.
   template <class Error>
   void fail(std::uint64_t number, Error error) {
-    std::optional<Pending> ask;
+    std::optional<Promise<Message>> ask;
     {
       std::lock_guard lock(mutex_);
       ask = take_locked(number);
     }
-    if (ask) ask->promise.fail(std::move(error));
+    if (ask) ask->fail(std::move(error));
   }
 
   // Ends with PeerExited(`why`) the asks in flight to `target` (a process that terminated), or
@@ -79,13 +86,10 @@ class Replies : public std::enable_shared_from_this<Replies> {
     bool operator>(const Deadline& other) const { return when > other.when; }
   };
 
-  // Removes the ask N; nothing if it ended. Under mutex_.
-  std::optional<Pending> take_locked(std::uint64_t number);
+  // Removes the ask N and gives its promise; nothing if it ended. Under mutex_.
+  std::optional<Promise<Message>> take_locked(std::uint64_t number);
   // Ends the asks that are due, then arms the timer for the next deadline (the timer's callback).
   void expire();
-  // The deadline the timer should be armed for now, if it is not armed for it or earlier; marks
-  // it armed. Under mutex_; the caller schedules it after unlocking.
-  std::optional<Clock::time_point> rearm_locked();
   void schedule(Clock::time_point when);
   // Ends with PeerExited the asks whose target `gone` says is gone.
   void fail_where(const std::function<bool(const PID&)>& gone, std::string_view why);
@@ -96,7 +100,8 @@ class Replies : public std::enable_shared_from_this<Replies> {
   // a spin lock, as sleeping in the kernel on contention costs more than the wait. Never held
   // while a promise completes or the clock is called.
   core::SpinLock mutex_;
-  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::pmr::unsynchronized_pool_resource pool_;  // the nodes of pending_, under mutex_
+  std::pmr::unordered_map<std::uint64_t, Pending> pending_{&pool_};
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::optional<Clock::time_point> armed_for_;  // the earliest time a timer is set for
   std::uint64_t next_ = 1;                      // the N of the next id; ids below it were issued
