@@ -6,6 +6,7 @@
 #include "support/wait.hpp"
 
 #include <compactor/context.hpp>
+#include <compactor/dispatch.hpp>
 #include <compactor/task.hpp>
 
 #include <gtest/gtest.h>
@@ -117,6 +118,53 @@ TEST(Task, ChildTasksGiveTheirValueOrTheirExceptionToTheAwaiter) {
   EXPECT_EQ(chain.log,
             (std::vector<std::string>{"twice 42", "caught child failed", "failed no such thing"}));
   context.terminate(chain.self());
+  context.run(100);
+}
+
+// Awaits the future it is given, in as many tasks as it is told to launch.
+class Waiter : public Process {
+ public:
+  Waiter(std::string id, Future<int> future) : Process(std::move(id)), future_(std::move(future)) {}
+  void launch_waiting(int tasks) {
+    for (int i = 0; i < tasks; ++i) launch(wait(i));
+  }
+  std::vector<std::string> log;
+
+ protected:
+  void initialize() override { launch_waiting(2); }
+
+ private:
+  Task<> wait(int task) {
+    log.push_back(std::to_string(task) + " got " + std::to_string(co_await future_));
+  }
+  Future<int> future_;
+};
+
+TEST(Task, EveryTaskAwaitingOneFutureResumesOnItsOwnProcessAndCallbacksRunToo) {
+  Context context(deterministic());
+  Promise<int> promise;
+  Waiter first("first", promise.future()), second("second", promise.future());
+  context.spawn(first);
+  context.spawn(second);
+  std::vector<int> called_back;
+  promise.future().on_ready([&](int value) { called_back.push_back(value); });
+  context.run(100);
+  EXPECT_TRUE(first.log.empty());
+
+  promise.set_value(7);  // four tasks on two processes: the state keeps the first one's step
+  EXPECT_TRUE(first.log.empty() && second.log.empty()) << "resumed through the mailboxes only";
+  EXPECT_EQ(called_back, std::vector<int>{7});
+  context.run(100);
+  EXPECT_EQ(first.log, (std::vector<std::string>{"0 got 7", "1 got 7"}));
+  EXPECT_EQ(second.log, (std::vector<std::string>{"0 got 7", "1 got 7"}));
+
+  // A future complete already: a task goes on at once, in the step that awaits it.
+  const auto launched = dispatch(first.self(), &Waiter::launch_waiting, 1);
+  context.run(100);
+  ASSERT_TRUE(launched.is_ready());
+  EXPECT_EQ(first.log, (std::vector<std::string>{"0 got 7", "1 got 7", "0 got 7"}));
+  context.terminate(first.self());
+  context.terminate(second.self());
   context.run(100);
 }
 
