@@ -46,9 +46,10 @@ struct FutureAwaiter;  // task.hpp
 // whichever thread completes the future; nothing if the process terminated meanwhile (it
 // destroyed the task then).
 struct AwaitingStep {
-  std::weak_ptr<void> process;          // its runtime::ProcessRecord
-  std::coroutine_handle<> step;         // the coroutine waiting
-  void* root;                           // the frame of the task it is a part of
+  std::weak_ptr<void> process;         // its runtime::ProcessRecord
+  const void* process_id;              // the same, to compare with, never used to reach it
+  std::coroutine_handle<> step;        // the coroutine waiting
+  void* root;                          // the frame of the task it is a part of
   void (*queue)(const AwaitingStep&);  // defined by the runtime
 };
 

@@ -110,9 +110,29 @@ std::optional<std::string> resolve_ipv4(const std::string& host) {
 
 }  // namespace detail
 
+namespace {
+
+// "ip:port", "[ip]:port" for IPv6, appended to `out`: a sender's PID is formatted per message
+// that leaves without a cached text (an ask's), so in one allocation.
+void append_address(std::string& out, const Address& address) {
+  const bool v6 = address.ip.find(':') != std::string::npos;
+  if (v6) out += '[';
+  out += address.ip;
+  if (v6) out += ']';
+  out += ':';
+  char digits[8];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, address.port).ptr);
+}
+
+constexpr std::size_t kAddressExtra = 8;  // brackets, ':' and up to 5 digits
+
+}  // namespace
+
 std::string Address::to_string() const {
-  if (ip.find(':') != std::string::npos) return "[" + ip + "]:" + std::to_string(port);
-  return ip + ":" + std::to_string(port);
+  std::string text;
+  text.reserve(ip.size() + kAddressExtra);
+  append_address(text, *this);
+  return text;
 }
 
 namespace {
@@ -169,7 +189,11 @@ std::optional<PID> PID::try_parse(std::string_view text) {
 
 std::string PID::to_string() const {
   if (empty()) return {};
-  return id + "@" + address.to_string();
+  std::string text;
+  text.reserve(id.size() + 1 + address.ip.size() + kAddressExtra);
+  text.append(id).push_back('@');
+  append_address(text, address);
+  return text;
 }
 
 std::ostream& operator<<(std::ostream& out, const PID& pid) { return out << pid.to_string(); }

@@ -155,9 +155,9 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
       if (record == nullptr || record->terminated()) return false;
     }
     StatsCounters::add(counters_.messages_sent_local);
-    context.deliver_from_sender(to.id, Event(std::in_place_type<MessageEvent>,
-                                             std::forward<From>(from), std::string(name),
-                                             std::string(body)));
+    context.deliver_from_sender(
+        to.id, Event(std::in_place_type<MessageEvent>, std::forward<From>(from), std::string(name),
+                     std::string(body)));
     return true;
   };
   if (is_local(to.address)) return hand_over(*this);
@@ -277,7 +277,12 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
   }
   // Opened before the target is looked up: a target that terminates after the look-up finds
   // this ask and ends it (fail_asks_to), so that it does not wait for its timeout.
-  auto opened = replies_->open(to, timeout);
+  // A task's reply comes to its process: the step waiting for it runs in that event.
+  auto* asking = ProcessRecord::current();
+  auto opened =
+      replies_->open(to, timeout,
+                     asking != nullptr && asking->in_step() ? asking->weak_from_this()
+                                                            : std::weak_ptr<ProcessRecord>());
   if (!opened) {
     StatsCounters::add(counters_.asks_refused);
     peer_log_.warn(PeerEvent::ask_refused, to.address.ip,

@@ -2,6 +2,7 @@
 #pragma once
 // What a process's mailbox holds.
 
+#include <compactor/ask.hpp>
 #include <compactor/http.hpp>
 #include <compactor/pid.hpp>
 #include <compactor/process.hpp>
@@ -9,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 namespace compactor::runtime {
@@ -50,12 +53,38 @@ struct CallEvent {
 };
 
 // Run initialize(); always the first event of a process.
+// The reply to an ask that one of the process's tasks opened (Replies): the process completes
+// the ask's future, and a step of its own waiting for it runs at once, in this event. Dropped
+// unhandled (the process terminated), it completes the future where it is dropped: a holder of a
+// copy never waits for ever.
+struct ReplyEvent {
+  ReplyEvent(Promise<Message> promise, Message reply)
+      : promise(std::move(promise)), reply(std::move(reply)) {}
+  ReplyEvent(ReplyEvent&& other) noexcept
+      : promise(std::exchange(other.promise, std::nullopt)), reply(std::move(other.reply)) {}
+  ReplyEvent& operator=(ReplyEvent&& other) noexcept {
+    complete();
+    promise = std::exchange(other.promise, std::nullopt);
+    reply = std::move(other.reply);
+    return *this;
+  }
+  ~ReplyEvent() { complete(); }
+
+  // Completes the future with the reply, once.
+  void complete() {
+    if (auto taken = std::exchange(promise, std::nullopt)) taken->set_value(std::move(reply));
+  }
+
+  std::optional<Promise<Message>> promise;  // none once completed or moved from
+  Message reply;
+};
+
 struct InitializeEvent {};
 
 // Run finalize() and terminate.
 struct TerminateEvent {};
 
 using Event = std::variant<MessageEvent, ExitedEvent, InitializeEvent, TerminateEvent, TimerEvent,
-                           HttpEvent, CallEvent>;
+                           HttpEvent, CallEvent, ReplyEvent>;
 
 }  // namespace compactor::runtime

@@ -108,6 +108,9 @@ class Mailbox {
       return message->body.size() + message->name.size();
     }
     if (const auto* http = std::get_if<HttpEvent>(&event)) return http->request->body.size();
+    if (const auto* reply = std::get_if<ReplyEvent>(&event)) {
+      return reply->reply.body.size() + reply->reply.name.size();
+    }
     return 0;
   }
 

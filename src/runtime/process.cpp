@@ -178,6 +178,7 @@ void Process::resume_task(std::coroutine_handle<> step, void* root) {
     // runs inside launch() and keeps the one there, until it has its own.
     const PID* const kept = frame.promise().sender;
     const SenderScope scope(*this, kept != nullptr ? kept : sender_);
+    const runtime::ProcessRecord::StepScope in_step(*runtime::ProcessRecord::current());
     step.resume();
   }
   if (!frame.done()) return;
@@ -208,12 +209,19 @@ AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root) {
     throw std::logic_error("a Task waits only on a process: launch it from one");
   }
   const auto queue = [](const AwaitingStep& waiting) {
+    // The reply its process is handling: the step runs now, in that event (ReplyEvent).
+    if (auto* running = runtime::ProcessRecord::current();
+        running != nullptr && running->take_inline_resume(waiting.process_id)) {
+      running->process().resume_task(waiting.step, waiting.root);
+      return;
+    }
     const auto alive = std::static_pointer_cast<runtime::ProcessRecord>(waiting.process.lock());
     if (!alive) return;
-    alive->enqueue(runtime::CallEvent{[step = waiting.step, root = waiting.root](
-                                          Process& process) { process.resume_task(step, root); }});
+    alive->enqueue(runtime::CallEvent{[step = waiting.step, root = waiting.root](Process& process) {
+      process.resume_task(step, root);
+    }});
   };
-  return {record->weak_from_this(), step, root, queue};
+  return {record->weak_from_this(), record, step, root, queue};
 }
 
 }  // namespace detail

@@ -263,6 +263,13 @@ void ProcessRecord::handle(Event& event) {
       process_.exit_reason_ = {};
     } else if (auto* call = std::get_if<CallEvent>(&event)) {
       call->call(process_);
+    } else if (auto* reply = std::get_if<ReplyEvent>(&event)) {
+      struct InlineResume {  // the first step of this process that the reply wakes runs now
+        explicit InlineResume(bool& on) : on(on) { on = true; }
+        ~InlineResume() { on = false; }
+        bool& on;
+      } scope(resume_inline_);
+      reply->complete();
     } else if (auto* http = std::get_if<HttpEvent>(&event)) {
       process_.serve(*http->request, std::move(http->respond));
     } else if (auto* timer = std::get_if<TimerEvent>(&event)) {

@@ -104,6 +104,25 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // hold_current_process on the thread running it).
   void hold(std::shared_ptr<Congestion> congestion);
 
+  // True, once, for a step of this process woken by the reply it is handling (a ReplyEvent):
+  // that step runs at once, inside the event, instead of through one more event. Any other
+  // step, and any step that this one wakes, goes through the mailbox: steps never nest. On the
+  // thread running the process.
+  bool take_inline_resume(const void* process) {
+    return process == this && std::exchange(resume_inline_, false);
+  }
+  Process& process() { return process_; }
+  // A step of one of the process's tasks is running (Process::resume_task): what it asks is
+  // answered through this process's mailbox (ReplyEvent), where that step waits.
+  bool in_step() const { return steps_running_ != 0; }
+  struct StepScope {
+    explicit StepScope(ProcessRecord& record) : record(record) { ++record.steps_running_; }
+    ~StepScope() { --record.steps_running_; }
+    StepScope(const StepScope&) = delete;
+    StepScope& operator=(const StepScope&) = delete;
+    ProcessRecord& record;
+  };
+
   // The local process this one sent to last, so that a conversation skips the process table.
   // Touched only by the thread running this process.
   std::shared_ptr<ProcessRecord>& last_receiver() { return last_receiver_; }
@@ -128,6 +147,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   const std::string pid_text_;
 
   Mailbox mailbox_;
+  bool resume_inline_ = false;  // see take_inline_resume
+  int steps_running_ = 0;       // see in_step (a step may launch a task: its first step nests)
   std::atomic<bool> scheduled_{false};
   // Paused readers and held senders, each called once what it waits for is false.
   struct Waiter {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/replies.hpp"
 
+#include "runtime/process_record.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -31,8 +33,9 @@ std::string Replies::id_of(std::uint64_t number) {
   return id;
 }
 
-std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration timeout) {
-  Pending pending{Promise<Message>(), target, timeout, clock_.now() + timeout};
+std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration timeout,
+                                             std::weak_ptr<ProcessRecord> home) {
+  Pending pending{Promise<Message>(), std::move(home), target, timeout, clock_.now() + timeout};
   auto reply = pending.promise.future();
   const auto deadline = pending.deadline;
   std::uint64_t number;
@@ -49,10 +52,12 @@ std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration 
   return Opened{number, std::move(reply)};
 }
 
-std::optional<Promise<Message>> Replies::take_locked(std::uint64_t number) {
+std::optional<Promise<Message>> Replies::take_locked(std::uint64_t number,
+                                                     std::weak_ptr<ProcessRecord>* home) {
   const auto found = pending_.find(number);
   if (found == pending_.end()) return std::nullopt;
   std::optional<Promise<Message>> taken(std::move(found->second.promise));
+  if (home != nullptr) *home = std::move(found->second.home);
   pending_.erase(found);
   // Mostly answered asks' leftovers: keep them at most about as many as the asks in flight.
   if (deadlines_.size() > 64 && deadlines_.size() > 2 * pending_.size()) {
@@ -132,12 +137,20 @@ Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message
   const std::uint64_t number = number_of(receiver);
   if (number == 0) return Answer::unknown;
   std::optional<Promise<Message>> ask;
+  std::weak_ptr<ProcessRecord> home;
   {
     std::lock_guard lock(mutex_);
-    ask = take_locked(number);
+    ask = take_locked(number, &home);
     if (!ask) return number < next_ ? Answer::late : Answer::unknown;
   }
-  ask->set_value({std::move(message.from), std::move(message.name), std::move(message.body)});
+  // Completed at home, or here if home terminated (the event completes it as it is dropped).
+  Event reply(std::in_place_type<ReplyEvent>, std::move(*ask),
+              Message{std::move(message.from), std::move(message.name), std::move(message.body)});
+  if (const auto record = home.lock()) {
+    record->enqueue(std::move(reply));
+  } else {
+    std::get<ReplyEvent>(reply).complete();
+  }
   return Answer::answered;
 }
 

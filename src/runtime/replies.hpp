@@ -36,18 +36,23 @@
 
 namespace compactor::runtime {
 
+class ProcessRecord;
+
 class Replies : public std::enable_shared_from_this<Replies> {
  public:
   // At most `limit` asks in flight.
   Replies(Clock& clock, std::size_t limit) : clock_(clock), limit_(limit) {}
 
   // A new ask to `target`, ending with AskTimeout after `timeout`: the N of its id
-  // "__req_res__(N)", and the future of its reply; none if `limit` asks are in flight.
+  // "__req_res__(N)", and the future of its reply; none if `limit` asks are in flight. Its reply
+  // completes the future in `home`'s mailbox (a ReplyEvent), where the task that asked waits,
+  // or where it arrives if `home` is none or gone.
   struct Opened {
     std::uint64_t number;
     Future<Message> reply;
   };
-  std::optional<Opened> open(const PID& target, Clock::duration timeout);
+  std::optional<Opened> open(const PID& target, Clock::duration timeout,
+                             std::weak_ptr<ProcessRecord> home);
 
   enum class Answer { answered, late, unknown };
   // A message for `receiver`: the reply of its ask (answered), one for an ask that ended (late:
@@ -76,6 +81,7 @@ class Replies : public std::enable_shared_from_this<Replies> {
  private:
   struct Pending {
     Promise<Message> promise;
+    std::weak_ptr<ProcessRecord> home;
     PID target;
     Clock::duration timeout;
     Clock::time_point deadline;
@@ -86,8 +92,10 @@ class Replies : public std::enable_shared_from_this<Replies> {
     bool operator>(const Deadline& other) const { return when > other.when; }
   };
 
-  // Removes the ask N and gives its promise; nothing if it ended. Under mutex_.
-  std::optional<Promise<Message>> take_locked(std::uint64_t number);
+  // Removes the ask N and gives its promise; nothing if it ended. Under mutex_. `home`, if given,
+  // gets the ask's home.
+  std::optional<Promise<Message>> take_locked(std::uint64_t number,
+                                              std::weak_ptr<ProcessRecord>* home = nullptr);
   // Ends the asks that are due, then arms the timer for the next deadline (the timer's callback).
   void expire();
   void schedule(Clock::time_point when);

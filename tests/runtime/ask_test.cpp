@@ -160,6 +160,43 @@ TEST_F(AskTest, AnAskEndsWithPeerExitedWhenItsTargetTerminates) {
                                      " exited: it terminated"});
 }
 
+// Asks from a task and keeps a copy of the ask's future for the test.
+class Keeper : public Process {
+ public:
+  explicit Keeper(PID target) : Process("keeper"), target_(std::move(target)) {
+    install("go", [this](const PID&, std::string_view) -> Task<> {
+      auto reply = ask(target_, "question", "kept", 5s);
+      kept = reply;
+      co_await reply;
+      resumed = true;
+    });
+  }
+  std::optional<Future<Message>> kept;
+  bool resumed = false;
+
+ private:
+  PID target_;
+};
+
+// A task's reply comes to its process's mailbox; a process that terminated meanwhile is not
+// there to take it, and the reply completes the future where it arrives: a copy held elsewhere
+// gets it, nothing resumes.
+TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnything) {
+  responder.silent = true;
+  Keeper keeper(responder.self());
+  context.spawn(keeper);
+  context.send(PID("test", context.address()), keeper.self(), "go", "");
+  context.run(1000);
+  ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
+  context.terminate(keeper.self());
+  context.run(1000);
+  context.send(PID("test", context.address()), responder.self(), "speak", "");
+  context.run(1000);
+  ASSERT_TRUE(keeper.kept->is_ready());
+  EXPECT_EQ(keeper.kept->get().body, "late");
+  EXPECT_FALSE(keeper.resumed);
+}
+
 // Asks' ids are the context's: a process cannot take one, and a server can tell them apart.
 TEST_F(AskTest, AskIdsAreReservedAndRecognized) {
   Process impostor("__req_res__(7)");
