@@ -47,7 +47,6 @@ struct FutureAwaiter;  // task.hpp
 // destroyed the task then).
 struct AwaitingStep {
   std::weak_ptr<void> process;         // its runtime::ProcessRecord
-  const void* process_id;              // the same, to compare with, never used to reach it
   std::coroutine_handle<> step;        // the coroutine waiting
   void* root;                          // the frame of the task it is a part of
   void (*queue)(const AwaitingStep&);  // defined by the runtime

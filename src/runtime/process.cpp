@@ -211,7 +211,7 @@ AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root) {
   const auto queue = [](const AwaitingStep& waiting) {
     // The reply its process is handling: the step runs now, in that event (ReplyEvent).
     if (auto* running = runtime::ProcessRecord::current();
-        running != nullptr && running->take_inline_resume(waiting.process_id)) {
+        running != nullptr && running->take_inline_resume(waiting.process)) {
       running->process().resume_task(waiting.step, waiting.root);
       return;
     }
@@ -221,7 +221,7 @@ AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root) {
       process.resume_task(step, root);
     }});
   };
-  return {record->weak_from_this(), record, step, root, queue};
+  return {record->weak_from_this(), step, root, queue};
 }
 
 }  // namespace detail

@@ -107,9 +107,12 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // True, once, for a step of this process woken by the reply it is handling (a ReplyEvent):
   // that step runs at once, inside the event, instead of through one more event. Any other
   // step, and any step that this one wakes, goes through the mailbox: steps never nest. On the
-  // thread running the process.
-  bool take_inline_resume(const void* process) {
-    return process == this && std::exchange(resume_inline_, false);
+  // thread running the process. `process` is the step's (a record that ended, even if this one
+  // took its address, never matches).
+  bool take_inline_resume(const std::weak_ptr<void>& process) {
+    if (!resume_inline_ || process.lock().get() != static_cast<void*>(this)) return false;
+    resume_inline_ = false;
+    return true;
   }
   Process& process() { return process_; }
   // A step of one of the process's tasks is running (Process::resume_task): what it asks is
