@@ -52,6 +52,10 @@ struct AwaitingStep {
   void (*queue)(const AwaitingStep&);  // defined by the runtime
 };
 
+// True on a thread while it runs a step of a Task (the runtime sets it): Future::get() there
+// throws instead of blocking the step's process, which the reply to its own ask must reach.
+COMPACTOR_API bool& running_task_step();
+
 template <class T>
 struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   std::mutex mutex;
@@ -245,9 +249,15 @@ class Future {
     return state_->completed.wait_for(lock, timeout, [&] { return state_->complete_locked(); });
   }
 
-  /// Waits for completion; the value, or FutureFailed with the reason.
+  /// Waits for completion; the value, or FutureFailed with the reason. Inside a Task, a pending
+  /// future throws std::logic_error instead: waiting would block the task's process, which the
+  /// reply to the task's own ask has to reach (co_await it).
   const T& get() const {
     std::unique_lock lock(state_->mutex);
+    if (!state_->complete_locked() && detail::running_task_step()) {
+      throw std::logic_error(
+          "Future::get() on a pending future inside a Task would block its process: co_await it");
+    }
     state_->completed.wait(lock, [&] { return state_->complete_locked(); });
     if (state_->error) std::rethrow_exception(state_->error);
     if (state_->failure) throw FutureFailed(*state_->failure);

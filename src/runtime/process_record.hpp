@@ -119,11 +119,18 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // answered through this process's mailbox (ReplyEvent), where that step waits.
   bool in_step() const { return steps_running_ != 0; }
   struct StepScope {
-    explicit StepScope(ProcessRecord& record) : record(record) { ++record.steps_running_; }
-    ~StepScope() { --record.steps_running_; }
+    explicit StepScope(ProcessRecord& record)
+        : record(record), was_running(std::exchange(detail::running_task_step(), true)) {
+      ++record.steps_running_;
+    }
+    ~StepScope() {
+      --record.steps_running_;
+      detail::running_task_step() = was_running;
+    }
     StepScope(const StepScope&) = delete;
     StepScope& operator=(const StepScope&) = delete;
     ProcessRecord& record;
+    const bool was_running;
   };
 
   // The local process this one sent to last, so that a conversation skips the process table.

@@ -197,6 +197,40 @@ TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnythi
   EXPECT_FALSE(keeper.resumed);
 }
 
+// Blocks for its own ask inside a task, and records what came of it.
+class Blocker : public Process {
+ public:
+  explicit Blocker(PID target) : Process("blocker"), target_(std::move(target)) {
+    install("go", [this](const PID&, std::string_view) -> Task<> {
+      try {
+        ask(target_, "question", "", 5s).get();
+      } catch (const std::logic_error& error) {
+        outcomes.push_back(error.what());
+      }
+      co_return;
+    });
+  }
+  std::vector<std::string> outcomes;
+
+ private:
+  PID target_;
+};
+
+// A task that blocks for its own ask would wait for ever: its reply comes through the task's
+// process, which the wait blocks. get() says so instead.
+TEST_F(AskTest, BlockingOnAPendingFutureInsideATaskIsAnErrorNotAHang) {
+  responder.silent = true;
+  Blocker blocker(responder.self());
+  context.spawn(blocker);
+  context.send(PID("test", context.address()), blocker.self(), "go", "");
+  context.run(1000);
+  EXPECT_EQ(blocker.outcomes,
+            std::vector<std::string>{"Future::get() on a pending future inside "
+                                     "a Task would block its process: co_await it"});
+  context.terminate(blocker.self());
+  context.run(1000);
+}
+
 // Asks' ids are the context's: a process cannot take one, and a server can tell them apart.
 TEST_F(AskTest, AskIdsAreReservedAndRecognized) {
   Process impostor("__req_res__(7)");
