@@ -52,7 +52,6 @@ struct CallEvent {
   std::function<void(Process&)> call;
 };
 
-// Run initialize(); always the first event of a process.
 // The reply to an ask that one of the process's tasks opened (Replies): the process completes
 // the ask's future, and a step of its own waiting for it runs at once, in this event. Dropped
 // unhandled (the process terminated), it completes the future where it is dropped: a holder of a
@@ -79,6 +78,7 @@ struct ReplyEvent {
   Message reply;
 };
 
+// Run initialize(); always the first event of a process.
 struct InitializeEvent {};
 
 // Run finalize() and terminate.
