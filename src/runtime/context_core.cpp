@@ -279,10 +279,10 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
   // this ask and ends it (fail_asks_to), so that it does not wait for its timeout.
   // A task's reply comes to its process: the step waiting for it runs in that event.
   auto* asking = ProcessRecord::current();
-  auto opened =
-      replies_->open(to, timeout,
-                     asking != nullptr && asking->in_step() ? asking->weak_from_this()
-                                                            : std::weak_ptr<ProcessRecord>());
+  auto opened = replies_->open(to, timeout,
+                               asking != nullptr && detail::running_task_step()
+                                   ? asking->weak_from_this()
+                                   : std::weak_ptr<ProcessRecord>());
   if (!opened) {
     StatsCounters::add(counters_.asks_refused);
     peer_log_.warn(PeerEvent::ask_refused, to.address.ip,

@@ -67,7 +67,9 @@ struct ReplyEvent {
     reply = std::move(other.reply);
     return *this;
   }
-  ~ReplyEvent() { complete(); }
+  // Completes the future if the event was dropped unhandled (its process terminated); what a
+  // callback of it throws is logged: nothing can take it here.
+  ~ReplyEvent();
 
   // Completes the future with the reply, once.
   void complete() {

@@ -178,7 +178,7 @@ void Process::resume_task(std::coroutine_handle<> step, void* root) {
     // runs inside launch() and keeps the one there, until it has its own.
     const PID* const kept = frame.promise().sender;
     const SenderScope scope(*this, kept != nullptr ? kept : sender_);
-    const runtime::ProcessRecord::StepScope in_step(*runtime::ProcessRecord::current());
+    const runtime::TaskStepScope in_step(true);
     step.resume();
   }
   if (!frame.done()) return;

@@ -206,10 +206,7 @@ void ProcessRecord::run() {
   ProcessRecord* const outer = current();
   set_current(this);
   // Not a step of the outer process's task while this batch runs (restored on the way out).
-  struct OuterStep {
-    bool running = std::exchange(detail::running_task_step(), false);
-    ~OuterStep() { detail::running_task_step() = running; }
-  } outer_step;
+  const TaskStepScope outer_step(false);
   const auto started =
       accounting_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   std::size_t bytes_in_hand = mailbox_.take_all(batch_);

@@ -24,6 +24,21 @@ class ContextCore;
 
 // @note enqueue(), add_linker() and wait() are thread-safe. run() is called by the scheduler only,
 // and never on two threads at once: the `scheduled_` flag admits one runner.
+// Whether a task's step runs on this thread (detail::running_task_step), for a scope: set by
+// Process::resume_task, cleared while another process's batch runs inside it. A step's asks are
+// answered through its process's mailbox (ReplyEvent), where the step waits.
+class TaskStepScope {
+ public:
+  explicit TaskStepScope(bool running)
+      : was_(std::exchange(detail::running_task_step(), running)) {}
+  ~TaskStepScope() { detail::running_task_step() = was_; }
+  TaskStepScope(const TaskStepScope&) = delete;
+  TaskStepScope& operator=(const TaskStepScope&) = delete;
+
+ private:
+  const bool was_;
+};
+
 class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
  public:
   ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context);
@@ -115,23 +130,6 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
     return true;
   }
   Process& process() { return process_; }
-  // A step of one of the process's tasks is running (Process::resume_task): what it asks is
-  // answered through this process's mailbox (ReplyEvent), where that step waits.
-  bool in_step() const { return steps_running_ != 0; }
-  struct StepScope {
-    explicit StepScope(ProcessRecord& record)
-        : record(record), was_running(std::exchange(detail::running_task_step(), true)) {
-      ++record.steps_running_;
-    }
-    ~StepScope() {
-      --record.steps_running_;
-      detail::running_task_step() = was_running;
-    }
-    StepScope(const StepScope&) = delete;
-    StepScope& operator=(const StepScope&) = delete;
-    ProcessRecord& record;
-    const bool was_running;
-  };
 
   // The local process this one sent to last, so that a conversation skips the process table.
   // Touched only by the thread running this process.
@@ -158,7 +156,6 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   bool resume_inline_ = false;  // see take_inline_resume
-  int steps_running_ = 0;       // see in_step (a step may launch a task: its first step nests)
   std::atomic<bool> scheduled_{false};
   // Paused readers and held senders, each called once what it waits for is false.
   struct Waiter {

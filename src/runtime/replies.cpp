@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime/replies.hpp"
 
+#include "core/logging.hpp"
 #include "runtime/process_record.hpp"
 
 #include <fmt/format.h>
@@ -23,6 +24,15 @@ std::uint64_t number_of(std::string_view id) {
 }
 
 }  // namespace
+
+ReplyEvent::~ReplyEvent() {
+  try {
+    complete();
+  } catch (...) {
+    core::log().error("a callback of an ask's future threw as its reply was dropped: {}",
+                      describe(std::current_exception()));
+  }
+}
 
 std::string Replies::id_of(std::uint64_t number) {
   char digits[20];
@@ -78,7 +88,8 @@ void Replies::schedule(Clock::time_point when) {
 void Replies::expire() {
   struct Expired {
     Promise<Message> promise;
-    std::string why;
+    PID target;
+    Clock::duration timeout;
   };
   std::vector<Expired> expired;
   std::optional<Clock::time_point> arm;
@@ -90,12 +101,10 @@ void Replies::expire() {
       const auto number = deadlines_.top().number;
       deadlines_.pop();
       const auto found = pending_.find(number);
-      if (found == pending_.end()) continue;  // answered
-      const auto& ask = found->second;
-      auto why =
-          fmt::format("ask: no reply from {} in {} ms", ask.target.to_string(),
-                      std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count());
-      expired.push_back({std::move(*take_locked(number)), std::move(why)});
+      if (found == pending_.end()) continue;          // answered
+      auto target = std::move(found->second.target);  // formatted below, not under the lock
+      const auto timeout = found->second.timeout;
+      expired.push_back({std::move(*take_locked(number)), std::move(target), timeout});
     }
     // Answered asks' deadlines before the next live one need no timer.
     while (!deadlines_.empty() && !pending_.contains(deadlines_.top().number)) deadlines_.pop();
@@ -104,7 +113,11 @@ void Replies::expire() {
     }
   }
   if (arm) schedule(*arm);
-  for (auto& ask : expired) ask.promise.fail(AskTimeout(std::move(ask.why)));
+  for (auto& ask : expired) {
+    ask.promise.fail(AskTimeout(
+        fmt::format("ask: no reply from {} in {} ms", ask.target.to_string(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(ask.timeout).count())));
+  }
 }
 
 void Replies::fail_where(const std::function<bool(const PID&)>& gone, std::string_view why) {

@@ -160,19 +160,29 @@ TEST_F(AskTest, AnAskEndsWithPeerExitedWhenItsTargetTerminates) {
                                      " exited: it terminated"});
 }
 
-// Asks from a task and keeps a copy of the ask's future for the test.
-class Keeper : public Process {
+// Asks from a task: on "keep", keeps a copy of the ask's future for the test and awaits it; on
+// "block", blocks for it and records what came of that.
+class TaskAsker : public Process {
  public:
-  explicit Keeper(PID target) : Process("keeper"), target_(std::move(target)) {
-    install("go", [this](const PID&, std::string_view) -> Task<> {
+  explicit TaskAsker(PID target) : Process("task_asker"), target_(std::move(target)) {
+    install("keep", [this](const PID&, std::string_view) -> Task<> {
       auto reply = ask(target_, "question", "kept", 5s);
       kept = reply;
       co_await reply;
       resumed = true;
     });
+    install("block", [this](const PID&, std::string_view) -> Task<> {
+      try {
+        ask(target_, "question", "", 5s).get();
+      } catch (const std::logic_error& error) {
+        outcomes.push_back(error.what());
+      }
+      co_return;
+    });
   }
   std::optional<Future<Message>> kept;
   bool resumed = false;
+  std::vector<std::string> outcomes;
 
  private:
   PID target_;
@@ -183,9 +193,9 @@ class Keeper : public Process {
 // gets it, nothing resumes.
 TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnything) {
   responder.silent = true;
-  Keeper keeper(responder.self());
+  TaskAsker keeper(responder.self());
   context.spawn(keeper);
-  context.send(PID("test", context.address()), keeper.self(), "go", "");
+  context.send(PID("test", context.address()), keeper.self(), "keep", "");
   context.run(1000);
   ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
   context.terminate(keeper.self());
@@ -197,32 +207,13 @@ TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnythi
   EXPECT_FALSE(keeper.resumed);
 }
 
-// Blocks for its own ask inside a task, and records what came of it.
-class Blocker : public Process {
- public:
-  explicit Blocker(PID target) : Process("blocker"), target_(std::move(target)) {
-    install("go", [this](const PID&, std::string_view) -> Task<> {
-      try {
-        ask(target_, "question", "", 5s).get();
-      } catch (const std::logic_error& error) {
-        outcomes.push_back(error.what());
-      }
-      co_return;
-    });
-  }
-  std::vector<std::string> outcomes;
-
- private:
-  PID target_;
-};
-
 // A task that blocks for its own ask would wait for ever: its reply comes through the task's
 // process, which the wait blocks. get() says so instead.
 TEST_F(AskTest, BlockingOnAPendingFutureInsideATaskIsAnErrorNotAHang) {
   responder.silent = true;
-  Blocker blocker(responder.self());
+  TaskAsker blocker(responder.self());
   context.spawn(blocker);
-  context.send(PID("test", context.address()), blocker.self(), "go", "");
+  context.send(PID("test", context.address()), blocker.self(), "block", "");
   context.run(1000);
   EXPECT_EQ(blocker.outcomes,
             std::vector<std::string>{"Future::get() on a pending future inside "
