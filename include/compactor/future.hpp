@@ -58,6 +58,11 @@ COMPACTOR_API bool& running_task_step();
 
 template <class T>
 struct FutureState : std::enable_shared_from_this<FutureState<T>> {
+  /// Provided, so that make_shared's value-initialization does not zero the whole state first
+  /// (a `rep stos` of ~400 bytes per future: 30 % of an ask's bookkeeping): each member
+  /// initializes itself.
+  FutureState() {}  // NOLINT(modernize-use-equals-default)
+
   std::mutex mutex;
   std::condition_variable completed;
   std::optional<T> value;
