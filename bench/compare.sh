@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# compactor against its baselines in alternating rounds, every program pinned to the same CPUs
+# (taskset), so that a noisy machine moves both sides of a ratio alike: the medians over the
+# rounds, and the ratios of the performance issue's table.
+#   - remote round trip p50 at 1 in flight: `compactor ping` against `raw_tcp_ping_pong`;
+#   - remote msg/s at 100 in flight: against CAF 0.17's middleman (`caf_remote_ping_pong`), as
+#     send/reply and as ask/request;
+#   - CPU per remote message, both processes (task-clock of `compactor serve` and `ping`);
+#   - local msg/s at 1 and 100 in flight, send/reply and ask, against CAF 0.17 in one process.
+#
+# Usage: bench/compare.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
+# BUILD_DIR is configured with -DCOMPACTOR_BUILD_BENCH=ON where libcaf-dev is installed.
+set -euo pipefail
+build=${1:?build directory (configured with -DCOMPACTOR_BUILD_BENCH=ON)}
+rounds=${2:-5}
+count=${3:-100000}
+cpus=${COMPARE_CPUS:-0,1}
+tool="$build/tools/compactor"
+bench="$build/bench"
+for program in "$tool" "$bench/raw_tcp_ping_pong" "$bench/caf_remote_ping_pong" \
+  "$bench/local_ping_pong_bench" "$bench/caf_ping_pong_bench"; do
+  [[ -x $program ]] || { echo "compare.sh: $program is missing (libcaf-dev installed?)" >&2; exit 1; }
+done
+dir=$(mktemp -d)
+servers=()
+trap 'kill "${servers[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+pinned() { taskset -c "$cpus" "$@"; }
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+ticks=$(getconf CLK_TCK)
+cpu_seconds() { awk -v t="$ticks" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+
+# The servers, for every round: a compactor context and a CAF middleman, each answering pings.
+# (taskset runs them as themselves: $! is the server.)
+taskset -c "$cpus" "$tool" serve --quiet --ip 127.0.0.1 --port 0 >"$dir/serve.out" &
+servers+=($!)
+compactor_server=$!
+taskset -c "$cpus" "$bench/caf_remote_ping_pong" serve 0 >"$dir/caf.out" &
+servers+=($!)
+for _ in $(seq 100); do
+  grep -q '^PID ' "$dir/serve.out" && grep -q '^serving' "$dir/caf.out" && break
+  sleep 0.05
+done
+pid=$(awk '/^PID /{print $2}' "$dir/serve.out")
+caf_port=$(grep -o '[0-9]*$' "$dir/caf.out")
+
+# record NAME VALUE: one round's figure
+record() { echo "$2" >>"$dir/$1"; }
+rate() { grep -o '[0-9.]* msg/s' | awk '{print $1}'; }
+p50() { grep -o 'p50 [0-9.]*' | awk '{print $2}'; }
+
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds" >&2
+  # 1 in flight: latency against raw TCP; 100 in flight: throughput against CAF.
+  out=$(pinned "$bench/raw_tcp_ping_pong" $((count / 5)) 1 200)
+  record raw.p50 "$(p50 <<<"$out")"
+  out=$(pinned "$tool" ping "$pid" -n $((count / 5)) -w 1 --size 200 --link)
+  record compactor.p50 "$(p50 <<<"$out")"
+  record compactor.send.1 "$(rate <<<"$out")"
+  out=$(pinned "$tool" ping "$pid" -n $((count / 5)) -w 1 --size 200 --link --ask)
+  record compactor.ask.1 "$(rate <<<"$out")"
+  for mode in send ask; do
+    flags=(); caf_flags=()
+    [[ $mode == ask ]] && flags=(--ask) && caf_flags=(--request)
+    before=$(cpu_seconds "$compactor_server")
+    out=$( { /usr/bin/time -f 'cpu %U %S' taskset -c "$cpus" "$tool" ping "$pid" -n "$count" -w 100 \
+      --size 200 --link "${flags[@]}"; } 2>&1)
+    after=$(cpu_seconds "$compactor_server")
+    record "compactor.$mode.100" "$(rate <<<"$out")"
+    record "compactor.$mode.cpu_us" "$(awk -v b="$before" -v a="$after" -v n="$count" \
+      '/^cpu /{printf "%.3f", ($2 + $3 + a - b) * 1e6 / (2 * n)}' <<<"$out")"
+    out=$(pinned "$bench/caf_remote_ping_pong" ping "$caf_port" $((count / 5)) 1 200 "${caf_flags[@]}")
+    record "caf.$mode.1" "$(rate <<<"$out")"
+    out=$(pinned "$bench/caf_remote_ping_pong" ping "$caf_port" "$count" 100 200 "${caf_flags[@]}")
+    record "caf.$mode.100" "$(rate <<<"$out")"
+  done
+  # In one process: items_per_second of each benchmark, 3 repetitions, their median.
+  for program in local_ping_pong_bench caf_ping_pong_bench; do
+    pinned "$bench/$program" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+      --benchmark_format=csv 2>/dev/null | grep '_median"' |
+      awk -F, '{gsub(/"/, "", $1); sub(/\/real_time_median/, "", $1); sub(/\//, ".", $1); print $1, $(NF-3)}' |
+      while read -r name value; do record "local.$name" "$value"; done
+  done
+done
+
+m() { median <"$dir/$1" | awk '{printf($1 >= 1000 ? "%.0f" : "%.2f", $1)}'; }
+ratio() { awk -v a="$(m "$1")" -v b="$(m "$2")" 'BEGIN {printf "%.2f", a / b}'; }
+echo "== medians of $rounds alternating rounds (CPUs $cpus), 200-byte bodies"
+printf '%-58s %12s %12s %8s\n' figure compactor baseline ratio
+row() { printf '%-58s %12s %12s %8s\n' "$1" "$(m "$2")" "$(m "$3")" "$(ratio "$2" "$3")"; }
+row "remote round trip p50 at 1 in flight, us (vs raw TCP)" compactor.p50 raw.p50
+row "remote msg/s at 1 in flight (vs CAF middleman)" compactor.send.1 caf.send.1
+row "remote msg/s at 100 in flight (vs CAF middleman)" compactor.send.100 caf.send.100
+row "remote ask msg/s at 1 in flight (vs CAF request)" compactor.ask.1 caf.ask.1
+row "remote ask msg/s at 100 in flight (vs CAF request)" compactor.ask.100 caf.ask.100
+row "remote send msg/s over ask msg/s, 1 in flight" compactor.send.1 compactor.ask.1
+row "remote send msg/s over ask msg/s, 100 in flight" compactor.send.100 compactor.ask.100
+printf '%-58s %12s\n' "CPU per remote message, both ends, us (send/reply)" "$(m compactor.send.cpu_us)"
+printf '%-58s %12s\n' "CPU per remote message, both ends, us (ask)" "$(m compactor.ask.cpu_us)"
+row "local msg/s at 1 in flight (vs CAF)" local.LocalPingPong.1 local.CafPingPong.1
+row "local msg/s at 100 in flight (vs CAF)" local.LocalPingPong.100 local.CafPingPong.100
+row "local ask msg/s at 1 in flight (vs CAF request)" local.LocalAsk.1 local.CafRequest.1
+row "local ask msg/s at 100 in flight (vs CAF request)" local.LocalAsk.100 local.CafRequest.100
