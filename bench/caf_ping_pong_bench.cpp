@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CAF 0.17 baseline of local_ping_pong_bench: the same ping-pong between two event-based
 // actors of one actor system, 1 and 100 in flight, messages per second both ways; and the same
-// round trips as CAF's request(...).then(...) (CafRequest), the baseline of LocalAsk.
+// round trips as CAF's request(...).then(...), the baseline of LocalAsk: without a timeout
+// (CafRequest) and with LocalAsk's 10 s (CafRequestDeadline: every compactor ask has one).
 
 #include <caf/all.hpp>
 
@@ -67,33 +68,43 @@ caf::behavior replier(caf::event_based_actor*) {
 }
 
 // Keeps `in_flight` requests outstanding, each answered in a then(), until `total` came back.
-void ask_next(caf::event_based_actor* self, const caf::actor& pong, std::int64_t total,
-              const std::shared_ptr<std::int64_t>& sent,
+template <class Timeout>
+void ask_next(caf::event_based_actor* self, const caf::actor& pong, Timeout timeout,
+              std::int64_t total, const std::shared_ptr<std::int64_t>& sent,
               const std::shared_ptr<std::int64_t>& received, std::promise<void>* done) {
   ++*sent;
-  self->request(pong, caf::infinite, ping_atom::value, std::string("x"))
+  self->request(pong, timeout, ping_atom::value, std::string("x"))
       .then([=](pong_atom, const std::string&) {
         if (++*received == total) {
           done->set_value();
           self->quit();
         } else if (*sent < total) {
-          ask_next(self, pong, total, sent, received, done);
+          ask_next(self, pong, timeout, total, sent, received, done);
         }
       });
 }
 
+template <auto timeout>
 caf::behavior requester(caf::event_based_actor* self, caf::actor pong, std::int64_t total,
                         std::int64_t in_flight, std::promise<void>* done) {
   auto sent = std::make_shared<std::int64_t>(0);
   auto received = std::make_shared<std::int64_t>(0);
   for (std::int64_t i = 0; i < std::min(in_flight, total); ++i) {
-    ask_next(self, pong, total, sent, received, done);
+    ask_next(self, pong, timeout(), total, sent, received, done);
   }
   return {[](const std::string&) {}};
 }
 
-void CafRequest(benchmark::State& state) { RoundTrips<replier, requester>(state); }
+constexpr auto no_timeout = [] { return caf::infinite; };
+constexpr auto ten_seconds = [] { return std::chrono::seconds(10); };
+
+void CafRequest(benchmark::State& state) { RoundTrips<replier, requester<no_timeout>>(state); }
 BENCHMARK(CafRequest)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void CafRequestDeadline(benchmark::State& state) {
+  RoundTrips<replier, requester<ten_seconds>>(state);
+}
+BENCHMARK(CafRequestDeadline)->Arg(1)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

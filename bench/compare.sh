@@ -101,3 +101,5 @@ row "local msg/s at 1 in flight (vs CAF)" local.LocalPingPong.1 local.CafPingPon
 row "local msg/s at 100 in flight (vs CAF)" local.LocalPingPong.100 local.CafPingPong.100
 row "local ask msg/s at 1 in flight (vs CAF request)" local.LocalAsk.1 local.CafRequest.1
 row "local ask msg/s at 100 in flight (vs CAF request)" local.LocalAsk.100 local.CafRequest.100
+row "local ask msg/s at 1 in flight (vs CAF request, 10 s timeout)" local.LocalAsk.1 local.CafRequestDeadline.1
+row "local ask msg/s at 100 in flight (vs CAF request, 10 s timeout)" local.LocalAsk.100 local.CafRequestDeadline.100
