@@ -86,20 +86,28 @@ done
 m() { median <"$dir/$1" | awk '{printf($1 >= 1000 ? "%.0f" : "%.2f", $1)}'; }
 ratio() { awk -v a="$(m "$1")" -v b="$(m "$2")" 'BEGIN {printf "%.2f", a / b}'; }
 echo "== medians of $rounds alternating rounds (CPUs $cpus), 200-byte bodies"
-printf '%-58s %12s %12s %8s\n' figure compactor baseline ratio
-row() { printf '%-58s %12s %12s %8s\n' "$1" "$(m "$2")" "$(m "$3")" "$(ratio "$2" "$3")"; }
-row "remote round trip p50 at 1 in flight, us (vs raw TCP)" compactor.p50 raw.p50
-row "remote msg/s at 1 in flight (vs CAF middleman)" compactor.send.1 caf.send.1
-row "remote msg/s at 100 in flight (vs CAF middleman)" compactor.send.100 caf.send.100
-row "remote ask msg/s at 1 in flight (vs CAF request)" compactor.ask.1 caf.ask.1
-row "remote ask msg/s at 100 in flight (vs CAF request)" compactor.ask.100 caf.ask.100
-row "remote send msg/s over ask msg/s, 1 in flight" compactor.send.1 compactor.ask.1
-row "remote send msg/s over ask msg/s, 100 in flight" compactor.send.100 compactor.ask.100
-printf '%-58s %12s\n' "CPU per remote message, both ends, us (send/reply)" "$(m compactor.send.cpu_us)"
-printf '%-58s %12s\n' "CPU per remote message, both ends, us (ask)" "$(m compactor.ask.cpu_us)"
-row "local msg/s at 1 in flight (vs CAF)" local.LocalPingPong.1 local.CafPingPong.1
-row "local msg/s at 100 in flight (vs CAF)" local.LocalPingPong.100 local.CafPingPong.100
-row "local ask msg/s at 1 in flight (vs CAF request)" local.LocalAsk.1 local.CafRequest.1
-row "local ask msg/s at 100 in flight (vs CAF request)" local.LocalAsk.100 local.CafRequest.100
-row "local ask msg/s at 1 in flight (vs CAF request, 10 s timeout)" local.LocalAsk.1 local.CafRequestDeadline.1
-row "local ask msg/s at 100 in flight (vs CAF request, 10 s timeout)" local.LocalAsk.100 local.CafRequestDeadline.100
+# figure | compactor's file | the baseline's file (none: no ratio)
+printf '%-66s %12s %12s %8s\n' figure compactor baseline ratio
+while IFS='|' read -r figure ours theirs; do
+  if [[ -n $theirs ]]; then
+    printf '%-66s %12s %12s %8s\n' "$figure" "$(m "$ours")" "$(m "$theirs")" "$(ratio "$ours" "$theirs")"
+  else
+    printf '%-66s %12s\n' "$figure" "$(m "$ours")"
+  fi
+done <<'TABLE'
+remote round trip p50 at 1 in flight, us (vs raw TCP)|compactor.p50|raw.p50
+remote msg/s at 1 in flight (vs CAF middleman)|compactor.send.1|caf.send.1
+remote msg/s at 100 in flight (vs CAF middleman)|compactor.send.100|caf.send.100
+remote ask msg/s at 1 in flight (vs CAF request)|compactor.ask.1|caf.ask.1
+remote ask msg/s at 100 in flight (vs CAF request)|compactor.ask.100|caf.ask.100
+remote send msg/s over ask msg/s, 1 in flight|compactor.send.1|compactor.ask.1
+remote send msg/s over ask msg/s, 100 in flight|compactor.send.100|compactor.ask.100
+CPU per remote message, both ends, us (send/reply)|compactor.send.cpu_us|
+CPU per remote message, both ends, us (ask)|compactor.ask.cpu_us|
+local msg/s at 1 in flight (vs CAF)|local.LocalPingPong.1|local.CafPingPong.1
+local msg/s at 100 in flight (vs CAF)|local.LocalPingPong.100|local.CafPingPong.100
+local ask msg/s at 1 in flight (vs CAF request, no timeout)|local.LocalAsk.1|local.CafRequest.1
+local ask msg/s at 100 in flight (vs CAF request, no timeout)|local.LocalAsk.100|local.CafRequest.100
+local ask msg/s at 1 in flight (vs CAF request, 10 s timeout)|local.LocalAsk.1|local.CafRequestDeadline.1
+local ask msg/s at 100 in flight (vs CAF request, 10 s timeout)|local.LocalAsk.100|local.CafRequestDeadline.100
+TABLE
