@@ -57,7 +57,7 @@ struct CallEvent {
 // unhandled (the process terminated), it completes the future where it is dropped: a holder of a
 // copy never waits for ever.
 struct ReplyEvent {
-  ReplyEvent(Promise<Message> promise, Message reply)
+  ReplyEvent(Promise<Message> promise, Message&& reply)
       : promise(std::move(promise)), reply(std::move(reply)) {}
   ReplyEvent(ReplyEvent&& other) noexcept
       : promise(std::exchange(other.promise, std::nullopt)), reply(std::move(other.reply)) {}

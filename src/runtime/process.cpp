@@ -209,10 +209,9 @@ AwaitingStep awaiting_step(std::coroutine_handle<> step, void* root) {
     throw std::logic_error("a Task waits only on a process: launch it from one");
   }
   const auto queue = [](const AwaitingStep& waiting) {
-    // The reply its process is handling: the step runs now, in that event (ReplyEvent).
+    // The reply its process is handling: the step runs in that event (ReplyEvent).
     if (auto* running = runtime::ProcessRecord::current();
-        running != nullptr && running->take_inline_resume(waiting.process)) {
-      running->process().resume_task(waiting.step, waiting.root);
+        running != nullptr && running->keep_reply_step(waiting)) {
       return;
     }
     const auto alive = std::static_pointer_cast<runtime::ProcessRecord>(waiting.process.lock());

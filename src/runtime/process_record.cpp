@@ -266,12 +266,7 @@ void ProcessRecord::handle(Event& event) {
     } else if (auto* call = std::get_if<CallEvent>(&event)) {
       call->call(process_);
     } else if (auto* reply = std::get_if<ReplyEvent>(&event)) {
-      struct InlineResume {  // the first step of this process that the reply wakes runs now
-        explicit InlineResume(bool& on) : on(on) { on = true; }
-        ~InlineResume() { on = false; }
-        bool& on;
-      } scope(resume_inline_);
-      reply->complete();
+      complete_reply(*reply);
     } else if (auto* http = std::get_if<HttpEvent>(&event)) {
       process_.serve(*http->request, std::move(http->respond));
     } else if (auto* timer = std::get_if<TimerEvent>(&event)) {
@@ -285,6 +280,21 @@ void ProcessRecord::handle(Event& event) {
     escaped("handler", std::current_exception());
   }
   if (failure_ && !terminated()) terminate_now();
+}
+
+void ProcessRecord::complete_reply(ReplyEvent& reply) {
+  std::exception_ptr thrown;  // by a callback of the future: the kept step runs all the same
+  keeping_reply_step_ = true;
+  try {
+    reply.complete();
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  keeping_reply_step_ = false;
+  if (auto kept = std::exchange(reply_step_, std::nullopt)) {
+    process_.resume_task(kept->step, kept->root);
+  }
+  if (thrown) std::rethrow_exception(thrown);
 }
 
 void ProcessRecord::escaped(std::string_view where, std::exception_ptr error) {

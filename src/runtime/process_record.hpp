@@ -119,14 +119,18 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // hold_current_process on the thread running it).
   void hold(std::shared_ptr<Congestion> congestion);
 
-  // True, once, for a step of this process woken by the reply it is handling (a ReplyEvent):
-  // that step runs at once, inside the event, instead of through one more event. Any other
-  // step, and any step that this one wakes, goes through the mailbox: steps never nest. On the
-  // thread running the process. `process` is the step's (a record that ended, even if this one
-  // took its address, never matches).
-  bool take_inline_resume(const std::weak_ptr<void>& process) {
-    if (!resume_inline_ || process.lock().get() != static_cast<void*>(this)) return false;
-    resume_inline_ = false;
+  // Keeps, once, a step of this process woken by the reply it is handling (a ReplyEvent): it
+  // runs in that event, once the future's completion has returned (its promise gone, the step
+  // moves the reply out instead of copying it), instead of through one more event. Any other
+  // step goes through the mailbox: steps never nest. False if not kept. On the thread running
+  // the process; `step.process` is the step's (a record that ended, even if this one took its
+  // address, never matches).
+  bool keep_reply_step(const detail::AwaitingStep& step) {
+    if (!keeping_reply_step_ || step.process.lock().get() != static_cast<void*>(this)) {
+      return false;
+    }
+    keeping_reply_step_ = false;
+    reply_step_ = step;
     return true;
   }
   Process& process() { return process_; }
@@ -137,6 +141,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
  private:
   void handle(Event& event);
+  // Completes the reply's future, then runs the step it woke (keep_reply_step).
+  void complete_reply(ReplyEvent& reply);
   // Calls `callback` once the process takes its queued events or terminates, or at once if
   // `(mailbox_.*waiting_for)()` is false by now.
   void call_when_taken(std::function<void()> callback, bool (Mailbox::*waiting_for)() const);
@@ -155,7 +161,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   const std::string pid_text_;
 
   Mailbox mailbox_;
-  bool resume_inline_ = false;  // see take_inline_resume
+  bool keeping_reply_step_ = false;  // see keep_reply_step
+  std::optional<detail::AwaitingStep> reply_step_;
   std::atomic<bool> scheduled_{false};
   // Paused readers and held senders, each called once what it waits for is false.
   struct Waiter {

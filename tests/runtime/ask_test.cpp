@@ -207,6 +207,24 @@ TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnythi
   EXPECT_FALSE(keeper.resumed);
 }
 
+// The step a reply wakes runs after the future's callbacks: one that throws is the handler's
+// exception (counted), and the step still runs, with the reply.
+TEST_F(AskTest, AThrowingCallbackOnAnAskedFutureDoesNotStrandTheTaskWaitingForIt) {
+  responder.silent = true;
+  TaskAsker keeper(responder.self());
+  context.spawn(keeper);
+  context.send(PID("test", context.address()), keeper.self(), "keep", "");
+  context.run(1000);
+  ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
+  keeper.kept->on_ready([](const Message&) { throw std::runtime_error("callback"); });
+  context.send(PID("test", context.address()), responder.self(), "speak", "");
+  context.run(1000);
+  EXPECT_TRUE(keeper.resumed);
+  EXPECT_EQ(context.stats().handler_exceptions, 1U);
+  context.terminate(keeper.self());
+  context.run(1000);
+}
+
 // A task that blocks for its own ask would wait for ever: its reply comes through the task's
 // process, which the wait blocks. get() says so instead.
 TEST_F(AskTest, BlockingOnAPendingFutureInsideATaskIsAnErrorNotAHang) {
