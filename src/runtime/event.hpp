@@ -62,19 +62,23 @@ struct ReplyEvent {
   ReplyEvent(ReplyEvent&& other) noexcept
       : promise(std::exchange(other.promise, std::nullopt)), reply(std::move(other.reply)) {}
   ReplyEvent& operator=(ReplyEvent&& other) noexcept {
-    complete();
+    if (promise) complete_unhandled();
     promise = std::exchange(other.promise, std::nullopt);
     reply = std::move(other.reply);
     return *this;
   }
-  // Completes the future if the event was dropped unhandled (its process terminated); what a
-  // callback of it throws is logged: nothing can take it here.
-  ~ReplyEvent();
+  ~ReplyEvent() {
+    if (promise) complete_unhandled();
+  }
 
   // Completes the future with the reply, once.
   void complete() {
     if (auto taken = std::exchange(promise, std::nullopt)) taken->set_value(std::move(reply));
   }
+
+  // Completes the future of an event dropped unhandled (its process terminated, or it is
+  // overwritten); what a callback of the future throws is logged: nothing can take it here.
+  void complete_unhandled() noexcept;
 
   std::optional<Promise<Message>> promise;  // none once completed or moved from
   Message reply;

@@ -22,8 +22,6 @@ namespace compactor::runtime {
 
 class ContextCore;
 
-// @note enqueue(), add_linker() and wait() are thread-safe. run() is called by the scheduler only,
-// and never on two threads at once: the `scheduled_` flag admits one runner.
 // Whether a task's step runs on this thread (detail::running_task_step), for a scope: set by
 // Process::resume_task, cleared while another process's batch runs inside it. A step's asks are
 // answered through its process's mailbox (ReplyEvent), where the step waits.
@@ -39,6 +37,8 @@ class TaskStepScope {
   const bool was_;
 };
 
+// @note enqueue(), add_linker() and wait() are thread-safe. run() is called by the scheduler only,
+// and never on two threads at once: the `scheduled_` flag admits one runner.
 class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
  public:
   ProcessRecord(Process& process, std::unique_ptr<Process> owned, ContextCore& context);

@@ -25,7 +25,7 @@ std::uint64_t number_of(std::string_view id) {
 
 }  // namespace
 
-ReplyEvent::~ReplyEvent() {
+void ReplyEvent::complete_unhandled() noexcept {
   try {
     complete();
   } catch (...) {
