@@ -74,6 +74,12 @@ for round in $(seq "$rounds"); do
     out=$(pinned "$bench/caf_remote_ping_pong" ping "$caf_port" "$count" 100 200 "${caf_flags[@]}")
     record "caf.$mode.100" "$(rate <<<"$out")"
   done
+  # The ask's cost over send/reply as a ratio within each round (their median below): steadier
+  # than the ratio of two medians on a machine whose speed drifts between rounds.
+  last_ratio() { awk -v a="$(tail -1 "$dir/$1")" -v b="$(tail -1 "$dir/$2")" 'BEGIN {printf "%.4f", a / b}'; }
+  record ask_cost.1 "$(last_ratio compactor.send.1 compactor.ask.1)"
+  record ask_cost.100 "$(last_ratio compactor.send.100 compactor.ask.100)"
+  record ask_cost.cpu "$(last_ratio compactor.ask.cpu_us compactor.send.cpu_us)"
   # In one process: items_per_second of each benchmark, 3 repetitions, their median.
   for program in local_ping_pong_bench caf_ping_pong_bench; do
     pinned "$bench/$program" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
@@ -100,8 +106,9 @@ remote msg/s at 1 in flight (vs CAF middleman)|compactor.send.1|caf.send.1
 remote msg/s at 100 in flight (vs CAF middleman)|compactor.send.100|caf.send.100
 remote ask msg/s at 1 in flight (vs CAF request)|compactor.ask.1|caf.ask.1
 remote ask msg/s at 100 in flight (vs CAF request)|compactor.ask.100|caf.ask.100
-remote send msg/s over ask msg/s, 1 in flight|compactor.send.1|compactor.ask.1
-remote send msg/s over ask msg/s, 100 in flight|compactor.send.100|compactor.ask.100
+remote ask's cost over send, 1 in flight (per-round ratio)|ask_cost.1|
+remote ask's cost over send, 100 in flight (per-round ratio)|ask_cost.100|
+remote ask's CPU over send's, 100 in flight (per-round ratio)|ask_cost.cpu|
 CPU per remote message, both ends, us (send/reply)|compactor.send.cpu_us|
 CPU per remote message, both ends, us (ask)|compactor.ask.cpu_us|
 local msg/s at 1 in flight (vs CAF)|local.LocalPingPong.1|local.CafPingPong.1
