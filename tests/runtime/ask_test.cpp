@@ -188,20 +188,29 @@ class TaskAsker : public Process {
   PID target_;
 };
 
+// Spawns `keeper`, which asks on "keep" a responder that answers only on "speak".
+void keep_an_ask(Context& context, TaskAsker& keeper) {
+  context.spawn(keeper);
+  context.send(PID("test", context.address()), keeper.self(), "keep", "");
+  context.run(1000);
+  ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
+}
+
+void let_the_responder_speak(Context& context, const Responder& responder) {
+  context.send(PID("test", context.address()), responder.self(), "speak", "");
+  context.run(1000);
+}
+
 // A task's reply comes to its process's mailbox; a process that terminated meanwhile is not
 // there to take it, and the reply completes the future where it arrives: a copy held elsewhere
 // gets it, nothing resumes.
 TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnything) {
   responder.silent = true;
   TaskAsker keeper(responder.self());
-  context.spawn(keeper);
-  context.send(PID("test", context.address()), keeper.self(), "keep", "");
-  context.run(1000);
-  ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
+  ASSERT_NO_FATAL_FAILURE(keep_an_ask(context, keeper));
   context.terminate(keeper.self());
   context.run(1000);
-  context.send(PID("test", context.address()), responder.self(), "speak", "");
-  context.run(1000);
+  let_the_responder_speak(context, responder);
   ASSERT_TRUE(keeper.kept->is_ready());
   EXPECT_EQ(keeper.kept->get().body, "late");
   EXPECT_FALSE(keeper.resumed);
@@ -212,13 +221,9 @@ TEST_F(AskTest, AReplyForATerminatedAskerCompletesTheFutureWithoutResumingAnythi
 TEST_F(AskTest, AThrowingCallbackOnAnAskedFutureDoesNotStrandTheTaskWaitingForIt) {
   responder.silent = true;
   TaskAsker keeper(responder.self());
-  context.spawn(keeper);
-  context.send(PID("test", context.address()), keeper.self(), "keep", "");
-  context.run(1000);
-  ASSERT_TRUE(keeper.kept && keeper.kept->is_pending());
+  ASSERT_NO_FATAL_FAILURE(keep_an_ask(context, keeper));
   keeper.kept->on_ready([](const Message&) { throw std::runtime_error("callback"); });
-  context.send(PID("test", context.address()), responder.self(), "speak", "");
-  context.run(1000);
+  let_the_responder_speak(context, responder);
   EXPECT_TRUE(keeper.resumed);
   EXPECT_EQ(context.stats().handler_exceptions, 1U);
   context.terminate(keeper.self());
