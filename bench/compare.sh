@@ -6,7 +6,9 @@
 #   - remote round trip p50 at 1 in flight: `compactor ping` against `raw_tcp_ping_pong`;
 #   - remote msg/s at 100 in flight: against CAF 0.17's middleman (`caf_remote_ping_pong`), as
 #     send/reply and as ask/request;
-#   - CPU per remote message, both processes (task-clock of `compactor serve` and `ping`);
+#   - the remote ask's cost over send/reply, as the median of per-round ratios (msg/s and CPU);
+#   - CPU per remote message, both processes (user+system time of `compactor ping`, and of
+#     `compactor serve` over the same run);
 #   - local msg/s at 1 and 100 in flight, send/reply and ask, against CAF 0.17 in one process.
 #
 # Usage: bench/compare.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
