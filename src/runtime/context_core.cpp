@@ -162,8 +162,10 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
   };
   if (is_local(to.address)) return hand_over(*this);
   bool handed_over = true;
-  const bool in_memory = ContextRegistry::with(
-      to.address, [&](ContextCore& other) { handed_over = hand_over(other); });
+  const bool in_memory = !ContextRegistry::is_sole(*this) &&
+                         ContextRegistry::with(to.address, [&](ContextCore& other) {
+                           handed_over = hand_over(other);
+                         });
   if (in_memory) return handed_over;
   if (!transport_) {
     count_unsent(1);

@@ -39,6 +39,12 @@ void ContextRegistry::add(const Address& address, ContextCore& context) {
   auto& entry = self.contexts_[address];
   entry.context = &context;
   entry.leaving = false;
+  self.note_sole();
+}
+
+void ContextRegistry::note_sole() {
+  sole_.store(contexts_.size() == 1 ? contexts_.begin()->second.context : nullptr,
+              std::memory_order_release);
 }
 
 void ContextRegistry::remove(const Address& address, const ContextCore& context) {
@@ -50,6 +56,7 @@ void ContextRegistry::remove(const Address& address, const ContextCore& context)
     if (it == self.contexts_.end() || it->second.context != &context) return;
     it->second.leaving = true;
     users = &it->second.users;
+    self.sole_.store(nullptr, std::memory_order_release);  // no longer usable, not yet erased
   }
   // Those already inside with() finish first: the context must outlive them. Its processes
   // have terminated, so none of them waits for room any more.
@@ -60,6 +67,7 @@ void ContextRegistry::remove(const Address& address, const ContextCore& context)
   std::lock_guard lock(self.mutex_);
   const auto it = self.contexts_.find(address);
   if (it != self.contexts_.end() && it->second.context == &context) self.contexts_.erase(it);
+  self.note_sole();
 }
 
 }  // namespace compactor::runtime

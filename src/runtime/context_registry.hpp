@@ -30,6 +30,11 @@ class ContextRegistry {
     use(*pin.context);
     return true;
   }
+  // True if `context` is the only context of this OS process: its messages to other addresses
+  // all go through sockets, without the look-up (and the lock) of with().
+  static bool is_sole(const ContextCore& context) {
+    return instance().sole_.load(std::memory_order_acquire) == &context;
+  }
   // Calls `use(context)` for every context, as with() does for one.
   template <class Use>
   static void for_each(Use&& use) {
@@ -59,8 +64,13 @@ class ContextRegistry {
   Pin pin(const Address& address);
   std::vector<Address> addresses();
 
+  // After add() and remove(), under mutex_.
+  void note_sole();
+
   std::mutex mutex_;  // held only to look up, add or remove: never while a context is used
   std::unordered_map<Address, Entry> contexts_;
+  // The one context registered, if there is exactly one; else null.
+  std::atomic<const ContextCore*> sole_{nullptr};
 };
 
 }  // namespace compactor::runtime

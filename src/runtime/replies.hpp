@@ -16,6 +16,7 @@
 // table operations, and the table's nodes come from a pool under that lock, not from malloc
 // (which frees a node allocated by another thread slowly).
 
+#include "util/cache_line.hpp"
 #include "core/spin_lock.hpp"
 #include "runtime/event.hpp"
 
@@ -106,8 +107,9 @@ class Replies : public std::enable_shared_from_this<Replies> {
   const std::size_t limit_;
   // Held for a few map and heap operations by the asking worker and the I/O thread answering:
   // a spin lock, as sleeping in the kernel on contention costs more than the wait. Never held
-  // while a promise completes or the clock is called.
-  core::SpinLock mutex_;
+  // while a promise completes or the clock is called. What it guards starts a cache line: no
+  // other object's writes take that line from the two threads.
+  alignas(util::kCacheLine) core::SpinLock mutex_;
   std::pmr::unsynchronized_pool_resource pool_;  // the nodes of pending_, under mutex_
   std::pmr::unordered_map<std::uint64_t, Pending> pending_{&pool_};
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;

@@ -2,6 +2,8 @@
 #pragma once
 // The counters behind ContextStats, updated from any thread.
 
+#include "util/cache_line.hpp"
+
 #include <compactor/context_stats.hpp>
 
 #include <array>
@@ -25,10 +27,12 @@ inline constexpr const char* kDropReasonNames[] = {"no_receiver", "terminated", 
 static_assert(std::size(kDropReasonNames) == static_cast<std::size_t>(DropReason::count_));
 
 struct StatsCounters {
-  std::atomic<std::uint64_t> messages_sent_local{0};
-  std::atomic<std::uint64_t> messages_sent_remote{0};
-  std::atomic<std::uint64_t> messages_received_remote{0};
-  std::atomic<std::uint64_t> messages_dropped{0};
+  // Counted for every message, the first two by workers, the third by I/O threads: each on its
+  // own cache line, and the rarely counted ones on the lines after them.
+  alignas(util::kCacheLine) std::atomic<std::uint64_t> messages_sent_local{0};
+  alignas(util::kCacheLine) std::atomic<std::uint64_t> messages_sent_remote{0};
+  alignas(util::kCacheLine) std::atomic<std::uint64_t> messages_received_remote{0};
+  alignas(util::kCacheLine) std::atomic<std::uint64_t> messages_dropped{0};
   std::atomic<std::uint64_t> requests_rejected{0};
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_opened{0};

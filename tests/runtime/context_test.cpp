@@ -58,6 +58,26 @@ TEST(Context, ContextsInOneOsProcessTalkWithoutSockets) {
   EXPECT_TRUE(sender.wait_exited(1));
 }
 
+// A context alone in its OS process skips the look-up of the others (ContextRegistry::is_sole);
+// one that starts later, or is left alone by another that stopped, is looked up again.
+TEST(Context, ContextsThatComeAndGoAreStillReachedInMemory) {
+  Recorder receiver("receiver"), sender("sender");
+  Context a;
+  a.spawn(sender);
+  { Context gone; }
+  Context b;
+  b.spawn(receiver);
+  sender.send(receiver.self(), "hello", "in memory");
+  ASSERT_TRUE(receiver.wait_messages(1));
+  {
+    Context third;  // b is no longer the only other one, then again is
+  }
+  sender.send(receiver.self(), "again", "in memory");
+  ASSERT_TRUE(receiver.wait_messages(2));
+  EXPECT_EQ(a.stats().connections_opened, 0u);
+  EXPECT_EQ(b.stats().connections_accepted, 0u);
+}
+
 TEST(Context, ExplicitPortAndAdvertisedAddress) {
   Context probe;  // find a free port, then release it
   const auto port = probe.address().port;
