@@ -9,7 +9,10 @@
 #   - the remote ask's cost over send/reply, as the median of per-round ratios (msg/s and CPU);
 #   - CPU per remote message, both processes (user+system time of `compactor ping`, and of
 #     `compactor serve` over the same run);
-#   - local msg/s at 1 and 100 in flight, send/reply and ask, against CAF 0.17 in one process.
+#   - local msg/s at 1 and 100 in flight, send/reply and ask, against CAF 0.17 in one process;
+#   - an HTTP route's requests/s under `wrk -t2 -c32` with keep-alive, against nginx (one
+#     worker) serving a 2-byte file; skipped, and said so, where wrk or nginx is not installed;
+#   - the CPU time the compactor server uses while idle, over IDLE_SECONDS (default 20).
 #
 # Usage: bench/compare.sh BUILD_DIR [rounds, default 5] [round trips at W=100, default 100000]
 # BUILD_DIR is configured with -DCOMPACTOR_BUILD_BENCH=ON where libcaf-dev is installed.
@@ -45,6 +48,29 @@ for _ in $(seq 100); do
 done
 pid=$(awk '/^PID /{print $2}' "$dir/serve.out")
 caf_port=$(grep -o '[0-9]*$' "$dir/caf.out")
+
+# The HTTP servers: a process's route (http_route_bench serve) and nginx, one worker, no logs.
+http_seconds=${HTTP_SECONDS:-5}
+if command -v wrk >/dev/null && command -v nginx >/dev/null && [[ -x $bench/http_route_bench ]]; then
+  mkdir -p "$dir/nginx/root" && printf ok >"$dir/nginx/root/ok"
+  nginx_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/nginx/nginx.conf" <<EOF
+daemon off; master_process off; worker_processes 1; pid $dir/nginx/nginx.pid; error_log stderr error;
+events { worker_connections 256; }
+http { access_log off; keepalive_requests 1000000;
+       server { listen 127.0.0.1:$nginx_port; root $dir/nginx/root; } }
+EOF
+  taskset -c "$cpus" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" &
+  servers+=($!)
+  taskset -c "$cpus" "$bench/http_route_bench" serve >"$dir/route.out" &
+  servers+=($!)
+  for _ in $(seq 100); do grep -q '^serving' "$dir/route.out" && break; sleep 0.05; done
+  route_port=$(grep -o '[0-9]*$' "$dir/route.out")
+else
+  echo "compare.sh: wrk, nginx or http_route_bench missing: no HTTP row" >&2
+  http_seconds=0
+fi
+requests() { awk '/^Requests\/sec:/{print $2}'; }
 
 # record NAME VALUE: one round's figure
 record() { echo "$2" >>"$dir/$1"; }
@@ -82,6 +108,12 @@ for round in $(seq "$rounds"); do
   record ask_cost.1 "$(last_ratio compactor.send.1 compactor.ask.1)"
   record ask_cost.100 "$(last_ratio compactor.send.100 compactor.ask.100)"
   record ask_cost.cpu "$(last_ratio compactor.ask.cpu_us compactor.send.cpu_us)"
+  if ((http_seconds > 0)); then
+    pinned wrk -t2 -c32 -d"${http_seconds}s" "http://127.0.0.1:$route_port/hello/" | requests |
+      while read -r value; do record http.compactor "$value"; done
+    pinned wrk -t2 -c32 -d"${http_seconds}s" "http://127.0.0.1:$nginx_port/ok" | requests |
+      while read -r value; do record http.nginx "$value"; done
+  fi
   # In one process: items_per_second of each benchmark, 3 repetitions, their median.
   for program in local_ping_pong_bench caf_ping_pong_bench; do
     pinned "$bench/$program" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
@@ -91,8 +123,21 @@ for round in $(seq "$rounds"); do
   done
 done
 
-m() { median <"$dir/$1" | awk '{printf($1 >= 1000 ? "%.0f" : "%.2f", $1)}'; }
-ratio() { awk -v a="$(m "$1")" -v b="$(m "$2")" 'BEGIN {printf "%.2f", a / b}'; }
+# Idle: the server after the rounds, nothing asked of it (its timers and I/O thread only).
+idle_seconds=${IDLE_SECONDS:-20}
+before=$(cpu_seconds "$compactor_server")
+sleep "$idle_seconds"
+record idle.cpu "$(awk -v b="$before" -v a="$(cpu_seconds "$compactor_server")" 'BEGIN {printf "%.2f", a - b}')"
+
+# A figure not measured in this run (the HTTP row without wrk) is "n/a".
+m() {
+  [[ -s $dir/$1 ]] || { echo n/a; return; }
+  median <"$dir/$1" | awk '{printf($1 >= 1000 ? "%.0f" : "%.2f", $1)}'
+}
+ratio() {
+  [[ -s $dir/$1 && -s $dir/$2 ]] || { echo n/a; return; }
+  awk -v a="$(m "$1")" -v b="$(m "$2")" 'BEGIN {printf "%.2f", a / b}'
+}
 echo "== medians of $rounds alternating rounds (CPUs $cpus), 200-byte bodies"
 # figure | compactor's file | the baseline's file (none: no ratio)
 printf '%-66s %12s %12s %8s\n' figure compactor baseline ratio
@@ -119,4 +164,6 @@ local ask msg/s at 1 in flight (vs CAF request, no timeout)|local.LocalAsk.1|loc
 local ask msg/s at 100 in flight (vs CAF request, no timeout)|local.LocalAsk.100|local.CafRequest.100
 local ask msg/s at 1 in flight (vs CAF request, 10 s timeout)|local.LocalAsk.1|local.CafRequestDeadline.1
 local ask msg/s at 100 in flight (vs CAF request, 10 s timeout)|local.LocalAsk.100|local.CafRequestDeadline.100
+HTTP route req/s, wrk -t2 -c32 keep-alive (vs nginx, 2-byte file)|http.compactor|http.nginx
+CPU seconds of an idle compactor server over IDLE_SECONDS|idle.cpu|
 TABLE

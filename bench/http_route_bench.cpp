@@ -4,6 +4,8 @@
 // run with the same client: `connections` threads, one request in flight on each.
 //
 // Usage: http_route_bench [seconds per server, default 5] [connections, default 4]
+//        http_route_bench serve: only the route, at http://127.0.0.1:PORT/hello/ (it prints
+//        "serving PORT"), until killed: for an outside client such as wrk (bench/compare.sh).
 
 #include <compactor/compactor.hpp>
 
@@ -24,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -105,6 +108,14 @@ class Hello : public Process {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "serve") {
+    Hello hello;
+    Context context({.ip = "127.0.0.1", .port = 0});
+    context.spawn(hello);
+    std::printf("serving %u\n", static_cast<unsigned>(context.address().port));
+    std::fflush(stdout);
+    for (;;) ::pause();  // until a signal ends the process
+  }
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
   const int connections = argc > 2 ? std::atoi(argv[2]) : 4;
 
