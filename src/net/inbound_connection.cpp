@@ -226,11 +226,11 @@ void InboundConnection::deliver(wire::Request& request) {
   auto target = wire::split_target(request.target);
   if (auto sender = wire::message_sender(request)) {
     messages_received_.fetch_add(1, std::memory_order_relaxed);
-    const auto senders = router_.senders_seen();
+    const auto addresses = router_.addresses_seen();
     auto routed = target ? router_.message(*sender, target->process_id, std::move(target->rest),
                                            std::move(request.body))
                          : router_.message(*sender, {}, {}, {});
-    if (router_.senders_seen() != senders) {
+    if (router_.addresses_seen() != addresses) {
       // The metrics name the remote context, not the ephemeral port it connects from.
       const auto& from = router_.sender().address;
       std::lock_guard lock(stats_mutex_);

@@ -60,6 +60,7 @@ void ContextCore::start(const Address& bound, std::unique_ptr<RemoteTransport> t
       options_.advertise_ip ? *options_.advertise_ip : (bound_to_any_ ? host_ip() : bound.ip);
   address_.port = options_.advertise_port ? *options_.advertise_port : bound.port;
   transport_ = std::move(transport);
+  at_address_ = "@" + address_.to_string();
   peer_log_.set_place(address_.to_string());
   ContextRegistry::add(address_, *this);
 }
@@ -177,6 +178,12 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
   const auto* sender = ProcessRecord::current();
   if (sender != nullptr && sender->pid() == from) {
     transport_->send(sender->pid_text(), to, name, body);
+  } else if (from.address == address_) {
+    // Another sender of this context (an ask's fresh id): the address part is formatted once.
+    std::string text;
+    text.reserve(from.id.size() + at_address_.size());
+    text.append(from.id).append(at_address_);
+    transport_->send(text, to, name, body);
   } else {
     transport_->send(from.to_string(), to, name, body);
   }

@@ -182,6 +182,7 @@ class ContextCore {
   ContextOptions options_;
   Address bound_;
   Address address_;
+  std::string at_address_;  // "@" and address_ as text: the tail of its processes' PID texts
   bool bound_to_any_ = false;
   StatsCounters counters_;
   metrics::Registry metrics_;

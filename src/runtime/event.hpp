@@ -57,8 +57,10 @@ struct CallEvent {
 // unhandled (the process terminated), it completes the future where it is dropped: a holder of a
 // copy never waits for ever.
 struct ReplyEvent {
-  ReplyEvent(Promise<Message> promise, Message&& reply)
-      : promise(std::move(promise)), reply(std::move(reply)) {}
+  // The reply is taken from the message that brought it, without an intermediate Message.
+  ReplyEvent(Promise<Message> promise, MessageEvent&& message)
+      : promise(std::move(promise)),
+        reply{std::move(message.from), std::move(message.name), std::move(message.body)} {}
   ReplyEvent(ReplyEvent&& other) noexcept
       : promise(std::exchange(other.promise, std::nullopt)), reply(std::move(other.reply)) {}
   ReplyEvent& operator=(ReplyEvent&& other) noexcept {

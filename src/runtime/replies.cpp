@@ -54,7 +54,15 @@ std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration 
     std::lock_guard lock(mutex_);
     if (pending_.size() >= limit_) return std::nullopt;
     number = next_++;
-    pending_.emplace(number, std::move(pending));
+    if (spare_.empty()) {
+      pending_.emplace(number, std::move(pending));
+    } else {
+      auto node = std::move(spare_.back());
+      spare_.pop_back();
+      node.key() = number;
+      node.mapped() = std::move(pending);
+      pending_.insert(std::move(node));
+    }
     deadlines_.push({deadline, number});
     if (!armed_for_ || deadline < *armed_for_) arm = armed_for_ = deadline;
   }
@@ -66,9 +74,10 @@ std::optional<Promise<Message>> Replies::take_locked(std::uint64_t number,
                                                      std::weak_ptr<ProcessRecord>* home) {
   const auto found = pending_.find(number);
   if (found == pending_.end()) return std::nullopt;
-  std::optional<Promise<Message>> taken(std::move(found->second.promise));
-  if (home != nullptr) *home = std::move(found->second.home);
-  pending_.erase(found);
+  auto node = pending_.extract(found);
+  std::optional<Promise<Message>> taken(std::move(node.mapped().promise));
+  if (home != nullptr) *home = std::move(node.mapped().home);
+  if (spare_.size() < kSpareNodes) spare_.push_back(std::move(node));
   // Mostly answered asks' leftovers: keep them at most about as many as the asks in flight.
   if (deadlines_.size() > 64 && deadlines_.size() > 2 * pending_.size()) {
     std::vector<Deadline> live;
@@ -157,8 +166,7 @@ Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message
     if (!ask) return number < next_ ? Answer::late : Answer::unknown;
   }
   // Completed at home, or here if home terminated (the event completes it as it is dropped).
-  Event reply(std::in_place_type<ReplyEvent>, std::move(*ask),
-              Message{std::move(message.from), std::move(message.name), std::move(message.body)});
+  Event reply(std::in_place_type<ReplyEvent>, std::move(*ask), std::move(message));
   if (const auto record = home.lock()) {
     record->enqueue(std::move(reply));
   } else {

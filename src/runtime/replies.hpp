@@ -13,8 +13,8 @@
 // ask finds nothing due and arms itself for the next (about once per timeout).
 //
 // An ask is opened by a worker and answered by another thread: both hold the lock for a few
-// table operations, and the table's nodes come from a pool under that lock, not from malloc
-// (which frees a node allocated by another thread slowly).
+// table operations. An answered ask's node is kept, under that lock, for the next ask: no
+// malloc or free per ask (and no free of a node another thread allocated, which is slow).
 
 #include "util/cache_line.hpp"
 #include "core/spin_lock.hpp"
@@ -26,7 +26,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -42,7 +41,9 @@ class ProcessRecord;
 class Replies : public std::enable_shared_from_this<Replies> {
  public:
   // At most `limit` asks in flight.
-  Replies(Clock& clock, std::size_t limit) : clock_(clock), limit_(limit) {}
+  Replies(Clock& clock, std::size_t limit) : clock_(clock), limit_(limit) {
+    spare_.reserve(kSpareNodes);
+  }
 
   // A new ask to `target`, ending with AskTimeout after `timeout`: the N of its id
   // "__req_res__(N)", and the future of its reply; none if `limit` asks are in flight. Its reply
@@ -87,6 +88,8 @@ class Replies : public std::enable_shared_from_this<Replies> {
     Clock::duration timeout;
     Clock::time_point deadline;
   };
+  // Enough for the asks a busy process keeps in flight; more are freed as they end.
+  static constexpr std::size_t kSpareNodes = 256;
   struct Deadline {
     Clock::time_point when;
     std::uint64_t number;
@@ -110,8 +113,9 @@ class Replies : public std::enable_shared_from_this<Replies> {
   // while a promise completes or the clock is called. What it guards starts a cache line: no
   // other object's writes take that line from the two threads.
   alignas(util::kCacheLine) core::SpinLock mutex_;
-  std::pmr::unsynchronized_pool_resource pool_;  // the nodes of pending_, under mutex_
-  std::pmr::unordered_map<std::uint64_t, Pending> pending_{&pool_};
+  using Table = std::unordered_map<std::uint64_t, Pending>;
+  Table pending_;
+  std::vector<Table::node_type> spare_;  // answered asks' nodes, at most kSpareNodes
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::optional<Clock::time_point> armed_for_;  // the earliest time a timer is set for
   std::uint64_t next_ = 1;                      // the N of the next id; ids below it were issued

@@ -43,6 +43,7 @@ void Router::read_sender(std::string_view text) {
     sender_.id.assign(text.substr(0, at));
   } else {
     sender_ = detail::parse_literal_pid(text).value_or(PID());
+    ++addresses_seen_;
   }
   sender_text_.assign(text);
   ++senders_seen_;

@@ -58,10 +58,12 @@ class Router {
   std::shared_ptr<ProcessRecord> take_congested() { return std::move(congested_); }
   bool congested() const { return congested_ != nullptr; }
 
-  // The sender of the last message (parsed once per connection and sender, not per message), and
-  // how many times it changed.
+  // The sender of the last message (parsed once per connection and sender, not per message), how
+  // many times it changed, and how many times its address was parsed (not only its id changed:
+  // each ask's request comes from a fresh id at the same address).
   const PID& sender() const { return sender_; }
   std::uint64_t senders_seen() const { return senders_seen_; }
+  std::uint64_t addresses_seen() const { return addresses_seen_; }
 
  private:
   // Parses `text` into sender_ (empty if it is not a PID), reusing the address when only the id
@@ -73,6 +75,7 @@ class Router {
   std::string sender_text_;
   PID sender_;
   std::uint64_t senders_seen_ = 0;
+  std::uint64_t addresses_seen_ = 0;
   std::shared_ptr<ProcessRecord> congested_;
 };
 

@@ -9,13 +9,19 @@ std::optional<PathTarget> split_target(std::string_view target) {
   const auto query = target.find_first_of("?#");
   if (query != std::string_view::npos) target = target.substr(0, query);
   if (target.size() < 2 || target.front() != '/') return std::nullopt;
-  auto decoded = percent_decode(target.substr(1));
-  if (!decoded) return std::nullopt;
+  target.remove_prefix(1);
+  // Most targets have no escape: split the view itself, without a decoded copy.
+  std::optional<std::string> decoded;
+  if (target.find('%') != std::string_view::npos) {
+    decoded = percent_decode(target);
+    if (!decoded) return std::nullopt;
+    target = *decoded;
+  }
+  const auto slash = target.find('/');
+  if (slash == 0) return std::nullopt;
   PathTarget result;
-  const auto slash = decoded->find('/');
-  result.process_id = decoded->substr(0, slash);
-  if (slash != std::string::npos) result.rest = decoded->substr(slash + 1);
-  if (result.process_id.empty()) return std::nullopt;
+  result.process_id = target.substr(0, slash);
+  if (slash != std::string_view::npos) result.rest = target.substr(slash + 1);
   return result;
 }
 

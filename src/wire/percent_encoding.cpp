@@ -21,16 +21,17 @@ int hex_value(char c) {
 
 void append_percent_encoded(std::string& out, std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!needs_escape(c, keep_slash)) {
-      out.push_back(ch);
-      continue;
-    }
-    out.push_back('%');
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
+  // Runs of characters kept as they are are appended at once: ids and names rarely need escapes.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(c, keep_slash)) continue;
+    out.append(text, kept, i - kept);
+    const char escape[] = {'%', kHex[c >> 4], kHex[c & 0xf]};
+    out.append(escape, sizeof escape);
+    kept = i + 1;
   }
+  out.append(text, kept);
 }
 
 std::optional<std::string> percent_decode(std::string_view text) {

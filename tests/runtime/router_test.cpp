@@ -84,6 +84,7 @@ TEST_F(RouterTest, ASenderOfTheSameAddressChangesOnlyItsId) {
     EXPECT_EQ(router.sender().empty() ? "" : router.sender().to_string(), parsed) << text;
   }
   EXPECT_EQ(router.senders_seen(), cases.size());
+  EXPECT_EQ(router.addresses_seen(), cases.size() - 1) << "the second ask's id kept the address";
 }
 
 TEST_F(RouterTest, AMessageGoesToItsReceiverFromTheSenderParsedOnce) {

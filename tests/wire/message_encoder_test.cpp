@@ -55,6 +55,10 @@ TEST(MessageEncoder, EscapesOnlyWhatARequestLineCannotCarry) {
   std::string out;
   encode_message(out, {"a@127.0.0.1:1", "b", "127.0.0.1:2", "a/b c%", ""});
   EXPECT_TRUE(out.starts_with("POST /b/a/b%20c%25 HTTP/1.1\r\n")) << out;
+  // Escapes first, last and side by side; a receiver's slash is escaped, a name's is not.
+  out.clear();
+  encode_message(out, {"a@127.0.0.1:1", "x/y?", "127.0.0.1:2", "%lead/ #trail ", ""});
+  EXPECT_TRUE(out.starts_with("POST /x%2Fy%3F/%25lead/%20%23trail%20 HTTP/1.1\r\n")) << out;
 }
 
 }  // namespace

@@ -278,6 +278,15 @@ TEST(MessageHead, SplitsAndDecodesTargets) {
   t = split_target("/pong");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->rest, "");
+  t = split_target("/__req_res__(7)/pong");  // no escape: split without decoding
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->process_id, "__req_res__(7)");
+  EXPECT_EQ(t->rest, "pong");
+  t = split_target("/a%2Fb/c");  // decoded, then split (as libprocess reads a path)
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->process_id, "a");
+  EXPECT_EQ(t->rest, "b/c");
+  EXPECT_FALSE(split_target("/%2Fx"));
   EXPECT_FALSE(split_target("/"));
   EXPECT_FALSE(split_target("//x"));
   EXPECT_FALSE(split_target("/po%zzng/x"));
