@@ -16,9 +16,9 @@
 // table operations. An answered ask's node is kept, under that lock, for the next ask: no
 // malloc or free per ask (and no free of a node another thread allocated, which is slow).
 
-#include "util/cache_line.hpp"
 #include "core/spin_lock.hpp"
 #include "runtime/event.hpp"
+#include "util/cache_line.hpp"
 
 #include <compactor/ask.hpp>
 #include <compactor/clock.hpp>
