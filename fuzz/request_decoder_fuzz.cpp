@@ -20,7 +20,8 @@ class Sink : public compactor::wire::RequestSink {
     (void)compactor::wire::accepts_gzip(request.header("Accept-Encoding"));
     if (auto sender = compactor::wire::message_sender(request)) {
       auto from = compactor::detail::parse_literal_pid(*sender);
-      auto target = compactor::wire::split_target(request.target);
+      std::string decoded;
+      auto target = compactor::wire::split_target(request.target, decoded);
       if (target && from) {
         compactor::wire::append_accepted(answers, !request.keep_alive);
       } else {

@@ -223,11 +223,12 @@ void InboundConnection::resume_reading() {
 
 void InboundConnection::deliver(wire::Request& request) {
   const bool close = !request.keep_alive;
-  auto target = wire::split_target(request.target);
+  std::string decoded_target;  // holds what `target` views, when the target had escapes
+  const auto target = wire::split_target(request.target, decoded_target);
   if (auto sender = wire::message_sender(request)) {
     messages_received_.fetch_add(1, std::memory_order_relaxed);
     const auto addresses = router_.addresses_seen();
-    auto routed = target ? router_.message(*sender, target->process_id, std::move(target->rest),
+    auto routed = target ? router_.message(*sender, target->process_id, std::string(target->rest),
                                            std::move(request.body))
                          : router_.message(*sender, {}, {}, {});
     if (router_.addresses_seen() != addresses) {
@@ -250,7 +251,7 @@ void InboundConnection::deliver(wire::Request& request) {
       routed.headers.emplace_back(header.name, header.value);
     routed.body = std::move(request.body);
     answer(router_.http(std::move(routed), target ? target->process_id : std::string_view(),
-                        target ? std::move(target->rest) : std::string(),
+                        target ? std::string(target->rest) : std::string(),
                         [&] { return awaited_answer(close, gzip_ok); }),
            close, gzip_ok);
   }

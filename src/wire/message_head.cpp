@@ -3,19 +3,23 @@
 
 #include "wire/percent_encoding.hpp"
 
+#include <algorithm>
+
 namespace compactor::wire {
 
-std::optional<PathTarget> split_target(std::string_view target) {
-  const auto query = target.find_first_of("?#");
-  if (query != std::string_view::npos) target = target.substr(0, query);
+std::optional<PathTarget> split_target(std::string_view target, std::string& decoded) {
+  // One pass (find_first_of("?#") calls memchr on the set for every character of the target).
+  const auto query = std::find_if(target.begin(), target.end(),
+                                  [](char c) { return c == '?' || c == '#'; });
+  target = target.substr(0, static_cast<std::size_t>(query - target.begin()));
   if (target.size() < 2 || target.front() != '/') return std::nullopt;
   target.remove_prefix(1);
   // Most targets have no escape: split the view itself, without a decoded copy.
-  std::optional<std::string> decoded;
   if (target.find('%') != std::string_view::npos) {
-    decoded = percent_decode(target);
-    if (!decoded) return std::nullopt;
-    target = *decoded;
+    auto text = percent_decode(target);
+    if (!text) return std::nullopt;
+    decoded = std::move(*text);
+    target = decoded;
   }
   const auto slash = target.find('/');
   if (slash == 0) return std::nullopt;
