@@ -9,8 +9,8 @@ namespace compactor::wire {
 
 std::optional<PathTarget> split_target(std::string_view target, std::string& decoded) {
   // One pass (find_first_of("?#") calls memchr on the set for every character of the target).
-  const auto query = std::find_if(target.begin(), target.end(),
-                                  [](char c) { return c == '?' || c == '#'; });
+  const auto query =
+      std::find_if(target.begin(), target.end(), [](char c) { return c == '?' || c == '#'; });
   target = target.substr(0, static_cast<std::size_t>(query - target.begin()));
   if (target.size() < 2 || target.front() != '/') return std::nullopt;
   target.remove_prefix(1);
