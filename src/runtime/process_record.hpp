@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <coroutine>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -126,11 +127,13 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // the process; `step.process` is the step's (a record that ended, even if this one took its
   // address, never matches).
   bool keep_reply_step(const detail::AwaitingStep& step) {
-    if (!keeping_reply_step_ || step.process.lock().get() != static_cast<void*>(this)) {
-      return false;
-    }
+    if (!keeping_reply_step_) return false;
+    // The same owner as this record's own handle: no atomic operation, and a record that ended
+    // keeps its control block while `step` holds it, so no other record can share it.
+    if (self_.expired()) self_ = weak_from_this();
+    if (step.process.owner_before(self_) || self_.owner_before(step.process)) return false;
     keeping_reply_step_ = false;
-    reply_step_ = step;
+    reply_step_ = KeptStep{step.step, step.root};
     return true;
   }
   Process& process() { return process_; }
@@ -162,7 +165,12 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
 
   Mailbox mailbox_;
   bool keeping_reply_step_ = false;  // see keep_reply_step
-  std::optional<detail::AwaitingStep> reply_step_;
+  struct KeptStep {
+    std::coroutine_handle<> step;
+    void* root;
+  };
+  std::optional<KeptStep> reply_step_;
+  std::weak_ptr<void> self_;  // this record, for keep_reply_step's comparison; set on first use
   std::atomic<bool> scheduled_{false};
   // Paused readers and held senders, each called once what it waits for is false.
   struct Waiter {
