@@ -35,18 +35,24 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2
 ticks=$(getconf CLK_TCK)
 cpu_seconds() { awk -v t="$ticks" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 
-# The servers, for every round: a compactor context and a CAF middleman, each answering pings.
+# The servers, for every round: a compactor context, one that runs handlers on its I/O thread
+# (ContextOptions::run_on_io_thread) and a CAF middleman, each answering pings.
 # (taskset runs them as themselves: $! is the server.)
 taskset -c "$cpus" "$tool" serve --quiet --ip 127.0.0.1 --port 0 >"$dir/serve.out" &
 servers+=($!)
 compactor_server=$!
+COMPACTOR_RUN_ON_IO_THREAD=1 taskset -c "$cpus" "$tool" serve --quiet --ip 127.0.0.1 --port 0 \
+  >"$dir/serve_io.out" &
+servers+=($!)
 taskset -c "$cpus" "$bench/caf_remote_ping_pong" serve 0 >"$dir/caf.out" &
 servers+=($!)
 for _ in $(seq 100); do
-  grep -q '^PID ' "$dir/serve.out" && grep -q '^serving' "$dir/caf.out" && break
+  grep -q '^PID ' "$dir/serve.out" && grep -q '^PID ' "$dir/serve_io.out" &&
+    grep -q '^serving' "$dir/caf.out" && break
   sleep 0.05
 done
 pid=$(awk '/^PID /{print $2}' "$dir/serve.out")
+pid_io=$(awk '/^PID /{print $2}' "$dir/serve_io.out")
 caf_port=$(grep -o '[0-9]*$' "$dir/caf.out")
 
 # The HTTP servers: a process's route (http_route_bench serve) and nginx, one worker, no logs.
@@ -87,6 +93,11 @@ for round in $(seq "$rounds"); do
   record compactor.send.1 "$(rate <<<"$out")"
   out=$(pinned "$tool" ping "$pid" -n $((count / 5)) -w 1 --size 200 --link --ask)
   record compactor.ask.1 "$(rate <<<"$out")"
+  # Both ends with run_on_io_thread: the same, and what it costs at 100 in flight.
+  out=$(COMPACTOR_RUN_ON_IO_THREAD=1 pinned "$tool" ping "$pid_io" -n $((count / 5)) -w 1 --size 200 --link)
+  record compactor_io.p50 "$(p50 <<<"$out")"
+  out=$(COMPACTOR_RUN_ON_IO_THREAD=1 pinned "$tool" ping "$pid_io" -n "$count" -w 100 --size 200 --link)
+  record compactor_io.send.100 "$(rate <<<"$out")"
   for mode in send ask; do
     flags=(); caf_flags=()
     [[ $mode == ask ]] && flags=(--ask) && caf_flags=(--request)
@@ -149,8 +160,10 @@ while IFS='|' read -r figure ours theirs; do
   fi
 done <<'TABLE'
 remote round trip p50 at 1 in flight, us (vs raw TCP)|compactor.p50|raw.p50
+remote round trip p50 at 1 in flight, run_on_io_thread, us (vs raw TCP)|compactor_io.p50|raw.p50
 remote msg/s at 1 in flight (vs CAF middleman)|compactor.send.1|caf.send.1
 remote msg/s at 100 in flight (vs CAF middleman)|compactor.send.100|caf.send.100
+remote msg/s at 100 in flight, run_on_io_thread (vs without)|compactor_io.send.100|compactor.send.100
 remote ask msg/s at 1 in flight (vs CAF request)|compactor.ask.1|caf.ask.1
 remote ask msg/s at 100 in flight (vs CAF request)|compactor.ask.100|caf.ask.100
 remote ask's cost over send, 1 in flight (per-round ratio)|ask_cost.1|

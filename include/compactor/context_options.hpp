@@ -39,6 +39,14 @@ struct COMPACTOR_API ContextOptions {
   /// threads and only queue events. settle(), wait() and shutdown() run what is runnable
   /// themselves. `workers` is ignored.
   bool deterministic = false;
+  /// Runs a remote message's handlers on the I/O thread that read it, once the rest of that read
+  /// is parsed, when its process was idle and has at most a few events waiting; otherwise, and
+  /// for local messages, a worker runs them as always. A round trip at one in flight then skips
+  /// the hand-over to a worker on each side (on a VM, waking a parked vCPU: about half of it).
+  /// Handlers must be short and must not block: one that blocks stalls every connection of the
+  /// context, and Future::get() on a pending future throws std::logic_error there (the reply
+  /// could not be read). Off by default. COMPACTOR_RUN_ON_IO_THREAD.
+  bool run_on_io_thread = false;
   /// Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;
   /// Reject (400) a message whose Libprocess-From IP differs from the socket's peer IP. With TLS

@@ -56,6 +56,10 @@ struct AwaitingStep {
 // throws instead of blocking the step's process, which the reply to its own ask must reach.
 COMPACTOR_API bool& running_task_step();
 
+// True on an I/O thread while it runs a process's handlers (ContextOptions::run_on_io_thread):
+// Future::get() there throws instead of blocking the thread that reads the replies.
+COMPACTOR_API bool& running_on_io_thread();
+
 template <class T>
 struct FutureState : std::enable_shared_from_this<FutureState<T>> {
   /// Provided, so that make_shared's value-initialization does not zero the whole state first
@@ -262,6 +266,11 @@ class Future {
     if (!state_->complete_locked() && detail::running_task_step()) {
       throw std::logic_error(
           "Future::get() on a pending future inside a Task would block its process: co_await it");
+    }
+    if (!state_->complete_locked() && detail::running_on_io_thread()) {
+      throw std::logic_error(
+          "Future::get() on a pending future in a handler run on the I/O thread "
+          "(run_on_io_thread) would block the context's connections");
     }
     state_->completed.wait(lock, [&] { return state_->complete_locked(); });
     if (state_->error) std::rethrow_exception(state_->error);

@@ -8,4 +8,9 @@ bool& running_task_step() {
   return running;
 }
 
+bool& running_on_io_thread() {
+  thread_local bool running = false;
+  return running;
+}
+
 }  // namespace compactor::detail

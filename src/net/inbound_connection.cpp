@@ -9,6 +9,7 @@
 #include "runtime/context_core.hpp"
 #include "runtime/http_guard.hpp"
 #include "runtime/process_record.hpp"
+#include "runtime/scheduler.hpp"
 #include "wire/message_head.hpp"
 #include "wire/response_writer.hpp"
 
@@ -46,6 +47,7 @@ InboundConnection::InboundConnection(Network& network, asio::ip::tcp::socket soc
       peer_(peer_of(socket_)),
       peer_ip_(peer_.port() != 0 ? canonical_peer_ip(peer_.address()) : std::string()),
       router_(network.core(), peer_ip_),
+      run_on_io_thread_(network.core().options().run_on_io_thread),
       life_({.max_body_size = network.core().options().max_body_size,
              .handshake_timeout = network.core().options().tls_handshake_timeout,
              .request_timeout = network.core().options().request_timeout,
@@ -176,7 +178,15 @@ void InboundConnection::consume(std::string_view bytes) {
     if (opened == TlsSession::Opened::closed) life_.reading_ended();  // after what came before
   }
   life_.received(bytes);
-  while (auto* request = life_.next_request()) deliver(*request);
+  if (run_on_io_thread_) {
+    // The process made runnable last runs here once the read is parsed, if it is not busy.
+    constexpr std::size_t kMostEventsToRunHere = 4;
+    runtime::Scheduler::KeepLast keep(network_.core().scheduler());
+    while (auto* request = life_.next_request()) deliver(*request);
+    keep.run_kept(kMostEventsToRunHere);
+  } else {
+    while (auto* request = life_.next_request()) deliver(*request);
+  }
   switch (life_.read_done(now())) {
     case connection::InboundLifecycle::AfterRead::read:
       read();

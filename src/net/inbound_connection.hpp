@@ -91,6 +91,7 @@ class InboundConnection final : public std::enable_shared_from_this<InboundConne
   std::string peer_ip_;
   std::string peer_text_;
   runtime::Router router_;
+  const bool run_on_io_thread_;  // ContextOptions::run_on_io_thread
   connection::InboundLifecycle life_;
   std::array<char, 64 * 1024> read_buffer_;
   // The gathering write under way.

@@ -183,6 +183,7 @@ ContextOptions ContextOptions::from_environment() {
   read_env("COMPACTOR_MAILBOX_LIMIT", options.mailbox_limit, number_from<std::size_t>);
   read_env("COMPACTOR_MAILBOX_OVERFLOW", options.mailbox_overflow, overflow_from);
   read_env("COMPACTOR_RUNTIME_METRICS", options.runtime_metrics, flag_from);
+  read_env("COMPACTOR_RUN_ON_IO_THREAD", options.run_on_io_thread, flag_from);
   read_env("COMPACTOR_ON_EXCEPTION", options.on_exception, on_exception_from);
   options.tls = TlsOptions::from_environment();
   return options;

@@ -137,6 +137,8 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
     return true;
   }
   Process& process() { return process_; }
+  // Events waiting in the mailbox (any thread).
+  std::size_t queued_events() const { return mailbox_.size(); }
 
   // The local process this one sent to last, so that a conversation skips the process table.
   // Touched only by the thread running this process.

@@ -5,6 +5,8 @@
 #include "runtime/deferred_flush.hpp"
 #include "runtime/process_record.hpp"
 
+#include <compactor/future.hpp>
+
 namespace compactor::runtime {
 namespace {
 
@@ -15,6 +17,13 @@ struct WorkerSlot {
   unsigned next_streak = 0;  // tasks run in a row from `next`, to bound starvation of the queue
 };
 thread_local WorkerSlot tls_worker;
+
+// An I/O thread's KeepLast: its scheduler, and the process kept.
+struct KeptSlot {
+  const Scheduler* keeping = nullptr;
+  Scheduler::Task kept;
+};
+thread_local KeptSlot tls_kept;
 
 // After this many tasks taken from the run-next slot, a worker takes one from the shared queue.
 constexpr unsigned kMaxNextStreak = 64;
@@ -40,8 +49,35 @@ void Scheduler::schedule(Task task) {
     // The newest runnable process runs next on this warm thread; an older one goes to the queue.
     std::swap(task, tls_worker.next);
     if (!task) return;
+  } else if (tls_kept.keeping == this) {
+    std::swap(task, tls_kept.kept);  // the same, on an I/O thread (KeepLast)
+    if (!task) return;
   }
   push_shared(std::move(task));
+}
+
+Scheduler::KeepLast::KeepLast(Scheduler& scheduler) : scheduler_(scheduler) {
+  if (!scheduler.stepped_) tls_kept.keeping = &scheduler;
+}
+
+Scheduler::KeepLast::~KeepLast() {
+  tls_kept.keeping = nullptr;
+  if (tls_kept.kept) scheduler_.push_shared(std::exchange(tls_kept.kept, nullptr));
+}
+
+void Scheduler::KeepLast::run_kept(std::size_t most_events) {
+  tls_kept.keeping = nullptr;
+  Task task = std::exchange(tls_kept.kept, nullptr);
+  if (!task) return;
+  if (task->queued_events() > most_events) {
+    scheduler_.push_shared(std::move(task));
+    return;
+  }
+  struct OnIoThread {  // Future::get() throws meanwhile
+    bool outer = std::exchange(detail::running_on_io_thread(), true);
+    ~OnIoThread() { detail::running_on_io_thread() = outer; }
+  } on_io_thread;
+  scheduler_.run_here(std::move(task));
 }
 
 void Scheduler::push_shared(Task task) {
@@ -114,6 +150,11 @@ bool Scheduler::run_one() {
     task = std::move(queue_.front());
     queue_.pop_front();
   }
+  run_here(std::move(task));
+  return true;
+}
+
+void Scheduler::run_here(Task task) {
   // For its batch this thread is the scheduler's worker (a deferred flush, a held sender).
   const Scheduler* caller = std::exchange(tls_worker.owner, this);
   Task caller_next = std::exchange(tls_worker.next, nullptr);
@@ -124,7 +165,6 @@ bool Scheduler::run_one() {
   if (tls_worker.next) push_shared(std::exchange(tls_worker.next, nullptr));
   tls_worker.owner = caller;
   tls_worker.next = std::move(caller_next);
-  return true;
 }
 
 void Scheduler::stop() {

@@ -20,6 +20,12 @@ class ProcessRecord;
 // process displaced from the slot goes to the shared queue, where idle workers pick it up.
 // Idle workers sleep on a condition variable: an idle context uses no CPU.
 //
+// An I/O thread may run a process too (ContextOptions::run_on_io_thread): while it holds a
+// KeepLast, the process it makes runnable last is kept on that thread instead of waking a worker,
+// and runs there once the read is parsed if only a few events wait for it; an earlier one, or a
+// busier one, goes to the workers. A round trip at one in flight then skips the hand-over to a
+// worker (a parked vCPU's wake-up) on each side.
+//
 // Stepped (ContextOptions::deterministic), it has no workers: the test's thread runs one
 // runnable process at a time with run_one(), in the order they became runnable.
 //
@@ -44,6 +50,21 @@ class Scheduler {
   // batch, or for ever if the waker's handler blocks.
   void schedule_anywhere(Task task) { push_shared(std::move(task)); }
 
+  // See the class comment. One at a time per thread; not on a worker.
+  class KeepLast {
+   public:
+    explicit KeepLast(Scheduler& scheduler);
+    ~KeepLast();  // what is still kept goes to the workers
+    KeepLast(const KeepLast&) = delete;
+    KeepLast& operator=(const KeepLast&) = delete;
+    // Runs the kept process's batch here if at most `most_events` events wait for it; else it
+    // goes to the workers.
+    void run_kept(std::size_t most_events);
+
+   private:
+    Scheduler& scheduler_;
+  };
+
   // Runs the next runnable process's batch on this thread; false if none is runnable. Stepped,
   // how processes run at all; on a worker, how a process waiting for another helps it along.
   bool run_one();
@@ -57,6 +78,8 @@ class Scheduler {
 
  private:
   void worker_loop();
+  // Runs `task`'s batch on this thread as if it were a worker's.
+  void run_here(Task task);
   void push_shared(Task task);
   Task pop_shared();  // blocks; returns null once stopping and empty
 

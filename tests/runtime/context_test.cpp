@@ -125,7 +125,9 @@ TEST(ContextOptions, FromEnvironment) {
   ScopedEnv advertise_ip("LIBPROCESS_ADVERTISE_IP", "192.0.2.7");
   ScopedEnv advertise_port("LIBPROCESS_ADVERTISE_PORT", "7000");
   ScopedEnv match("LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH", "true");
+  ScopedEnv io_thread("COMPACTOR_RUN_ON_IO_THREAD", "1");
   const auto options = ContextOptions::from_environment();
+  EXPECT_TRUE(options.run_on_io_thread);
   EXPECT_EQ(options.ip, "127.0.0.1");
   EXPECT_EQ(options.port, 5099);
   EXPECT_EQ(options.advertise_ip, "192.0.2.7");
