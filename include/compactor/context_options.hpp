@@ -40,7 +40,7 @@ struct COMPACTOR_API ContextOptions {
   /// themselves. `workers` is ignored.
   bool deterministic = false;
   /// Runs a remote message's handlers on the I/O thread that read it, once the rest of that read
-  /// is parsed, when its process was idle and has at most a few events waiting; otherwise, and
+  /// is parsed, when its process was idle and that message is all it has to handle; otherwise, and
   /// for local messages, a worker runs them as always. A round trip at one in flight then skips
   /// the hand-over to a worker on each side (on a VM, waking a parked vCPU: about half of it).
   /// Handlers must be short and must not block: one that blocks stalls every connection of the
