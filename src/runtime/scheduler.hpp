@@ -22,8 +22,9 @@ class ProcessRecord;
 //
 // An I/O thread may run a process too (ContextOptions::run_on_io_thread): while it holds a
 // KeepLast, the process it makes runnable last is kept on that thread instead of waking a worker,
-// and runs there once the read is parsed if only a few events wait for it; an earlier one, or a
-// busier one, goes to the workers. A round trip at one in flight then skips the hand-over to a
+// and runs there once the read is parsed if the message it read is all the process has to handle;
+// an earlier one, or a busier one, goes to the workers (which handle a burst while the I/O thread
+// reads on). A round trip at one in flight then skips the hand-over to a
 // worker (a parked vCPU's wake-up) on each side.
 //
 // Stepped (ContextOptions::deterministic), it has no workers: the test's thread runs one
@@ -50,16 +51,15 @@ class Scheduler {
   // batch, or for ever if the waker's handler blocks.
   void schedule_anywhere(Task task) { push_shared(std::move(task)); }
 
-  // See the class comment. One at a time per thread; not on a worker.
+  // See the class comment; keeps nothing unless `keep`. One at a time per thread; not on a worker.
   class KeepLast {
    public:
-    explicit KeepLast(Scheduler& scheduler);
+    KeepLast(Scheduler& scheduler, bool keep);
     ~KeepLast();  // what is still kept goes to the workers
     KeepLast(const KeepLast&) = delete;
     KeepLast& operator=(const KeepLast&) = delete;
-    // Runs the kept process's batch here if at most `most_events` events wait for it; else it
-    // goes to the workers.
-    void run_kept(std::size_t most_events);
+    // Runs the kept process's batch here if one event is all it has; else the workers do.
+    void run_kept();
 
    private:
     Scheduler& scheduler_;
