@@ -156,9 +156,7 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
       if (record == nullptr || record->terminated()) return false;
     }
     StatsCounters::add(counters_.messages_sent_local);
-    context.deliver_from_sender(
-        to.id, Event(std::in_place_type<MessageEvent>, std::forward<From>(from), std::string(name),
-                     std::string(body)));
+    context.deliver_from_sender(to.id, std::forward<From>(from), name, body);
     return true;
   };
   if (is_local(to.address)) return hand_over(*this);
@@ -202,22 +200,49 @@ ProcessRecord* ContextCore::find_receiver(std::string_view id,
   return cached.get();
 }
 
-bool ContextCore::deliver(std::string_view receiver, Event&& message,
-                          std::shared_ptr<ProcessRecord>* congested) {
-  if (const auto replied = answer_ask(receiver, message)) return *replied;
+bool ContextCore::deliver_message(std::string_view receiver, const PID& from, std::string&& name,
+                                  std::string&& body, std::shared_ptr<ProcessRecord>* congested) {
+  return deliver(receiver, congested, from, std::move(name), std::move(body));
+}
+
+template <class... Parts>
+bool ContextCore::deliver(std::string_view receiver, std::shared_ptr<ProcessRecord>* congested,
+                          Parts&&... parts) {
+  const auto whole = [&] {
+    return Event(std::in_place_type<MessageEvent>, std::forward<Parts>(parts)...);
+  };
+  if (receiver.starts_with(detail::ask_id_prefix)) {
+    auto message = whole();
+    if (const auto replied = answer_ask(receiver, message)) return *replied;
+    return drop_for_unknown(receiver, message);  // no process has an ask's id
+  }
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);
-  if (record == nullptr) return drop_for_unknown(receiver, message);
-  bool over = false;
-  if (!record->enqueue(std::move(message), congested != nullptr ? &over : nullptr)) {
-    return drop_for_terminated(receiver);
+  if (record == nullptr) {
+    auto message = whole();
+    return drop_for_unknown(receiver, message);
   }
+  bool over = false;
+  bool* const over_if_asked = congested != nullptr ? &over : nullptr;
+  const bool queued = inspecting()
+                          ? record->enqueue(whole(), over_if_asked)
+                          : record->enqueue_message(over_if_asked, std::forward<Parts>(parts)...);
+  if (!queued) return drop_for_terminated(receiver);
   if (over) *congested = record->shared_from_this();
   return true;
 }
 
-bool ContextCore::deliver_from_sender(std::string_view receiver, Event&& message) {
-  if (options_.mailbox_limit == 0) return deliver(receiver, std::move(message));
+template <class From>
+bool ContextCore::deliver_from_sender(std::string_view receiver, From&& from, std::string_view name,
+                                      std::string_view body) {
+  if (options_.mailbox_limit != 0) {  // a bounded mailbox looks at the whole message
+    return admit_from_sender(
+        receiver, Event(std::in_place_type<MessageEvent>, std::forward<From>(from), name, body));
+  }
+  return deliver(receiver, nullptr, std::forward<From>(from), name, body);
+}
+
+bool ContextCore::admit_from_sender(std::string_view receiver, Event&& message) {
   if (const auto replied = answer_ask(receiver, message)) return *replied;
   std::shared_ptr<ProcessRecord> holder;
   auto* record = find_receiver(receiver, holder);

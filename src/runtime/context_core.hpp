@@ -85,23 +85,10 @@ class ContextCore {
 
   // Puts a message into the mailbox of the local process `receiver`. Returns false (and counts a
   // drop) if there is no such process.
-  bool deliver_message(std::string_view receiver, PID from, std::string name, std::string body,
-                       std::shared_ptr<ProcessRecord>* congested = nullptr) {
-    return deliver(
-        receiver,
-        Event(std::in_place_type<MessageEvent>, std::move(from), std::move(name), std::move(body)),
-        congested);
-  }
-
-  // As deliver_message, for an event built in place by the caller (one move fewer per message).
   // `congested`, if given, is set to the receiver when its mailbox is now over its high-water
   // mark (the network then pauses the connection until ProcessRecord::pause_reader resumes it).
-  bool deliver(std::string_view receiver, Event&& message,
-               std::shared_ptr<ProcessRecord>* congested = nullptr);
-
-  // As deliver, for a message from a local sender (a process or thread of this OS process):
-  // under the mailbox_limit and its overflow policy (see ContextOptions).
-  bool deliver_from_sender(std::string_view receiver, Event&& message);
+  bool deliver_message(std::string_view receiver, const PID& from, std::string&& name,
+                       std::string&& body, std::shared_ptr<ProcessRecord>* congested = nullptr);
 
   // See Process::ask.
   Future<Message> ask(const PID& to, std::string_view name, std::string_view body,
@@ -127,9 +114,10 @@ class ContextCore {
   // test helpers (compactor::testing::MessageWatch); null removes it.
   using Inspector = std::function<bool(const PID& to, const Event& event)>;
   void set_inspector(Inspector inspector);
+  bool inspecting() const { return inspecting_.load(std::memory_order_relaxed); }
   // True to keep `event` for `to`. Costs one relaxed load when no inspector is set.
   bool inspect(const PID& to, const Event& event) {
-    if (!inspecting_.load(std::memory_order_relaxed)) return true;
+    if (!inspecting()) return true;
     std::shared_lock lock(inspector_mutex_);
     return !inspector_ || inspector_(to, event);
   }
@@ -171,6 +159,19 @@ class ContextCore {
   // A message for an ask's id completes that ask (true) or is a late reply, counted and dropped
   // (false); none for a message to anyone else. Asked first: no process has such an id.
   std::optional<bool> answer_ask(std::string_view receiver, Event& message);
+  // As deliver, for a message from a local sender (a process or thread of this OS process):
+  // under the mailbox_limit and its overflow policy (see ContextOptions). Built in the
+  // receiver's mailbox from its parts when nothing needs to see it whole first.
+  template <class From>
+  bool deliver_from_sender(std::string_view receiver, From&& from, std::string_view name,
+                           std::string_view body);
+  bool admit_from_sender(std::string_view receiver, Event&& message);
+  // deliver_message's and deliver_from_sender's way: the message is built in the receiver's
+  // mailbox from its parts (MessageEvent's constructor arguments), whole only where something
+  // must see it first (the table of asks, an inspector, a drop's log line).
+  template <class... Parts>
+  bool deliver(std::string_view receiver, std::shared_ptr<ProcessRecord>* congested,
+               Parts&&... parts);
   // Counts and logs a message that finds no receiver; false.
   bool drop_for_unknown(std::string_view receiver, Event& message);
   bool drop_for_terminated(std::string_view receiver);

@@ -28,11 +28,13 @@ class Mailbox {
   explicit Mailbox(HighWaterMark mark = {}, std::size_t limit = 0) : mark_(mark), limit_(limit) {}
 
   // Queues `event`; true if the mailbox is now over its high-water mark.
-  bool push(Event&& event) {
-    const std::size_t bytes = size_of(event);
+  bool push(Event&& event) { return emplace(std::move(event)); }
+
+  // Queues the event that `args` construct, built in place.
+  template <class... Args>
+  bool emplace(Args&&... args) {
     std::lock_guard lock(mutex_);
-    events_.push_back(std::move(event));
-    bytes_ += bytes;
+    bytes_ += size_of(events_.emplace_back(std::forward<Args>(args)...));
     return over_mark();
   }
 

@@ -109,10 +109,7 @@ ProcessRecord::~ProcessRecord() = default;
 bool ProcessRecord::enqueue(Event&& event, bool* congested) {
   if (terminated()) return false;
   if (!context_.inspect(pid_, event)) return true;  // a test dropped it on purpose
-  const bool over = mailbox_.push(std::move(event));
-  if (congested != nullptr) *congested = over;
-  schedule();
-  return true;
+  return emplace(congested, std::move(event));
 }
 
 ProcessRecord::Admission ProcessRecord::admit(Event&& message) {

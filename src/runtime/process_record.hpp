@@ -53,6 +53,13 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // once the process has terminated. `congested`, if given, is set to whether the mailbox is now
   // over its high-water mark.
   bool enqueue(Event&& event, bool* congested = nullptr);
+  // As enqueue, for a message built in the mailbox itself from its parts (MessageEvent's
+  // constructor arguments) rather than moved there: a fifth of a local send's instructions. For
+  // a context without an inspector (ContextCore::inspecting), which would see the whole event.
+  template <class... Parts>
+  bool enqueue_message(bool* congested, Parts&&... parts) {
+    return emplace(congested, std::in_place_type<MessageEvent>, std::forward<Parts>(parts)...);
+  }
 
   // What became of a message from a local sender.
   enum class Admission { queued, full, terminated };
@@ -145,6 +152,14 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::shared_ptr<ProcessRecord>& last_receiver() { return last_receiver_; }
 
  private:
+  template <class... Args>  // an Event's constructor arguments
+  bool emplace(bool* congested, Args&&... args) {
+    if (terminated()) return false;
+    const bool over = mailbox_.emplace(std::forward<Args>(args)...);
+    if (congested != nullptr) *congested = over;
+    schedule();
+    return true;
+  }
   void handle(Event& event);
   // Completes the reply's future, then runs the step it woke (keep_reply_step).
   void complete_reply(ReplyEvent& reply);

@@ -128,6 +128,15 @@ TEST_F(AskTest, EachAskGoesFromAFreshPidAndGetsTheFirstReply) {
   EXPECT_EQ(context.stats().messages_dropped, 0U);
 }
 
+TEST_F(AskTest, AMessageToAnAskThatWasNeverOpenedIsDroppedAsForNobody) {
+  // No process has an ask's id: a message for one that the table does not know finds nobody.
+  context.send(responder.self(), PID("__req_res__(999)", context.address()), "answer", "stray");
+  context.run(1000);
+  EXPECT_EQ(context.stats().messages_dropped, 1U);
+  EXPECT_EQ(context.stats().late_replies, 0U);
+  EXPECT_TRUE(asker->outcomes.empty());
+}
+
 TEST_F(AskTest, NoReplyInTimeIsAskTimeoutAndALateReplyIsDroppedAndCounted) {
   responder.silent = true;
   go("one");
