@@ -159,7 +159,10 @@ class Promise {
 
   /// Makes the future ready with `value`, or failed with `reason`; false if it was complete.
   ///@{
-  bool set_value(T value) const {
+  bool set_value(const T& value) const {
+    return state_->complete([&](auto& s) { s.value.emplace(value); });
+  }
+  bool set_value(T&& value) const {  // moved once, into the state
     return state_->complete([&](auto& s) { s.value.emplace(std::move(value)); });
   }
   bool fail(std::string reason) const {

@@ -156,7 +156,7 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
       if (record == nullptr || record->terminated()) return false;
     }
     StatsCounters::add(counters_.messages_sent_local);
-    context.deliver_from_sender(to.id, std::forward<From>(from), name, body);
+    context.deliver_from_sender(to.id, sender_pid(from), name, body);
     return true;
   };
   if (is_local(to.address)) return hand_over(*this);
@@ -172,12 +172,22 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
     return true;
   }
   StatsCounters::add(counters_.messages_sent_remote);
+  send_remote(from, to, name, body);
+  return true;
+}
+
+PID ContextCore::sender_pid(AskSender from) const {
+  return PID(Replies::id_of(from.number), address_);
+}
+
+void ContextCore::send_remote(const PID& from, const PID& to, std::string_view name,
+                              std::string_view body) {
   // A process sending from its handler has its PID text formatted already: no allocation.
   const auto* sender = ProcessRecord::current();
   if (sender != nullptr && sender->pid() == from) {
     transport_->send(sender->pid_text(), to, name, body);
   } else if (from.address == address_) {
-    // Another sender of this context (an ask's fresh id): the address part is formatted once.
+    // Another sender of this context: the address part is formatted once.
     std::string text;
     text.reserve(from.id.size() + at_address_.size());
     text.append(from.id).append(at_address_);
@@ -185,7 +195,14 @@ bool ContextCore::send_if(From&& from, const PID& to, std::string_view name, std
   } else {
     transport_->send(from.to_string(), to, name, body);
   }
-  return true;
+}
+
+void ContextCore::send_remote(AskSender from, const PID& to, std::string_view name,
+                              std::string_view body) {
+  fmt::basic_memory_buffer<char, 128> text;  // on the stack
+  Replies::append_id(text, from.number);
+  text.append(at_address_.data(), at_address_.data() + at_address_.size());
+  transport_->send(std::string_view(text.data(), text.size()), to, name, body);
 }
 
 ProcessRecord* ContextCore::find_receiver(std::string_view id,
@@ -223,11 +240,10 @@ bool ContextCore::deliver(std::string_view receiver, std::shared_ptr<ProcessReco
     return drop_for_unknown(receiver, message);
   }
   bool over = false;
-  bool* const over_if_asked = congested != nullptr ? &over : nullptr;
-  const bool queued = inspecting()
-                          ? record->enqueue(whole(), over_if_asked)
-                          : record->enqueue_message(over_if_asked, std::forward<Parts>(parts)...);
-  if (!queued) return drop_for_terminated(receiver);
+  if (!record->enqueue_in_place<MessageEvent>(congested != nullptr ? &over : nullptr,
+                                              std::forward<Parts>(parts)...)) {
+    return drop_for_terminated(receiver);
+  }
   if (over) *congested = record->shared_from_this();
   return true;
 }
@@ -325,8 +341,7 @@ Future<Message> ContextCore::ask(const PID& to, std::string_view name, std::stri
     return Future<Message>::failed(fmt::format("ask: {} asks are in flight (max_asks_in_flight)",
                                                options_.max_asks_in_flight));
   }
-  // The asker's PID, its id's only copy when the request stays in memory.
-  if (!send_if(PID(Replies::id_of(opened->number), address_), to, name, body, true)) {
+  if (!send_if(AskSender{opened->number}, to, name, body, true)) {
     replies_->fail(opened->number, PeerExited("ask: no process " + to.to_string()));
   }
   return std::move(opened->reply);

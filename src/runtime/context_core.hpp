@@ -150,9 +150,20 @@ class ContextCore {
 
  private:
   void link_local(const PID& linker, const PID& target);
+  // The sender of an ask's request, __req_res__(N) of this context: made a PID only for a
+  // request that stays in memory; on the wire its text is written on the stack (no allocation).
+  struct AskSender {
+    std::uint64_t number;
+  };
+  static const PID& sender_pid(const PID& from) { return from; }
+  PID sender_pid(AskSender from) const;
+  // The part of send_if for a remote receiver: `from`'s text, made without an allocation where
+  // it can be.
+  void send_remote(const PID& from, const PID& to, std::string_view name, std::string_view body);
+  void send_remote(AskSender from, const PID& to, std::string_view name, std::string_view body);
   // As send(); with `only_to_running`, sends nothing and returns false when `to` is a process of
   // this OS process that does not run (an ask's target: the ask fails at once). `from` is a
-  // const PID& or, when the caller gives it up, a PID&& that an in-memory message takes over.
+  // const PID& or an AskSender.
   template <class From>
   bool send_if(From&& from, const PID& to, std::string_view name, std::string_view body,
                bool only_to_running);

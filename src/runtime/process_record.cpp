@@ -112,6 +112,8 @@ bool ProcessRecord::enqueue(Event&& event, bool* congested) {
   return emplace(congested, std::move(event));
 }
 
+bool ProcessRecord::inspected() const { return context_.inspecting(); }
+
 ProcessRecord::Admission ProcessRecord::admit(Event&& message) {
   const auto& options = context_.options();
   const bool bounded = options.mailbox_limit != 0 && current() != this;  // never for itself

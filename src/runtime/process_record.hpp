@@ -53,12 +53,15 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   // once the process has terminated. `congested`, if given, is set to whether the mailbox is now
   // over its high-water mark.
   bool enqueue(Event&& event, bool* congested = nullptr);
-  // As enqueue, for a message built in the mailbox itself from its parts (MessageEvent's
-  // constructor arguments) rather than moved there: a fifth of a local send's instructions. For
-  // a context without an inspector (ContextCore::inspecting), which would see the whole event.
-  template <class... Parts>
-  bool enqueue_message(bool* congested, Parts&&... parts) {
-    return emplace(congested, std::in_place_type<MessageEvent>, std::forward<Parts>(parts)...);
+  // As enqueue, for an event of type E built in the mailbox itself from E's constructor
+  // arguments rather than moved there: a fifth of a local send's instructions. (Built first
+  // where an inspector must see it.)
+  template <class E, class... Args>
+  bool enqueue_in_place(bool* congested, Args&&... args) {
+    if (inspected()) {
+      return enqueue(Event(std::in_place_type<E>, std::forward<Args>(args)...), congested);
+    }
+    return emplace(congested, std::in_place_type<E>, std::forward<Args>(args)...);
   }
 
   // What became of a message from a local sender.
@@ -152,9 +155,13 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   std::shared_ptr<ProcessRecord>& last_receiver() { return last_receiver_; }
 
  private:
+  bool inspected() const;   // an inspector is set (ContextCore::inspect)
   template <class... Args>  // an Event's constructor arguments
   bool emplace(bool* congested, Args&&... args) {
-    if (terminated()) return false;
+    if (terminated()) {
+      Event dropped(std::forward<Args>(args)...);  // as the caller's would be (a reply completes)
+      return false;
+    }
     const bool over = mailbox_.emplace(std::forward<Args>(args)...);
     if (congested != nullptr) *congested = over;
     schedule();

@@ -34,15 +34,6 @@ void ReplyEvent::complete_unhandled() noexcept {
   }
 }
 
-std::string Replies::id_of(std::uint64_t number) {
-  char digits[20];
-  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
-  std::string id;
-  id.reserve(kPrefix.size() + static_cast<std::size_t>(end - digits) + 1);
-  id.append(kPrefix).append(digits, end).push_back(')');
-  return id;
-}
-
 std::optional<Replies::Opened> Replies::open(const PID& target, Clock::duration timeout,
                                              std::weak_ptr<ProcessRecord> home) {
   Pending pending{Promise<Message>(), std::move(home), target, timeout, clock_.now() + timeout};
@@ -166,11 +157,10 @@ Replies::Answer Replies::answer(std::string_view receiver, MessageEvent& message
     if (!ask) return number < next_ ? Answer::late : Answer::unknown;
   }
   // Completed at home, or here if home terminated (the event completes it as it is dropped).
-  Event reply(std::in_place_type<ReplyEvent>, std::move(*ask), std::move(message));
   if (const auto record = home.lock()) {
-    record->enqueue(std::move(reply));
+    record->enqueue_in_place<ReplyEvent>(nullptr, std::move(*ask), std::move(message));
   } else {
-    std::get<ReplyEvent>(reply).complete();
+    ReplyEvent(std::move(*ask), std::move(message)).complete();
   }
   return Answer::answered;
 }

@@ -23,6 +23,7 @@
 #include <compactor/ask.hpp>
 #include <compactor/clock.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,7 +79,22 @@ class Replies : public std::enable_shared_from_this<Replies> {
   void peer_exited(const Address& address, std::string_view why);
 
   // "__req_res__(N)", the id an ask's request is sent from.
-  static std::string id_of(std::uint64_t number);
+  static std::string id_of(std::uint64_t number) {
+    std::string id;
+    id.reserve(detail::ask_id_prefix.size() + 21);
+    append_id(id, number);
+    return id;
+  }
+  // Appends it to `out`: a std::string, or a buffer on the stack (fmt::basic_memory_buffer).
+  template <class Out>
+  static void append_id(Out& out, std::uint64_t number) {
+    constexpr std::string_view prefix = detail::ask_id_prefix;
+    char digits[24];
+    char* end = std::to_chars(digits, digits + sizeof digits - 1, number).ptr;
+    *end++ = ')';
+    out.append(prefix.data(), prefix.data() + prefix.size());
+    out.append(digits, end);
+  }
 
  private:
   struct Pending {
