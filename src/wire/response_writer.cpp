@@ -12,7 +12,15 @@
 
 namespace compactor::wire {
 
-std::string_view http_date() {
+namespace {
+
+// The Date header's value, formatted once a second per thread; `second` says which.
+struct DateText {
+  std::time_t second;
+  std::string_view text;
+};
+
+DateText current_date() {
   thread_local std::time_t cached_second = 0;
   thread_local char text[64];
   thread_local std::size_t size = 0;
@@ -23,8 +31,12 @@ std::string_view http_date() {
     size = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
     cached_second = now;
   }
-  return {text, size};
+  return {now, {text, size}};
 }
+
+}  // namespace
+
+std::string_view http_date() { return current_date().text; }
 
 void append_response(std::string& out, int status, std::string_view reason,
                      std::string_view content_type, std::string_view body, bool close) {
@@ -212,7 +224,19 @@ Answer encode_http_response(http::Response response, bool close, bool gzip_ok) {
 }
 
 void append_accepted(std::string& out, bool close) {
-  append_response(out, 202, "Accepted", {}, {}, close);
+  if (close) {
+    append_response(out, 202, "Accepted", {}, {}, true);
+    return;
+  }
+  // The answer to every message on a kept connection: made once a second (its Date), per thread.
+  thread_local std::time_t made_at = 0;
+  thread_local std::string made;
+  if (const auto date = current_date(); date.second != made_at) {
+    made.clear();
+    append_response(made, 202, "Accepted", {}, {}, false);
+    made_at = date.second;
+  }
+  out += made;
 }
 
 void append_not_found(std::string& out, bool close) {
