@@ -44,8 +44,9 @@ struct COMPACTOR_API ContextOptions {
   /// for local messages, a worker runs them as always. A round trip at one in flight then skips
   /// the hand-over to a worker on each side (on a VM, waking a parked vCPU: about half of it).
   /// Handlers must be short and must not block: one that blocks stalls every connection of the
-  /// context, and Future::get() on a pending future throws std::logic_error there (the reply
-  /// could not be read). Off by default. COMPACTOR_RUN_ON_IO_THREAD.
+  /// context (counted as io_thread_stalls from 10 ms on, and logged), and Future::get() on a
+  /// pending future throws std::logic_error there (the reply could not be read). Off by default.
+  /// COMPACTOR_RUN_ON_IO_THREAD.
   bool run_on_io_thread = false;
   /// Largest request body accepted; larger ones are answered 413 before the body is read.
   std::size_t max_body_size = 64 * 1024 * 1024;

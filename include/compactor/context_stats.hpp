@@ -53,6 +53,9 @@ struct COMPACTOR_API ContextStats {
   std::uint64_t handler_exceptions = 0;
   /// Asks failed at once because max_asks_in_flight asks were waiting for replies.
   std::uint64_t asks_refused = 0;
+  /// With ContextOptions::run_on_io_thread: times a process's handlers ran 10 ms or more on an
+  /// I/O thread, whose connections waited meanwhile (each logged, rate-limited).
+  std::uint64_t io_thread_stalls = 0;
 };
 
 }  // namespace compactor

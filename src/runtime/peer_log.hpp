@@ -35,6 +35,7 @@ enum class PeerEvent : std::size_t {
   unhandled_message,    // a message no handler takes
   late_reply,           // a reply to an ask that ended (timed out)
   ask_refused,          // an ask over max_asks_in_flight (peers that do not answer)
+  io_thread_stall,      // handlers run on an I/O thread (run_on_io_thread) took too long
   count_
 };
 inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
@@ -53,7 +54,8 @@ inline constexpr const char* kPeerEventNames[] = {"TLS handshakes refused",
                                                   "malformed messages",
                                                   "unhandled messages",
                                                   "late replies",
-                                                  "asks over max_asks_in_flight"};
+                                                  "asks over max_asks_in_flight",
+                                                  "handlers that held an I/O thread"};
 static_assert(std::size(kPeerEventNames) == static_cast<std::size_t>(PeerEvent::count_));
 
 // @note Thread-safe.

@@ -114,6 +114,15 @@ bool ProcessRecord::enqueue(Event&& event, bool* congested) {
 
 bool ProcessRecord::inspected() const { return context_.inspecting(); }
 
+void ProcessRecord::ran_on_io_thread(std::chrono::steady_clock::duration took) {
+  if (took < kIoThreadStall) return;
+  StatsCounters::add(context_.counters().io_thread_stalls);
+  context_.peer_log().warn(
+      PeerEvent::io_thread_stall, pid_text_,
+      "handlers of {} ran {} ms on an I/O thread (run_on_io_thread): its connections waited",
+      pid_text_, std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+}
+
 ProcessRecord::Admission ProcessRecord::admit(Event&& message) {
   const auto& options = context_.options();
   const bool bounded = options.mailbox_limit != 0 && current() != this;  // never for itself

@@ -149,6 +149,10 @@ class ProcessRecord : public std::enable_shared_from_this<ProcessRecord> {
   Process& process() { return process_; }
   // Events waiting in the mailbox (any thread).
   std::size_t queued_events() const { return mailbox_.size(); }
+  // A batch run on an I/O thread (run_on_io_thread) that took `took`: from kIoThreadStall on,
+  // counted (io_thread_stalls) and logged, rate-limited.
+  static constexpr std::chrono::milliseconds kIoThreadStall{10};
+  void ran_on_io_thread(std::chrono::steady_clock::duration took);
 
   // The local process this one sent to last, so that a conversation skips the process table.
   // Touched only by the thread running this process.

@@ -79,7 +79,10 @@ void Scheduler::KeepLast::run_kept() {
     bool outer = std::exchange(detail::running_on_io_thread(), true);
     ~OnIoThread() { detail::running_on_io_thread() = outer; }
   } on_io_thread;
+  const auto started = std::chrono::steady_clock::now();
+  const Task held = task;  // run_here may hand it to a worker as it returns
   scheduler_.run_here(std::move(task));
+  held->ran_on_io_thread(std::chrono::steady_clock::now() - started);
 }
 
 void Scheduler::push_shared(Task task) {

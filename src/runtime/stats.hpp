@@ -52,6 +52,7 @@ struct StatsCounters {
   std::atomic<std::uint64_t> late_replies{0};
   std::atomic<std::uint64_t> handler_exceptions{0};
   std::atomic<std::uint64_t> asks_refused{0};
+  std::atomic<std::uint64_t> io_thread_stalls{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(DropReason::count_)>
       dropped_by_reason{};
 
@@ -97,6 +98,7 @@ inline constexpr CounterInfo kCounters[] = {
     COMPACTOR_COUNTER(late_replies, "Replies to asks that had ended (timed out), dropped."),
     COMPACTOR_COUNTER(handler_exceptions, "Exceptions that escaped a handler, task or finalize."),
     COMPACTOR_COUNTER(asks_refused, "Asks failed at once: max_asks_in_flight were waiting."),
+    COMPACTOR_COUNTER(io_thread_stalls, "Handlers that ran 10 ms or more on an I/O thread."),
 };
 #undef COMPACTOR_COUNTER
 static_assert(std::size(kCounters) * sizeof(std::uint64_t) == sizeof(ContextStats),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // ContextOptions::run_on_io_thread: a remote message's handlers run on the I/O thread that read
 // it when its process is idle, one thread per process all the same, in order; a blocking get()
-// there is an error, not a stalled context.
+// there is an error, not a stalled context; a handler that holds it long is counted.
 
 #include <compactor/context.hpp>
 
@@ -33,6 +33,7 @@ class Witness : public Process {
       if (running_.fetch_add(1) != 0) overlapped_ = true;
       bodies_.emplace_back(body);
       on_io_thread_.push_back(detail::running_on_io_thread());
+      if (body == "slow") std::this_thread::sleep_for(30ms);
       if (body == "block") {
         try {
           // Never answered: on a worker it would wait for its timeout.
@@ -54,6 +55,9 @@ class Witness : public Process {
   // Read once handled() says the handlers are done.
   const std::vector<std::string>& bodies() const { return bodies_; }
   const std::vector<bool>& on_io_thread() const { return on_io_thread_; }
+  std::size_t ran_on_io_thread() const {
+    return static_cast<std::size_t>(std::count(on_io_thread_.begin(), on_io_thread_.end(), true));
+  }
   bool overlapped() const { return overlapped_; }
   const std::vector<bool>& get_refused() const { return get_refused_; }
 
@@ -160,26 +164,42 @@ TEST(RunOnIoThread, OneThreadRunsAProcessAtATimeAndItsMessagesStayInOrder) {
   for (int i = 0; i < kLocal; ++i) EXPECT_EQ(local_seen[i], "l" + std::to_string(i));
 }
 
+// Sends "m" with `body`, one at a time, until one ran on the I/O thread (one that finds its
+// process still busy goes to a worker), at most 20; returns how many were handled.
+std::size_t send_until_one_ran_there(const Context& context, Peer& peer, const Witness& witness,
+                                     const std::string& body) {
+  std::size_t sent = 0;
+  while (sent < 20 && witness.ran_on_io_thread() == 0) {
+    peer.send(messages(context, {body}));
+    ++sent;
+    if (!testing::wait_until([&] { return witness.handled() == sent; }, 5s)) break;
+  }
+  EXPECT_NE(witness.ran_on_io_thread(), 0U) << "none of " << sent << " ran on the I/O thread";
+  return witness.handled();
+}
+
 TEST(RunOnIoThread, BlockingOnAFutureThereIsAnErrorNotAStalledContext) {
   Witness witness;
   Context context({.run_on_io_thread = true});
   context.spawn(witness);
   Peer peer(context);
-  // Until one runs on the I/O thread (one that finds its process busy goes to a worker).
-  const auto ran_there = [&] {
-    return std::count(witness.on_io_thread().begin(), witness.on_io_thread().end(), true) != 0;
-  };
-  std::size_t sent = 0;
-  while (sent < 20 && !ran_there()) {
-    peer.send(messages(context, {"block"}));
-    ++sent;
-    ASSERT_TRUE(testing::wait_until([&] { return witness.handled() == sent; }, 5s));
-  }
-  ASSERT_TRUE(ran_there()) << "none of " << sent << " ran on the I/O thread";
+  const std::size_t sent = send_until_one_ran_there(context, peer, witness, "block");
   EXPECT_EQ(witness.get_refused(), witness.on_io_thread())
       << "get() threw at once there, and only there";
   peer.send(messages(context, {"after"}));  // the connection is served on
   EXPECT_TRUE(testing::wait_until([&] { return witness.handled() == sent + 1; }));
+}
+
+TEST(RunOnIoThread, AHandlerThatHoldsTheIoThreadIsCounted) {
+  Witness witness;
+  Context context({.run_on_io_thread = true});
+  context.spawn(witness);
+  Peer peer(context);
+  send_until_one_ran_there(context, peer, witness, "slow");
+  // Each 30 ms handler run there, and only those (counted as the I/O thread takes it back).
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return context.stats().io_thread_stalls == witness.ran_on_io_thread(); }));
+  EXPECT_EQ(context.stats().io_thread_stalls, witness.ran_on_io_thread());
 }
 
 }  // namespace
