@@ -80,9 +80,8 @@ void Scheduler::KeepLast::run_kept() {
     ~OnIoThread() { detail::running_on_io_thread() = outer; }
   } on_io_thread;
   const auto started = std::chrono::steady_clock::now();
-  const Task held = task;  // run_here may hand it to a worker as it returns
-  scheduler_.run_here(std::move(task));
-  held->ran_on_io_thread(std::chrono::steady_clock::now() - started);
+  scheduler_.run_here(task);
+  task->ran_on_io_thread(std::chrono::steady_clock::now() - started);
 }
 
 void Scheduler::push_shared(Task task) {
@@ -155,11 +154,11 @@ bool Scheduler::run_one() {
     task = std::move(queue_.front());
     queue_.pop_front();
   }
-  run_here(std::move(task));
+  run_here(task);
   return true;
 }
 
-void Scheduler::run_here(Task task) {
+void Scheduler::run_here(const Task& task) {
   // For its batch this thread is the scheduler's worker (a deferred flush, a held sender).
   const Scheduler* caller = std::exchange(tls_worker.owner, this);
   Task caller_next = std::exchange(tls_worker.next, nullptr);

@@ -79,7 +79,7 @@ class Scheduler {
  private:
   void worker_loop();
   // Runs `task`'s batch on this thread as if it were a worker's.
-  void run_here(Task task);
+  void run_here(const Task& task);
   void push_shared(Task task);
   Task pop_shared();  // blocks; returns null once stopping and empty
 
