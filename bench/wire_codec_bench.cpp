@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The libprocess wire codec: encoding a message, and decoding a stream of pipelined messages
-// with the http-parser-based RequestDecoder (bytes/s and messages/s).
+// with the picohttpparser-based RequestDecoder (bytes/s and messages/s).
 
 #include "wire/message_encoder.hpp"
 #include "wire/message_head.hpp"

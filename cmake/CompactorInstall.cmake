@@ -45,7 +45,7 @@ endforeach()
 install(TARGETS compactor_all EXPORT compactorUmbrellaTargets)
 install(EXPORT compactorUmbrellaTargets NAMESPACE compactor:: DESTINATION ${config_dir}
         COMPONENT development)
-install(FILES cmake/FindHttpParser.cmake cmake/FindAsio.cmake cmake/FindMsgpackCxx.cmake
+install(FILES cmake/FindPicoHttpParser.cmake cmake/FindAsio.cmake cmake/FindMsgpackCxx.cmake
               cmake/FindMosquitto.cmake
         DESTINATION ${config_dir} COMPONENT development)
 
@@ -59,7 +59,7 @@ install(FILES ${PROJECT_BINARY_DIR}/compactorConfig.cmake
 
 # pkg-config: compactor (the runtime and the parts inside it), compactor-<part> for each part with
 # a library of its own.
-set(pc_libs_private "-lz -lfmt -lspdlog -lhttp_parser -lssl -lcrypto")
+set(pc_libs_private "-lz -lfmt -lspdlog -lh2o -lssl -lcrypto")
 foreach(name IN LISTS COMPACTOR_OPTIONAL_PARTS)
   if(compactor_part_${name}_ENABLED AND compactor_part_${name}_LIBS_PRIVATE)
     string(APPEND pc_libs_private " ${compactor_part_${name}_LIBS_PRIVATE}")

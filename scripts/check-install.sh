@@ -96,7 +96,7 @@ echo "installed tool: $("$prefix/bin/compactor" --version), $(ldd "$prefix/bin/c
 # One consumer per component. Every dependency the component does not need is made unfindable,
 # and the compiler's list of included headers (-H) must name none of them.
 all_dependencies=(Protobuf Mosquitto ZLIB fmt spdlog HttpParser Asio MsgpackCxx OpenSSL)
-foreign_headers='google/protobuf|mosquitto\.h|msgpack|asio|spdlog|fmt/|http_parser|openssl|zlib\.h'
+foreign_headers='google/protobuf|mosquitto\.h|msgpack|asio|spdlog|fmt/|h2o|picohttpparser|openssl|zlib\.h'
 check_component() {  # <name> <component> <main.cpp> <allowed header pattern or ""> [files...]
   local name=$1 component=$2 main=$3 allowed=$4; shift 4
   local dir=$work/consumer-$name

@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   dpkg-dev file binutils                  # cpack -G DEB (dpkg-shlibdeps), objdump and nm in the install check
   doxygen                                 # the API reference
-  libasio-dev libhttp-parser-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libasio-dev libh2o-dev libmsgpack-cxx-dev zlib1g-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libmosquitto-dev libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev
   openssl                                 # certificates made by the TLS tests
   libgtest-dev libgmock-dev libbenchmark-dev

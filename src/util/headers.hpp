@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// HTTP header names compare ignoring ASCII case; the one lookup of a header in a list of them.
+// HTTP header names compare ignoring ASCII case; the one lookup of a header in a list of them;
+// the reading of a value that is a comma-separated list ("keep-alive, Upgrade").
 
 #include <algorithm>
 #include <optional>
@@ -25,6 +26,30 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
     if (iequals(key, name)) return std::string_view(value);
   }
   return std::nullopt;
+}
+
+// `text` without the spaces and tabs around it (HTTP's optional whitespace).
+inline std::string_view trim_whitespace(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Calls `visit(element)` for each element of the comma-separated `list`, trimmed, until it
+// returns true; true if one did.
+template <class Visit>
+bool any_list_element(std::string_view list, Visit visit) {
+  for (;;) {
+    const auto comma = list.find(',');
+    if (visit(trim_whitespace(list.substr(0, comma)))) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// True when the comma-separated `list` holds `token` (any case): Connection's "close".
+inline bool has_token(std::string_view list, std::string_view token) {
+  return any_list_element(list, [&](std::string_view element) { return iequals(element, token); });
 }
 
 }  // namespace compactor::util

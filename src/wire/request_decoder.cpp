@@ -3,22 +3,34 @@
 
 #include "wire/gzip.hpp"
 
-#include <limits>
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <optional>
 
 namespace compactor::wire {
 namespace {
 
-RequestDecoder& decoder_of(http_parser* parser) {
-  return *static_cast<RequestDecoder*>(parser->data);
+// How far past the chunk being read a chunked body is copied before it is decoded: enough for
+// the next size line and the end of the body. The rest of a read may be further requests, and
+// is left where it is.
+constexpr std::size_t kChunkFramingWindow = 64;
+
+std::string_view view_of(const char* data, std::size_t size) { return {data, size}; }
+
+// The Content-Length value: digits only, at most 18 of them (no overflow).
+std::optional<std::size_t> content_length_of(std::string_view value) {
+  std::size_t length = 0;
+  if (value.empty() || value.size() > 18) return std::nullopt;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), length);
+  if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  return length;
 }
 
 }  // namespace
 
 RequestDecoder::RequestDecoder(std::size_t max_body_size, ByteBudget* budget)
-    : max_body_size_(max_body_size), budget_(budget) {
-  http_parser_init(&parser_, HTTP_REQUEST);
-  parser_.data = this;
-}
+    : max_body_size_(max_body_size), budget_(budget) {}
 
 RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, ByteBudget* budget)
     : RequestDecoder(max_body_size, budget) {
@@ -27,16 +39,17 @@ RequestDecoder::RequestDecoder(RequestSink& sink, std::size_t max_body_size, Byt
 
 RequestDecoder::~RequestDecoder() { release_charge(); }
 
-int RequestDecoder::charge(std::size_t bytes) {
-  if (budget_ == nullptr || bytes <= charged_) return 0;
+bool RequestDecoder::charge(std::size_t bytes) {
+  if (budget_ == nullptr || bytes <= charged_) return true;
   if (!budget_->take(bytes - charged_)) {
-    return fail(DecodeStatus::over_budget,
-                "no room for a body of " + std::to_string(bytes) +
-                    " bytes: " + std::to_string(budget_->used()) + " of the context's " +
-                    std::to_string(budget_->limit()) + " body bytes are buffered");
+    fail(DecodeStatus::over_budget, "no room for a body of " + std::to_string(bytes) +
+                                        " bytes: " + std::to_string(budget_->used()) +
+                                        " of the context's " + std::to_string(budget_->limit()) +
+                                        " body bytes are buffered");
+    return false;
   }
   charged_ = bytes;
-  return 0;
+  return true;
 }
 
 void RequestDecoder::release_charge() {
@@ -45,26 +58,25 @@ void RequestDecoder::release_charge() {
 }
 
 RequestDecoder::Decoded RequestDecoder::decode(std::string_view bytes) {
-  // A request that asked to upgrade the protocol is handed out, and is the last.
-  if (status_ == DecodeStatus::ok && parser_.upgrade) {
+  // A request that asked to switch protocols is handed out, and is the last.
+  if (status_ == DecodeStatus::ok && upgrade_) {
     fail(DecodeStatus::malformed, "protocol upgrade not supported");
   }
-  // No bytes (a read that brought part of a TLS record): nothing to do. To http-parser an empty
-  // input would mean the end of the stream, and a request under way would be malformed.
+  // No bytes (a read that brought part of a TLS record) are not the end of the stream.
   if (status_ != DecodeStatus::ok || bytes.empty()) return {.status = status_};
-  // Paused at the end of the request handed out last (complete_request).
-  if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) http_parser_pause(&parser_, 0);
-  const std::size_t parsed = http_parser_execute(&parser_, &settings(), bytes.data(), bytes.size());
-  if (status_ != DecodeStatus::ok) return {.status = status_, .consumed = parsed};
-  if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) {
-    return {.status = status_, .consumed = parsed, .request = true};
+  std::size_t consumed = 0;
+  if (stage_ == Stage::complete || stage_ == Stage::head) consumed = read_head(bytes);
+  const auto rest = bytes.substr(consumed);
+  if (status_ == DecodeStatus::ok && stage_ == Stage::sized_body) {
+    consumed += read_sized_body(rest);
+  } else if (status_ == DecodeStatus::ok && stage_ == Stage::chunked_body) {
+    consumed += read_chunked_body(rest);
   }
-  if (parser_.upgrade) {
-    fail(DecodeStatus::malformed, "protocol upgrade not supported");
-  } else if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != bytes.size()) {
-    fail(DecodeStatus::malformed, http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
+  if (status_ != DecodeStatus::ok || stage_ != Stage::complete) {
+    return {.status = status_, .consumed = consumed};
   }
-  return {.status = status_, .consumed = parsed};
+  complete_request();
+  return {.status = status_, .consumed = consumed, .request = status_ == DecodeStatus::ok};
 }
 
 DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
@@ -80,112 +92,187 @@ DecodeStatus RequestDecoder::feed(const char* data, std::size_t size) {
   }
 }
 
-int RequestDecoder::fail(DecodeStatus status, std::string detail) {
+void RequestDecoder::fail(DecodeStatus status, std::string detail) {
   if (status_ == DecodeStatus::ok) {
     status_ = status;
     error_detail_ = std::move(detail);
   }
-  return -1;  // any non-zero return stops http-parser
 }
 
-int RequestDecoder::on_message_begin(http_parser* parser) {
-  auto& self = decoder_of(parser);
-  self.in_request_ = true;
-  self.last_was_value_ = false;
-  self.url_.clear();
-  self.header_text_.clear();
-  self.header_spans_.clear();
-  self.request_.body.clear();
-  return 0;
-}
-
-int RequestDecoder::on_url(http_parser* parser, const char* at, std::size_t size) {
-  decoder_of(parser).url_.append(at, size);
-  return 0;
-}
-
-int RequestDecoder::on_header_field(http_parser* parser, const char* at, std::size_t size) {
-  auto& self = decoder_of(parser);
-  if (self.header_spans_.empty() || self.last_was_value_) {
-    self.header_spans_.push_back({static_cast<std::uint32_t>(self.header_text_.size()), 0, 0, 0});
-    self.last_was_value_ = false;
+std::size_t RequestDecoder::read_head(std::string_view bytes) {
+  if (stage_ == Stage::complete) {  // the first bytes of a request
+    stage_ = Stage::head;
+    in_request_ = true;
+    head_.clear();
+    request_.body.clear();
   }
-  self.header_text_.append(at, size);
-  self.header_spans_.back().name_size += static_cast<std::uint32_t>(size);
-  return 0;
+  // A head that arrives whole is parsed where it is (the common case: no copy of the read);
+  // one split across reads is gathered in head_, up to the bound.
+  const std::size_t seen = head_.size();
+  std::string_view text = bytes.substr(0, kMaxHeadSize);
+  if (seen > 0) {
+    head_.append(bytes.substr(0, kMaxHeadSize - seen));
+    text = head_;
+  }
+  const char* method = nullptr;
+  const char* target = nullptr;
+  std::size_t method_size = 0, target_size = 0, field_count = kMaxHeaderFields;
+  int minor_version = 0;
+  std::array<phr_header, kMaxHeaderFields> fields;
+  const int head_size =
+      phr_parse_request(text.data(), text.size(), &method, &method_size, &target, &target_size,
+                        &minor_version, fields.data(), &field_count, seen);
+  if (head_size == -1) {
+    fail(DecodeStatus::malformed, "not an HTTP/1.x request head (or more than " +
+                                      std::to_string(kMaxHeaderFields) + " header fields)");
+    return 0;
+  }
+  if (head_size == -2) {
+    if (text.size() >= kMaxHeadSize) {
+      fail(DecodeStatus::malformed,
+           "request head longer than " + std::to_string(kMaxHeadSize) + " bytes");
+      return 0;
+    }
+    if (seen == 0) head_.assign(bytes);  // all of it is head so far
+    return bytes.size();
+  }
+  take_head(text, static_cast<std::size_t>(head_size), view_of(method, method_size),
+            view_of(target, target_size), minor_version, fields.data(), field_count);
+  return static_cast<std::size_t>(head_size) - seen;
 }
 
-int RequestDecoder::on_header_value(http_parser* parser, const char* at, std::size_t size) {
-  auto& self = decoder_of(parser);
-  if (self.header_spans_.empty()) return 0;  // http-parser never does this; be safe anyway
-  auto& span = self.header_spans_.back();
-  if (!self.last_was_value_) {
-    span.value_offset = static_cast<std::uint32_t>(self.header_text_.size());
-    self.last_was_value_ = true;
+void RequestDecoder::take_head(std::string_view text, std::size_t head_size,
+                               std::string_view method, std::string_view target, int minor_version,
+                               const phr_header* fields, std::size_t field_count) {
+  // The request's views point into head_, which outlives the read they came from.
+  if (text.data() != head_.data()) head_.assign(text.substr(0, head_size));
+  head_.resize(head_size);
+  auto in_head = [&](const char* data, std::size_t size) {
+    return std::string_view(head_).substr(static_cast<std::size_t>(data - text.data()), size);
+  };
+  request_.method = in_head(method.data(), method.size());
+  request_.target = in_head(target.data(), target.size());
+  request_.http_major = 1;
+  request_.http_minor = static_cast<unsigned>(minor_version);
+  request_.headers.clear();
+  for (std::size_t i = 0; i < field_count; ++i) {
+    if (fields[i].name == nullptr) {
+      fail(DecodeStatus::malformed, "obsolete line folding in a header field");
+      return;
+    }
+    request_.headers.push_back(
+        {in_head(fields[i].name, fields[i].name_len),
+         util::trim_whitespace(in_head(fields[i].value, fields[i].value_len))});
   }
-  self.header_text_.append(at, size);
-  span.value_size += static_cast<std::uint32_t>(size);
-  return 0;
+  if (request_.target.empty() || request_.target.front() != '/') {
+    fail(DecodeStatus::malformed, "request target is not an absolute path");
+    return;
+  }
+  frame_body();
 }
 
-int RequestDecoder::on_headers_complete(http_parser* parser) {
-  auto& self = decoder_of(parser);
-  const bool has_length = (parser->flags & F_CONTENTLENGTH) != 0;
-  if (has_length && parser->content_length > self.max_body_size_) {
-    return self.fail(DecodeStatus::body_too_large,
-                     "body of " + std::to_string(parser->content_length) +
-                         " bytes exceeds max_body_size " + std::to_string(self.max_body_size_));
+void RequestDecoder::frame_body() {
+  bool chunked = false, close = false, keep_alive = false, connection_upgrade = false;
+  std::optional<std::size_t> length;
+  for (const auto& [name, value] : request_.headers) {
+    if (iequals(name, "Content-Length")) {
+      const auto declared = content_length_of(value);
+      if (!declared || (length && *length != *declared)) {
+        fail(DecodeStatus::malformed, "invalid Content-Length");
+        return;
+      }
+      length = declared;
+    } else if (iequals(name, "Transfer-Encoding")) {
+      // Chunked must be the last coding: a body of any other would end only with the stream.
+      std::string_view last = value.substr(value.rfind(',') + 1);
+      chunked = iequals(util::trim_whitespace(last), "chunked");
+      if (!chunked) {
+        fail(DecodeStatus::malformed, "unsupported Transfer-Encoding");
+        return;
+      }
+    } else if (iequals(name, "Connection")) {
+      close = close || util::has_token(value, "close");
+      keep_alive = keep_alive || util::has_token(value, "keep-alive");
+      connection_upgrade = connection_upgrade || util::has_token(value, "upgrade");
+    }
   }
-  if (has_length) {
+  if (chunked && length) {  // which one frames the body is how requests are smuggled
+    fail(DecodeStatus::malformed, "both Content-Length and Transfer-Encoding");
+    return;
+  }
+  request_.keep_alive = request_.http_minor >= 1 ? !close : keep_alive && !close;
+  upgrade_ = request_.method == "CONNECT" || (connection_upgrade && request_.has_header("Upgrade"));
+  if (chunked) {
+    chunks_ = {};
+    chunks_.consume_trailer = 1;
+    stage_ = Stage::chunked_body;
+  } else if (length.value_or(0) > 0) {
+    if (*length > max_body_size_) {
+      fail(DecodeStatus::body_too_large, "body of " + std::to_string(*length) +
+                                             " bytes exceeds max_body_size " +
+                                             std::to_string(max_body_size_));
+      return;
+    }
     // The whole declared body is charged now: a peer that sends part of it and stalls holds it.
-    if (self.charge(parser->content_length) != 0) return -1;
-    self.request_.body.reserve(parser->content_length);
+    if (!charge(*length)) return;
+    request_.body.reserve(*length);
+    body_left_ = *length;
+    stage_ = Stage::sized_body;
+  } else {
+    stage_ = Stage::complete;
   }
-  return 0;
 }
 
-int RequestDecoder::on_body(http_parser* parser, const char* at, std::size_t size) {
-  auto& self = decoder_of(parser);
-  if (self.request_.body.size() + size > self.max_body_size_) {  // chunked bodies grow here
-    return self.fail(DecodeStatus::body_too_large,
-                     "chunked body exceeds max_body_size " + std::to_string(self.max_body_size_));
+std::size_t RequestDecoder::read_sized_body(std::string_view bytes) {
+  const std::size_t taken = std::min(bytes.size(), body_left_);
+  request_.body.append(bytes.substr(0, taken));
+  body_left_ -= taken;
+  if (body_left_ == 0) stage_ = Stage::complete;
+  return taken;
+}
+
+std::size_t RequestDecoder::read_chunked_body(std::string_view bytes) {
+  auto& body = request_.body;
+  std::size_t consumed = 0;
+  while (consumed < bytes.size()) {
+    // The rest of the chunk being read and a window past it, decoded in place at the body's end.
+    const std::size_t window =
+        std::min(bytes.size() - consumed, chunks_.bytes_left_in_chunk + kChunkFramingWindow);
+    const std::size_t start = body.size();
+    body.append(bytes.substr(consumed, window));
+    std::size_t decoded = window;
+    const auto after_body = phr_decode_chunked(&chunks_, body.data() + start, &decoded);
+    body.resize(start + decoded);
+    if (after_body == -1) {
+      fail(DecodeStatus::malformed, "invalid chunked body");
+      return consumed;
+    }
+    if (body.size() > max_body_size_) {
+      fail(DecodeStatus::body_too_large,
+           "chunked body exceeds max_body_size " + std::to_string(max_body_size_));
+      return consumed;
+    }
+    // A chunk's declared size is refused from its size line, before any of it is buffered.
+    if (chunks_.bytes_left_in_chunk > max_body_size_ - body.size()) {
+      fail(DecodeStatus::body_too_large,
+           "a chunk announced makes the body " +
+               std::to_string(body.size() + chunks_.bytes_left_in_chunk) +
+               " bytes, over max_body_size " + std::to_string(max_body_size_));
+      return consumed;
+    }
+    if (!charge(body.size())) return consumed;
+    if (after_body >= 0) {
+      stage_ = Stage::complete;
+      return consumed + window - static_cast<std::size_t>(after_body);
+    }
+    consumed += window;
   }
-  if (self.charge(self.request_.body.size() + size) != 0) return -1;
-  self.request_.body.append(at, size);
-  return 0;
+  return consumed;
 }
 
-int RequestDecoder::on_chunk_header(http_parser* parser) {
-  // http-parser puts the declared chunk size in content_length: refuse it before any of it
-  // arrives, not once max_body_size bytes of it were buffered.
-  auto& self = decoder_of(parser);
-  if (parser->content_length > self.max_body_size_ - self.request_.body.size()) {
-    return self.fail(DecodeStatus::body_too_large,
-                     "chunk of " + std::to_string(parser->content_length) +
-                         " bytes would make the body exceed max_body_size " +
-                         std::to_string(self.max_body_size_));
-  }
-  return 0;
-}
-
-int RequestDecoder::on_message_complete(http_parser* parser) {
-  return decoder_of(parser).complete_request();
-}
-
-int RequestDecoder::complete_request() {
+void RequestDecoder::complete_request() {
   in_request_ = false;
   release_charge();  // the body now belongs to the request handed to the sink
-  request_.method = http_method_str(static_cast<http_method>(parser_.method));
-  request_.target = url_;
-  request_.http_major = parser_.http_major;
-  request_.http_minor = parser_.http_minor;
-  request_.keep_alive = http_should_keep_alive(&parser_) != 0;
-  request_.headers.clear();
-  for (const auto& span : header_spans_) {
-    request_.headers.push_back(
-        {std::string_view(header_text_).substr(span.name_offset, span.name_size),
-         std::string_view(header_text_).substr(span.value_offset, span.value_size)});
-  }
   if (iequals(request_.header("Content-Encoding"), "gzip")) {
     switch (gunzip(request_.body, max_body_size_, inflated_)) {
       case GunzipResult::ok:
@@ -198,26 +285,6 @@ int RequestDecoder::complete_request() {
                     "inflated gzip body exceeds max_body_size " + std::to_string(max_body_size_));
     }
   }
-  // Handed out by decode(): the parser stops here, and goes on from the next byte when asked to.
-  http_parser_pause(&parser_, 1);
-  return 0;
-}
-
-const http_parser_settings& RequestDecoder::settings() {
-  static const http_parser_settings instance = [] {
-    http_parser_settings s;
-    http_parser_settings_init(&s);
-    s.on_message_begin = &RequestDecoder::on_message_begin;
-    s.on_url = &RequestDecoder::on_url;
-    s.on_header_field = &RequestDecoder::on_header_field;
-    s.on_header_value = &RequestDecoder::on_header_value;
-    s.on_headers_complete = &RequestDecoder::on_headers_complete;
-    s.on_body = &RequestDecoder::on_body;
-    s.on_chunk_header = &RequestDecoder::on_chunk_header;
-    s.on_message_complete = &RequestDecoder::on_message_complete;
-    return s;
-  }();
-  return instance;
 }
 
 }  // namespace compactor::wire

@@ -1,20 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Incremental HTTP/1.x request decoder over Node's http-parser (the parser libprocess uses):
-// bytes in, complete requests out, one at a time (decode) or to a sink (feed). Handles
-// Content-Length, chunked and empty bodies, pipelining, gzip bodies, and rejects bodies over a
-// limit from the headers, before buffering them.
+// Incremental HTTP/1.x request decoder over picohttpparser (h2o's parser): bytes in, complete
+// requests out, one at a time (decode) or to a sink (feed). Handles Content-Length, chunked and
+// empty bodies, pipelining, gzip bodies, and rejects bodies over a limit from the headers, before
+// buffering them. The head of a request is bounded (kMaxHeadSize, kMaxHeaderFields).
 
 #include "wire/byte_budget.hpp"
+#include "wire/picohttpparser.hpp"
 #include "wire/request.hpp"
-
-#include <http_parser.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace compactor::wire {
 
@@ -39,6 +37,10 @@ enum class DecodeStatus {
 // Not thread-safe: one decoder per connection, fed from one thread.
 class RequestDecoder {
  public:
+  // The largest request head (request line and header fields) and the most fields in it.
+  static constexpr std::size_t kMaxHeadSize = 80 * 1024;
+  static constexpr std::size_t kMaxHeaderFields = 100;
+
   // `budget`, if given, is shared with other decoders and charged for the body being buffered.
   explicit RequestDecoder(std::size_t max_body_size, ByteBudget* budget = nullptr);
   // As above, for feed(), which hands each request to `sink`.
@@ -64,47 +66,46 @@ class RequestDecoder {
   // Decodes `size` bytes, handing each request completed to the sink, until it asks to stop.
   DecodeStatus feed(const char* data, std::size_t size);
 
-  // What went wrong, for the 400/413 answer and the log ("invalid HTTP method", ...).
+  // What went wrong, for the 400/413 answer and the log ("request head longer than 81920 bytes",
+  // ...).
   const std::string& error_detail() const { return error_detail_; }
 
   // True if a request has started but not completed (bytes are buffered).
   bool in_request() const { return in_request_; }
 
  private:
-  // Where one header's name and value sit in header_text_.
-  struct HeaderSpan {
-    std::uint32_t name_offset = 0, name_size = 0, value_offset = 0, value_size = 0;
-  };
+  enum class Stage { head, sized_body, chunked_body, complete };
 
-  static const http_parser_settings& settings();
-  static int on_message_begin(http_parser* parser);
-  static int on_url(http_parser* parser, const char* at, std::size_t size);
-  static int on_header_field(http_parser* parser, const char* at, std::size_t size);
-  static int on_header_value(http_parser* parser, const char* at, std::size_t size);
-  static int on_headers_complete(http_parser* parser);
-  static int on_body(http_parser* parser, const char* at, std::size_t size);
-  static int on_chunk_header(http_parser* parser);
-  static int on_message_complete(http_parser* parser);
+  // Each takes what it can of `bytes` for the request under way and says how much it took.
+  std::size_t read_head(std::string_view bytes);
+  std::size_t read_sized_body(std::string_view bytes);
+  std::size_t read_chunked_body(std::string_view bytes);
+  // The head parsed at the start of `text` (head_ itself or a read that holds all of it).
+  void take_head(std::string_view text, std::size_t head_size, std::string_view method,
+                 std::string_view target, int minor_version, const phr_header* fields,
+                 std::size_t field_count);
+  // How the body is framed, from the header fields; the next stage, or fails.
+  void frame_body();
 
-  int fail(DecodeStatus status, std::string detail);
-  // Charges the budget so that it covers `bytes` of body in all; fails (-1) when it cannot.
-  int charge(std::size_t bytes);
+  void fail(DecodeStatus status, std::string detail);
+  // Charges the budget so that it covers `bytes` of body in all; fails (false) when it cannot.
+  bool charge(std::size_t bytes);
   void release_charge();
-  int complete_request();
+  void complete_request();
 
   RequestSink* sink_ = nullptr;  // feed()'s
   std::size_t max_body_size_;
   ByteBudget* budget_;
   std::size_t charged_ = 0;  // taken from budget_ for the body being buffered
-  http_parser parser_{};
   DecodeStatus status_ = DecodeStatus::ok;
   std::string error_detail_;
+  Stage stage_ = Stage::complete;
   bool in_request_ = false;
-  bool last_was_value_ = false;
+  bool upgrade_ = false;  // the request handed out last asked to switch protocols
 
-  std::string url_;
-  std::string header_text_;
-  std::vector<HeaderSpan> header_spans_;
+  std::string head_;              // the head of the request under way, or handed out last
+  std::size_t body_left_ = 0;     // Content-Length bytes still to come
+  phr_chunked_decoder chunks_{};  // the chunked body under way
   Request request_;
   std::string inflated_;
 };

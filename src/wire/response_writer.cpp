@@ -104,21 +104,11 @@ std::string_view reason_phrase(int status) {
 // Bodies smaller than this go as they are: compressing them gains too little.
 constexpr std::size_t kGzipThreshold = 1024;
 
-}  // namespace
-
-namespace {
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // The quality of one "coding;q=0.5" element: 1 without q, 0 for anything unreadable.
 double quality_of(std::string_view parameters) {
   while (!parameters.empty()) {
     const auto semicolon = parameters.find(';');
-    const auto parameter = trimmed(parameters.substr(0, semicolon));
+    const auto parameter = util::trim_whitespace(parameters.substr(0, semicolon));
     if (parameter.size() > 2 && (parameter[0] == 'q' || parameter[0] == 'Q') &&
         parameter[1] == '=') {
       const std::string value(parameter.substr(2));
@@ -136,18 +126,15 @@ double quality_of(std::string_view parameters) {
 
 bool accepts_gzip(std::string_view accept_encoding) {
   std::optional<double> gzip, any;
-  while (!accept_encoding.empty()) {
-    const auto comma = accept_encoding.find(',');
-    const auto element = accept_encoding.substr(0, comma);
+  util::any_list_element(accept_encoding, [&](std::string_view element) {
     const auto semicolon = element.find(';');
-    const auto coding = trimmed(element.substr(0, semicolon));
+    const auto coding = util::trim_whitespace(element.substr(0, semicolon));
     const double q =
         semicolon == std::string_view::npos ? 1 : quality_of(element.substr(semicolon + 1));
     if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) gzip = q;
     if (coding == "*") any = q;
-    if (comma == std::string_view::npos) break;
-    accept_encoding.remove_prefix(comma + 1);
-  }
+    return false;
+  });
   return gzip ? *gzip > 0 : any.value_or(0) > 0;
 }
 

@@ -105,7 +105,7 @@ TEST(RequestDecoder, AChunkOverTheLimitIsRefusedFromItsSizeLine) {
       "POST /p/m HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n400\r\n";
   EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::body_too_large);
   EXPECT_EQ(decoder.error_detail(),
-            "chunk of 1024 bytes would make the body exceed max_body_size 1024");
+            "a chunk announced makes the body 1027 bytes, over max_body_size 1024");
 }
 
 TEST(RequestDecoder, ChunkedBodyFedOneByteAtATime) {
@@ -135,6 +135,88 @@ TEST(RequestDecoder, PipelinedRequestsInOneRead) {
     EXPECT_EQ(sink.requests[i].target, "/pong/m" + std::to_string(i));
     EXPECT_EQ(sink.requests[i].body, std::to_string(i));
   }
+}
+
+// libprocess sends every message chunked: several in one read, each body decoded and the next
+// request left whole, a trailer field and an empty line between requests taken too.
+TEST(RequestDecoder, PipelinedChunkedRequestsInOneRead) {
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string big(300, 'b');
+  const std::string bytes =
+      "POST /pong/m0 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n12c\r\n" + big +
+      "\r\n0\r\n\r\n"
+      "POST /pong/m1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2;ext=1\r\nhi\r\n"
+      "1\r\n!\r\n0\r\nTrailer-Field: x\r\n\r\n"
+      "\r\nPOST /pong/m2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nok";
+  for (const std::size_t split : {bytes.size(), std::size_t{40}, std::size_t{380}}) {
+    sink.requests.clear();
+    RequestDecoder fresh(sink, kLimit);
+    ASSERT_EQ(fresh.feed(bytes.data(), split), DecodeStatus::ok);
+    ASSERT_EQ(fresh.feed(bytes.data() + split, bytes.size() - split), DecodeStatus::ok);
+    ASSERT_EQ(sink.requests.size(), 3u) << "split at " << split;
+    EXPECT_EQ(sink.requests[0].body, big);
+    EXPECT_EQ(sink.requests[1].target, "/pong/m1");
+    EXPECT_EQ(sink.requests[1].body, "hi!");
+    EXPECT_EQ(sink.requests[2].body, "ok");
+    EXPECT_FALSE(fresh.in_request());
+  }
+}
+
+// What HTTP/1.x leaves to the reader of the head: the framing of the body and the connection.
+TEST(RequestDecoder, KeepAliveFollowsTheVersionAndConnection) {
+  auto keep_alive = [](const std::string& version, const std::string& connection) {
+    CollectingSink sink;
+    RequestDecoder decoder(sink, kLimit);
+    const std::string bytes = "GET /a " + version + "\r\n" + connection + "\r\n";
+    EXPECT_EQ(decoder.feed(bytes.data(), bytes.size()), DecodeStatus::ok);
+    return !sink.requests.empty() && sink.requests[0].keep_alive;
+  };
+  EXPECT_TRUE(keep_alive("HTTP/1.1", ""));
+  EXPECT_FALSE(keep_alive("HTTP/1.1", "Connection: Close\r\n"));
+  EXPECT_FALSE(keep_alive("HTTP/1.1", "Connection: TE, close\r\n"));
+  EXPECT_FALSE(keep_alive("HTTP/1.0", ""));
+  EXPECT_TRUE(keep_alive("HTTP/1.0", "Connection: keep-alive\r\n"));
+}
+
+TEST(RequestDecoder, AmbiguousFramingAndHeadsOverTheBoundsAreMalformed) {
+  const std::string too_many_fields = [] {
+    std::string fields;
+    for (std::size_t i = 0; i <= RequestDecoder::kMaxHeaderFields; ++i) fields += "X: y\r\n";
+    return fields;
+  }();
+  const std::string heads[] = {
+      "POST /a HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "POST /a HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+      "POST /a HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      "POST /a HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+      "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+      "POST /a HTTP/1.1\r\nX-Folded: a\r\n b\r\n\r\n",
+      "POST /a HTTP/2.0\r\n\r\n",
+      "GET /a HTTP/1.1\r\n" + too_many_fields + "\r\n",
+      "GET /a HTTP/1.1\r\nX: " + std::string(RequestDecoder::kMaxHeadSize, 'x'),
+  };
+  for (const auto& head : heads) {
+    CollectingSink sink;
+    RequestDecoder decoder(sink, kLimit);
+    EXPECT_EQ(decoder.feed(head.data(), head.size()), DecodeStatus::malformed) << head;
+    EXPECT_TRUE(sink.requests.empty());
+    EXPECT_FALSE(decoder.error_detail().empty());
+  }
+  // A duplicate that agrees is harmless; a head at the bound split over reads still decodes.
+  CollectingSink sink;
+  RequestDecoder decoder(sink, kLimit);
+  const std::string agreeing =
+      "POST /a HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_EQ(decoder.feed(agreeing.data(), agreeing.size()), DecodeStatus::ok);
+  const std::string long_head =
+      "GET /b HTTP/1.1\r\nX: " + std::string(RequestDecoder::kMaxHeadSize - 40, 'x') + "\r\n\r\n";
+  for (std::size_t at = 0; at < long_head.size(); at += 4096) {
+    const auto piece = std::string_view(long_head).substr(at, 4096);
+    ASSERT_EQ(decoder.feed(piece.data(), piece.size()), DecodeStatus::ok);
+  }
+  ASSERT_EQ(sink.requests.size(), 2u);
+  EXPECT_EQ(sink.requests[1].target, "/b");
 }
 
 TEST(RequestDecoder, DecodeHandsOutOneRequestAtATimeWithViewsValidUntilTheNext) {
