@@ -3,7 +3,7 @@
 // HTTP header names compare ignoring ASCII case; the one lookup of a header in a list of them;
 // the reading of a value that is a comma-separated list ("keep-alive, Upgrade").
 
-#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -12,9 +12,15 @@ namespace compactor::util {
 
 // True when `a` and `b` are equal ignoring ASCII case, as HTTP header names compare.
 inline bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual match: a name in the case it is looked up in
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    const auto lower = static_cast<unsigned char>(x | 0x20);  // only letters differ by 0x20
+    if (lower != (y | 0x20) || lower < 'a' || lower > 'z') return false;
+  }
+  return true;
 }
 
 // The value of the first header named `name` (any case) in `headers`, a list of (name, value)
@@ -35,21 +41,15 @@ inline std::string_view trim_whitespace(std::string_view text) {
   return text;
 }
 
-// Calls `visit(element)` for each element of the comma-separated `list`, trimmed, until it
-// returns true; true if one did.
+// Calls `visit(element)` for each element of the comma-separated `list`, trimmed.
 template <class Visit>
-bool any_list_element(std::string_view list, Visit visit) {
+void for_each_list_element(std::string_view list, Visit visit) {
   for (;;) {
     const auto comma = list.find(',');
-    if (visit(trim_whitespace(list.substr(0, comma)))) return true;
-    if (comma == std::string_view::npos) return false;
+    visit(trim_whitespace(list.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
     list.remove_prefix(comma + 1);
   }
-}
-
-// True when the comma-separated `list` holds `token` (any case): Connection's "close".
-inline bool has_token(std::string_view list, std::string_view token) {
-  return any_list_element(list, [&](std::string_view element) { return iequals(element, token); });
 }
 
 }  // namespace compactor::util

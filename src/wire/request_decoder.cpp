@@ -160,9 +160,10 @@ void RequestDecoder::take_head(std::string_view text, std::size_t head_size,
       fail(DecodeStatus::malformed, "obsolete line folding in a header field");
       return;
     }
-    request_.headers.push_back(
-        {in_head(fields[i].name, fields[i].name_len),
-         util::trim_whitespace(in_head(fields[i].value, fields[i].value_len))});
+    // picohttpparser leaves out the whitespace before a value, not after it.
+    auto value = in_head(fields[i].value, fields[i].value_len);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    request_.headers.push_back({in_head(fields[i].name, fields[i].name_len), value});
   }
   if (request_.target.empty() || request_.target.front() != '/') {
     fail(DecodeStatus::malformed, "request target is not an absolute path");
@@ -191,9 +192,11 @@ void RequestDecoder::frame_body() {
         return;
       }
     } else if (iequals(name, "Connection")) {
-      close = close || util::has_token(value, "close");
-      keep_alive = keep_alive || util::has_token(value, "keep-alive");
-      connection_upgrade = connection_upgrade || util::has_token(value, "upgrade");
+      util::for_each_list_element(value, [&](std::string_view option) {
+        close = close || iequals(option, "close");
+        keep_alive = keep_alive || iequals(option, "keep-alive");
+        connection_upgrade = connection_upgrade || iequals(option, "upgrade");
+      });
     }
   }
   if (chunked && length) {  // which one frames the body is how requests are smuggled
@@ -235,32 +238,50 @@ std::size_t RequestDecoder::read_chunked_body(std::string_view bytes) {
   auto& body = request_.body;
   std::size_t consumed = 0;
   while (consumed < bytes.size()) {
-    // The rest of the chunk being read and a window past it, decoded in place at the body's end.
+    // The rest of the chunk being read and a window past it, decoded in place at the body's end;
+    // at a size line (no chunk under way), on the stack, so that the body then grows once, to
+    // what the line announces.
+    const bool at_size_line = chunks_.bytes_left_in_chunk == 0;
     const std::size_t window =
         std::min(bytes.size() - consumed, chunks_.bytes_left_in_chunk + kChunkFramingWindow);
     const std::size_t start = body.size();
-    body.append(bytes.substr(consumed, window));
+    char framing[kChunkFramingWindow];
+    char* buffer = framing;
+    if (at_size_line) {
+      bytes.copy(framing, window, consumed);
+    } else {
+      body.append(bytes.substr(consumed, window));
+      buffer = body.data() + start;
+    }
     std::size_t decoded = window;
-    const auto after_body = phr_decode_chunked(&chunks_, body.data() + start, &decoded);
-    body.resize(start + decoded);
+    const auto after_body = phr_decode_chunked(&chunks_, buffer, &decoded);
+    if (!at_size_line) body.resize(start + decoded);
     if (after_body == -1) {
       fail(DecodeStatus::malformed, "invalid chunked body");
       return consumed;
     }
-    if (body.size() > max_body_size_) {
+    const std::size_t size = start + decoded;
+    if (size > max_body_size_) {
       fail(DecodeStatus::body_too_large,
            "chunked body exceeds max_body_size " + std::to_string(max_body_size_));
       return consumed;
     }
     // A chunk's declared size is refused from its size line, before any of it is buffered.
-    if (chunks_.bytes_left_in_chunk > max_body_size_ - body.size()) {
-      fail(DecodeStatus::body_too_large,
-           "a chunk announced makes the body " +
-               std::to_string(body.size() + chunks_.bytes_left_in_chunk) +
-               " bytes, over max_body_size " + std::to_string(max_body_size_));
+    if (chunks_.bytes_left_in_chunk > max_body_size_ - size) {
+      fail(DecodeStatus::body_too_large, "a chunk announced makes the body " +
+                                             std::to_string(size + chunks_.bytes_left_in_chunk) +
+                                             " bytes, over max_body_size " +
+                                             std::to_string(max_body_size_));
       return consumed;
     }
-    if (!charge(body.size())) return consumed;
+    // A chunk announced is charged at once, as a declared Content-Length is.
+    if (!charge(size + chunks_.bytes_left_in_chunk)) return consumed;
+    if (at_size_line) {
+      if (chunks_.bytes_left_in_chunk > 0) {
+        body.reserve(size + chunks_.bytes_left_in_chunk + kChunkFramingWindow);
+      }
+      body.append(framing, decoded);
+    }
     if (after_body >= 0) {
       stage_ = Stage::complete;
       return consumed + window - static_cast<std::size_t>(after_body);

@@ -126,14 +126,13 @@ double quality_of(std::string_view parameters) {
 
 bool accepts_gzip(std::string_view accept_encoding) {
   std::optional<double> gzip, any;
-  util::any_list_element(accept_encoding, [&](std::string_view element) {
+  util::for_each_list_element(accept_encoding, [&](std::string_view element) {
     const auto semicolon = element.find(';');
     const auto coding = util::trim_whitespace(element.substr(0, semicolon));
     const double q =
         semicolon == std::string_view::npos ? 1 : quality_of(element.substr(semicolon + 1));
     if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) gzip = q;
     if (coding == "*") any = q;
-    return false;
   });
   return gzip ? *gzip > 0 : any.value_or(0) > 0;
 }

@@ -94,6 +94,9 @@ TEST(RequestDecoder, ABudgetSharedByDecodersBoundsTheirBodiesTogether) {
     RequestDecoder third(sink, kLimit, &budget);
     EXPECT_EQ(third.feed(chunked.data(), chunked.size()), DecodeStatus::ok);
     EXPECT_EQ(budget.used(), 3u) << "chunked bodies are charged as they grow";
+    const std::string announced = "20\r\n";
+    EXPECT_EQ(third.feed(announced.data(), announced.size()), DecodeStatus::ok);
+    EXPECT_EQ(budget.used(), 3u + 32u) << "each chunk from its size line";
   }
   EXPECT_EQ(budget.used(), 0u) << "a destroyed decoder gives its charge back";
 }
