@@ -178,10 +178,16 @@ void InboundConnection::consume(std::string_view bytes) {
     if (opened == TlsSession::Opened::closed) life_.reading_ended();  // after what came before
   }
   life_.received(bytes);
-  // With run_on_io_thread, the process made runnable last may run here once the read is parsed.
-  runtime::Scheduler::KeepLast keep(network_.core().scheduler(), run_on_io_thread_);
+  // The process made runnable last waits until the read is parsed: a worker then takes what the
+  // read brought it at once (one wake-up, one write of its answers), or, with run_on_io_thread,
+  // it may run here.
+  runtime::Scheduler::KeepLast keep(network_.core().scheduler(), /*keep=*/true);
   while (auto* request = life_.next_request()) deliver(*request);
-  keep.run_kept();
+  if (run_on_io_thread_) {
+    keep.run_kept();
+  } else {
+    keep.hand_over();
+  }
   switch (life_.read_done(now())) {
     case connection::InboundLifecycle::AfterRead::read:
       read();

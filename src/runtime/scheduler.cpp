@@ -60,7 +60,9 @@ Scheduler::KeepLast::KeepLast(Scheduler& scheduler, bool keep) : scheduler_(sche
   if (keep && !scheduler.stepped_) tls_kept.keeping = &scheduler;
 }
 
-Scheduler::KeepLast::~KeepLast() {
+Scheduler::KeepLast::~KeepLast() { hand_over(); }
+
+void Scheduler::KeepLast::hand_over() {
   tls_kept.keeping = nullptr;
   if (tls_kept.kept) scheduler_.push_shared(std::exchange(tls_kept.kept, nullptr));
 }

@@ -20,12 +20,13 @@ class ProcessRecord;
 // process displaced from the slot goes to the shared queue, where idle workers pick it up.
 // Idle workers sleep on a condition variable: an idle context uses no CPU.
 //
-// An I/O thread may run a process too (ContextOptions::run_on_io_thread): while it holds a
-// KeepLast, the process it makes runnable last is kept on that thread instead of waking a worker,
-// and runs there once the read is parsed if the message it read is all the process has to handle;
-// an earlier one, or a busier one, goes to the workers (which handle a burst while the I/O thread
-// reads on). A round trip at one in flight then skips the hand-over to a
-// worker (a parked vCPU's wake-up) on each side.
+// While an I/O thread holds a KeepLast, the process it makes runnable last is kept on that thread
+// instead of waking a worker; an earlier one goes to the workers at once. Once the read is parsed
+// the kept one is handed over with all that the read brought it (one wake-up for the batch), or,
+// with ContextOptions::run_on_io_thread, runs there if one message is all it has to handle (a
+// busier one goes to the workers, which handle a burst while the I/O thread reads on): a round
+// trip at one in flight then skips the hand-over to a worker (a parked vCPU's wake-up) on each
+// side.
 //
 // Stepped (ContextOptions::deterministic), it has no workers: the test's thread runs one
 // runnable process at a time with run_one(), in the order they became runnable.
@@ -60,6 +61,8 @@ class Scheduler {
     KeepLast& operator=(const KeepLast&) = delete;
     // Runs the kept process's batch here if one event is all it has; else the workers do.
     void run_kept();
+    // Gives the kept process to the workers now, and keeps nothing more.
+    void hand_over();
 
    private:
     Scheduler& scheduler_;

@@ -126,6 +126,33 @@ TEST(RunOnIoThread, ARemoteMessageIsHandledOnTheThreadThatReadItOnlyWhenAskedFor
   }
 }
 
+// Without it, the messages one read brings an idle process reach it as one batch: the worker is
+// woken once the read is parsed, not at the first message (one wake-up, one write of answers).
+TEST(RunOnIoThread, WithoutItTheMessagesOfAReadReachAnIdleProcessAsOneBatch) {
+  class FirstSees : public Process {
+   public:
+    FirstSees() : Process("witness") {}
+    void initialize() override {
+      install("m", [this](const PID&, std::string_view) {
+        if (handled_.fetch_add(1) == 0)
+          received_at_first_ = context_->stats().messages_received_remote;
+      });
+    }
+    const Context* context_ = nullptr;
+    std::atomic<int> handled_{0};
+    std::atomic<std::uint64_t> received_at_first_{0};
+  };
+  FirstSees witness;
+  Context context;
+  witness.context_ = &context;
+  context.spawn(witness);
+  Peer peer(context);
+  constexpr int kMessages = 20;  // 4 KiB in one write: one read on loopback
+  peer.send(messages(context, std::vector<std::string>(kMessages, "x")));
+  ASSERT_TRUE(testing::wait_until([&] { return witness.handled_ == kMessages; }));
+  EXPECT_EQ(witness.received_at_first_, static_cast<std::uint64_t>(kMessages));
+}
+
 TEST(RunOnIoThread, OneThreadRunsAProcessAtATimeAndItsMessagesStayInOrder) {
   Witness witness;
   Context context({.run_on_io_thread = true});
